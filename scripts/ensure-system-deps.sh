@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, DejaVu fonts) when they are
+# missing: with apt-get when running as root, otherwise it says exactly what to install.
+set -euo pipefail
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "reelswarm: installing ${missing[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+
+echo "reelswarm: missing system packages: ${missing[*]}" >&2
+echo "  install them with:  sudo apt-get install ${missing[*]}" >&2
+echo "  (or your platform's equivalent; ffmpeg must include libx264 and libass)" >&2
+exit 1
