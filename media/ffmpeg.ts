@@ -1,0 +1,220 @@
+/**
+ * ffmpeg as an Effect. A command is an argument array (never a shell string) plus an optional final
+ * output path. The process is started through fluent-ffmpeg's spawner (which finds the binary and
+ * collects stdout/stderr rings); everything else is ours:
+ *
+ * - the output is written to a hidden temporary name beside the final one and renamed only on success,
+ *   so a failed or interrupted encode never leaves a partial file under the final name;
+ * - interruption sends SIGTERM, then SIGKILL after a grace period, and waits for the process to exit
+ *   (no zombie, no orphan) before the interruption completes;
+ * - progress (frame, fps, output time, speed) is parsed from ffmpeg's stats lines and offered either as
+ *   a callback or as a Stream;
+ * - failures are `FfmpegError`s carrying the arguments and the stderr tail.
+ */
+import { randomBytes } from "node:crypto"
+import type { ChildProcess } from "node:child_process"
+import { rename, rm } from "node:fs/promises"
+import { basename, dirname, extname, join } from "node:path"
+import { Data, Effect, Mailbox, Stream } from "effect"
+import ffmpeg from "fluent-ffmpeg"
+
+/** One ffmpeg invocation. `args` holds everything except the final output path. */
+export interface FfmpegCommand {
+  readonly args: ReadonlyArray<string>
+  /**
+   * The file ffmpeg writes, appended after `args`. ffmpeg actually writes a temporary sibling with the
+   * same extension (so the muxer is still guessed from it), renamed to this path once ffmpeg succeeds.
+   */
+  readonly output?: string | undefined
+}
+
+export interface FfmpegProgress {
+  /** Frames written so far (0 for audio-only outputs). */
+  readonly frame: number
+  readonly fps: number
+  /** Output timestamp reached, in seconds. */
+  readonly outTimeSeconds: number
+  /** Realtime factor as ffmpeg reports it (e.g. 2.5 for "2.5x"); undefined when ffmpeg prints N/A. */
+  readonly speed?: number | undefined
+}
+
+export interface FfmpegResult {
+  /** stdout, when `captureStdout` was requested; "" otherwise. */
+  readonly stdout: string
+  readonly stderrTail: string
+}
+
+export interface FfmpegRunOptions {
+  /** Called for every stats line ffmpeg prints. Must not throw. */
+  readonly onProgress?: ((progress: FfmpegProgress) => void) | undefined
+  /** Keep stdout (e.g. `-encoders`, `-f framemd5 -`). */
+  readonly captureStdout?: boolean | undefined
+  /** Time between SIGTERM and SIGKILL when interrupted. Default 2000 ms. */
+  readonly killGraceMs?: number | undefined
+}
+
+export class FfmpegError extends Data.TaggedError("FfmpegError")<{
+  readonly reason: "spawn" | "exit" | "signal" | "output"
+  readonly args: ReadonlyArray<string>
+  readonly exitCode?: number | undefined
+  readonly stderrTail: string
+  readonly message: string
+}> {}
+
+const STDERR_TAIL_LINES = 40
+/** Arguments every command gets: no stdin (it would steal the terminal), errors only plus the stats line. */
+const BASE_ARGS = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-stats"] as const
+
+/** The full argument list ffmpeg receives for `command`, writing to `outputPath`. */
+export const commandArgs = (command: FfmpegCommand, outputPath: string | undefined = command.output): Array<string> => [
+  ...BASE_ARGS,
+  ...command.args,
+  ...(outputPath === undefined ? [] : [outputPath])
+]
+
+/** Hidden temporary sibling of `finalPath`, keeping its extension so ffmpeg picks the same muxer. */
+export const temporarySibling = (finalPath: string): string => {
+  const ext = extname(finalPath)
+  const stem = basename(finalPath, ext)
+  return join(dirname(finalPath), `.${stem}.partial-${randomBytes(4).toString("hex")}${ext}`)
+}
+
+const timeToSeconds = (text: string): number => {
+  const m = /^(-?)(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(text)
+  if (m === null) return 0
+  const seconds = Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4])
+  return m[1] === "-" ? 0 : seconds
+}
+
+/** Parses one ffmpeg stats line ("frame=  48 fps= 24 q=28.0 size= 256kB time=00:00:02.00 … speed=1.9x"). */
+export const parseProgressLine = (line: string): FfmpegProgress | undefined => {
+  const time = /time=\s*(-?\d+:\d+:\d+(?:\.\d+)?)/.exec(line)
+  if (time === null) return undefined
+  const frame = /frame=\s*(\d+)/.exec(line)
+  const fps = /fps=\s*(\d+(?:\.\d+)?)/.exec(line)
+  const speed = /speed=\s*(\d+(?:\.\d+)?)x/.exec(line)
+  return {
+    frame: frame === null ? 0 : Number(frame[1]),
+    fps: fps === null ? 0 : Number(fps[1]),
+    outTimeSeconds: timeToSeconds(time[1]!),
+    speed: speed === null ? undefined : Number(speed[1])
+  }
+}
+
+interface LinesRing {
+  readonly get: () => string
+  readonly callback: (cb: (line: string) => void) => void
+}
+
+/** fluent-ffmpeg's process runner (undocumented but stable since 2.0; its public API would reorder our arguments). */
+interface Spawner {
+  _spawnFfmpeg(
+    args: Array<string>,
+    options: { captureStdout: boolean; stdoutLines: number; windowsHide: boolean },
+    processCB: (proc: ChildProcess, stdout: LinesRing, stderr: LinesRing) => void,
+    endCB: (err: Error | null, stdout?: LinesRing, stderr?: LinesRing) => void
+  ): void
+}
+
+const tailOf = (text: string): string => text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "" && parseProgressLine(l) === undefined).slice(-STDERR_TAIL_LINES).join("\n")
+
+/** Spawns ffmpeg with exactly `args`; resolves when it has exited and its pipes are closed. */
+const spawnFfmpeg = (args: Array<string>, options: FfmpegRunOptions): Effect.Effect<FfmpegResult, FfmpegError> =>
+  Effect.async<FfmpegResult, FfmpegError>((resume) => {
+    let proc: ChildProcess | undefined
+    let interrupted = false
+    let ended = false
+    const endWaiters: Array<() => void> = []
+    const spawner = ffmpeg() as unknown as Spawner
+    spawner._spawnFfmpeg(
+      args,
+      { captureStdout: options.captureStdout === true, stdoutLines: 0, windowsHide: true },
+      (child, _stdout, stderr) => {
+        proc = child
+        if (interrupted) child.kill("SIGKILL")
+        const onProgress = options.onProgress
+        if (onProgress !== undefined) {
+          stderr.callback((line) => {
+            const progress = parseProgressLine(line)
+            if (progress !== undefined) onProgress(progress)
+          })
+        }
+      },
+      (err, stdout, stderr) => {
+        ended = true
+        endWaiters.splice(0).forEach((wake) => wake())
+        if (interrupted) return
+        const stderrTail = stderr === undefined ? "" : tailOf(stderr.get())
+        if (err === null) {
+          resume(Effect.succeed({ stdout: stdout?.get() ?? "", stderrTail }))
+          return
+        }
+        const code = proc?.exitCode ?? undefined
+        const reason = proc === undefined ? "spawn" : proc.signalCode !== null ? "signal" : "exit"
+        resume(Effect.fail(new FfmpegError({
+          reason,
+          args,
+          exitCode: code === null ? undefined : code,
+          stderrTail,
+          message: `ffmpeg failed (${err.message})${stderrTail === "" ? "" : `: ${stderrTail.split("\n").slice(-3).join(" | ")}`}`
+        })))
+      }
+    )
+    return Effect.async<void>((wake) => {
+      interrupted = true
+      if (ended) return wake(Effect.void)
+      endWaiters.push(() => wake(Effect.void))
+      proc?.kill("SIGTERM")
+      const timer = setTimeout(() => proc?.kill("SIGKILL"), options.killGraceMs ?? 2000)
+      endWaiters.push(() => clearTimeout(timer))
+    })
+  })
+
+/**
+ * Runs one ffmpeg command. With an `output`, the file appears under its final name only if ffmpeg
+ * succeeded; on failure or interruption the temporary file is removed.
+ */
+export const runFfmpeg = Effect.fn("ffmpeg.run")(function*(command: FfmpegCommand, options: FfmpegRunOptions = {}) {
+  yield* Effect.annotateCurrentSpan("ffmpeg.output", command.output ?? "")
+  const output = command.output
+  if (output === undefined) return yield* spawnFfmpeg(commandArgs(command), options)
+  const partial = temporarySibling(output)
+  const args = commandArgs(command, partial)
+  const discard = Effect.promise(() => rm(partial, { force: true }))
+  return yield* spawnFfmpeg(args, options).pipe(
+    Effect.tap(() =>
+      Effect.tryPromise({
+        try: () => rename(partial, output),
+        catch: (cause) =>
+          new FfmpegError({ reason: "output", args, stderrTail: "", message: `could not move ${partial} to ${output}: ${String(cause)}` })
+      })
+    ),
+    Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : discard))
+  )
+})
+
+/**
+ * The same command as a progress Stream: it emits while ffmpeg runs, ends when ffmpeg succeeds, fails
+ * with `FfmpegError`; a consumer that stops early (or is interrupted) kills ffmpeg.
+ */
+export const ffmpegProgress = (
+  command: FfmpegCommand,
+  options: Omit<FfmpegRunOptions, "onProgress"> = {}
+): Stream.Stream<FfmpegProgress, FfmpegError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function*() {
+      const mailbox = yield* Mailbox.make<FfmpegProgress, FfmpegError>()
+      yield* runFfmpeg(command, { ...options, onProgress: (p) => mailbox.unsafeOffer(p) }).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => mailbox.done(Effect.asVoid(exit))),
+        Effect.forkScoped
+      )
+      return Mailbox.toStream(mailbox)
+    })
+  )
+
+/** The ffmpeg build's version line, e.g. "ffmpeg version 5.1.6-0+deb12u1". */
+export const ffmpegVersion = Effect.fn("ffmpeg.version")(function*() {
+  const { stdout } = yield* spawnFfmpeg(["-hide_banner", "-version"], { captureStdout: true })
+  return stdout.split("\n")[0] ?? ""
+})

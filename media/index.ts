@@ -1,0 +1,3 @@
+/** media/: the video craft as plain Effect services; imports nothing from runtime/, agents/, memory/ or apps/. */
+export * from "./ffmpeg.ts"
+export * from "./probe.ts"
