@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto"
 import type { ChildProcess } from "node:child_process"
 import { rename, rm } from "node:fs/promises"
 import { basename, dirname, extname, join } from "node:path"
-import { Data, Effect, Mailbox, Stream } from "effect"
+import { Data, Effect, Exit, Mailbox, Stream } from "effect"
 import ffmpeg from "fluent-ffmpeg"
 
 /** One ffmpeg invocation. `args` holds everything except the final output path. */
@@ -206,7 +206,7 @@ export const ffmpegProgress = (
       const mailbox = yield* Mailbox.make<FfmpegProgress, FfmpegError>()
       yield* runFfmpeg(command, { ...options, onProgress: (p) => mailbox.unsafeOffer(p) }).pipe(
         Effect.exit,
-        Effect.flatMap((exit) => mailbox.done(Effect.asVoid(exit))),
+        Effect.flatMap((exit) => mailbox.done(Exit.asVoid(exit))),
         Effect.forkScoped
       )
       return Mailbox.toStream(mailbox)
