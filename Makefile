@@ -5,8 +5,10 @@ NPM_STAMP := node_modules/.package-lock.json
 
 .PHONY: demo test typecheck bench system-deps clean
 
+# npm 11 writes lock files without other platforms' optional packages and `npm ci` then refuses
+# them (npm/cli#8320); `npm install --no-save` installs exactly the locked versions instead.
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund --no-save
 	@touch $@
 
 system-deps:
