@@ -1,0 +1,27 @@
+/**
+ * A scene of the narration: the unit the shot-matcher picks footage for and the timeline cuts on.
+ * Schemas, so the scene plan can cross agent and process boundaries and be validated there.
+ */
+import { Schema } from "effect"
+
+/** The emotional colour of a scene, from a small lexicon (see mood.ts); music and transitions may follow it. */
+export const Mood = Schema.Literal("wonder", "calm", "tense", "joyful", "somber", "neutral")
+export type Mood = typeof Mood.Type
+
+/** How quickly a scene should feel: cut rhythm and motion. */
+export const Pace = Schema.Literal("slow", "medium", "fast")
+export type Pace = typeof Pace.Type
+
+export const Scene = Schema.Struct({
+  index: Schema.Int.pipe(Schema.nonNegative()),
+  /** The narration of the scene: its sentences joined by single spaces. */
+  text: Schema.String,
+  sentences: Schema.Array(Schema.String),
+  /** Content words, most distinctive first, one surface form per stem. */
+  keywords: Schema.Array(Schema.String),
+  mood: Mood,
+  pace: Pace,
+  /** Narration length: estimated from words per second when planning, measured once narration exists. */
+  estimatedSec: Schema.Number.pipe(Schema.nonNegative())
+})
+export type Scene = typeof Scene.Type
