@@ -1,0 +1,151 @@
+/**
+ * espeak-ng, the offline default. Each sentence is synthesized on its own and the sentences are joined
+ * into one track, so every sentence's offset is known exactly. Word timings are measured per sentence
+ * by aligning each word's solo synthesis against the sentence audio (see word-alignment.ts).
+ */
+import { spawn } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { defineTtsProvider, validateRequest, type SentenceTiming, type SynthesizeRequest, type TtsProvider } from "./narration.ts"
+import { ioError, narrationKey, readCachedNarration, writeNarration } from "./narration-file.ts"
+import { toSentences } from "./text-units.ts"
+import { TtsError } from "./tts-error.ts"
+import { concatPcm, decodeWav } from "./wav.ts"
+import { alignWords } from "./word-alignment.ts"
+
+const PROVIDER = "espeak-ng"
+/** espeak-ng's own default speed, words per minute: rate 1 */
+const BASE_WPM = 175
+
+export interface EspeakOptions {
+  /** executable, default "espeak-ng" */
+  readonly binary?: string
+  /** concurrent espeak-ng processes per sentence (solo words), default 4 */
+  readonly concurrency?: number
+}
+
+const runEspeak = (binary: string, args: ReadonlyArray<string>, text: string): Effect.Effect<void, TtsError> =>
+  Effect.async<void, TtsError>((resume) => {
+    let settled = false
+    const finish = (effect: Effect.Effect<void, TtsError>) => {
+      if (!settled) {
+        settled = true
+        resume(effect)
+      }
+    }
+    const child = spawn(binary, [...args], { stdio: ["pipe", "ignore", "pipe"] })
+    let stderr = ""
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-2000)
+    })
+    child.on("error", (error) =>
+      finish(
+        Effect.fail(
+          new TtsError({ provider: PROVIDER, reason: "ProcessFailed", message: `cannot run ${binary}`, detail: String(error) })
+        )
+      )
+    )
+    child.on("close", (code, signal) =>
+      finish(
+        code === 0
+          ? Effect.void
+          : Effect.fail(
+              new TtsError({
+                provider: PROVIDER,
+                reason: "ProcessFailed",
+                message: `${binary} exited with ${signal ?? code}`,
+                detail: stderr.trim()
+              })
+            )
+      )
+    )
+    // The text goes through stdin: no argument parsing, no shell, any characters.
+    child.stdin.on("error", () => undefined)
+    child.stdin.end(text)
+    return Effect.sync(() => {
+      child.kill("SIGKILL")
+    })
+  })
+
+const espeakArgs = (request: SynthesizeRequest, wavFile: string, finalPause: boolean): ReadonlyArray<string> => [
+  "--stdin",
+  "-b",
+  "1",
+  "-v",
+  request.voice,
+  "-s",
+  String(Math.round(BASE_WPM * (request.rate ?? 1))),
+  "-p",
+  String(Math.round(Math.min(99, request.pitch ?? 50))),
+  ...(finalPause ? [] : ["-z"]),
+  "-w",
+  wavFile
+]
+
+export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
+  const binary = options.binary ?? "espeak-ng"
+  const concurrency = options.concurrency ?? 4
+
+  const synthesizeToPcm = (request: SynthesizeRequest, text: string, file: string, finalPause: boolean) =>
+    runEspeak(binary, espeakArgs(request, file, finalPause), text).pipe(
+      Effect.zipRight(
+        Effect.tryPromise({
+          try: async () => decodeWav(await readFile(file)),
+          catch: ioError(PROVIDER, `cannot read espeak-ng output ${file}`)
+        })
+      )
+    )
+
+  return defineTtsProvider({
+    name: PROVIDER,
+    synthesize: Effect.fn("tts.espeak-ng.synthesize")(function* (request: SynthesizeRequest, outDir: string) {
+      yield* validateRequest(PROVIDER, request)
+      const key = narrationKey(PROVIDER, request)
+      const cached = yield* readCachedNarration(outDir, key)
+      if (cached !== undefined) return cached
+      const sentences = toSentences(request.text)
+      const work = yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: () => mkdtemp(join(outDir, ".espeak-")),
+          catch: ioError(PROVIDER, `cannot create a work directory in ${outDir}`)
+        }),
+        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+      )
+      const measured = yield* Effect.forEach(sentences, (sentence, s) =>
+        Effect.gen(function* () {
+          const audio = yield* synthesizeToPcm(request, sentence.text, join(work, `s${s}.wav`), true)
+          const solos = yield* Effect.forEach(
+            sentence.words,
+            (word, w) => synthesizeToPcm(request, word.spoken, join(work, `s${s}w${w}.wav`), false),
+            { concurrency }
+          )
+          return { sentence, audio, aligned: alignWords(audio, solos) }
+        })
+      )
+      const sampleRate = measured[0]?.audio.sampleRate ?? 22050
+      const parts: Array<Int16Array> = []
+      const timings: Array<SentenceTiming> = []
+      let offset = 0
+      for (const { sentence, audio, aligned } of measured) {
+        const at = offset / sampleRate
+        const words = sentence.words.map((word, w) => ({
+          word: word.text,
+          start: round(at + aligned[w]!.start),
+          end: round(at + aligned[w]!.end)
+        }))
+        timings.push({
+          text: sentence.text,
+          start: round(at),
+          end: round(at + audio.samples.length / sampleRate),
+          words
+        })
+        parts.push(audio.samples)
+        offset += audio.samples.length
+      }
+      return yield* writeNarration(PROVIDER, outDir, key, concatPcm(sampleRate, parts), timings)
+    }, Effect.scoped)
+  })
+}
+
+const round = (sec: number) => Math.round(sec * 1000) / 1000

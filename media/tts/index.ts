@@ -1,0 +1,3 @@
+export * from "./narration.ts"
+export { TtsError } from "./tts-error.ts"
+export { espeakNg, type EspeakOptions } from "./espeak-ng.ts"

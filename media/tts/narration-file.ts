@@ -1,0 +1,73 @@
+/** Writing a narration (WAV + timings JSON) under a content-addressed name, temp name first, then rename. */
+import { createHash, randomUUID } from "node:crypto"
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { Effect } from "effect"
+import type { Narration, SentenceTiming, SynthesizeRequest } from "./narration.ts"
+import { TtsError } from "./tts-error.ts"
+import { encodeWav, type Pcm16 } from "./wav.ts"
+
+export const ioError = (provider: string, message: string) => (cause: unknown) =>
+  new TtsError({ provider, reason: "Io", message, detail: String(cause) })
+
+/** Same provider + text + voice + rate + pitch → same file name, so a re-run reuses the finished narration. */
+export const narrationKey = (provider: string, request: SynthesizeRequest, extra: unknown = null): string =>
+  createHash("sha256")
+    .update(JSON.stringify([provider, request.text, request.voice, request.rate ?? 1, request.pitch ?? 50, extra]))
+    .digest("hex")
+    .slice(0, 20)
+
+const paths = (outDir: string, key: string) => ({
+  audio: join(outDir, `narration-${key}.wav`),
+  timings: join(outDir, `narration-${key}.json`)
+})
+
+/** The narration finished earlier under this key, if both of its files are there. */
+export const readCachedNarration = (outDir: string, key: string): Effect.Effect<Narration | undefined> =>
+  Effect.promise(async () => {
+    const { audio, timings } = paths(outDir, key)
+    try {
+      const narration = JSON.parse(await readFile(timings, "utf8")) as Narration
+      return (await stat(audio)).size > 44 ? { ...narration, audioFile: audio } : undefined
+    } catch {
+      return undefined
+    }
+  })
+
+/** Writes audio then timings, each to a temp name renamed into place; the timings file marks completion. */
+export const writeNarration = (
+  provider: string,
+  outDir: string,
+  key: string,
+  pcm: Pcm16,
+  sentences: ReadonlyArray<SentenceTiming>
+): Effect.Effect<Narration, TtsError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const { audio, timings } = paths(outDir, key)
+      await mkdir(outDir, { recursive: true })
+      const narration: Narration = {
+        provider,
+        audioFile: audio,
+        durationSec: pcm.samples.length / pcm.sampleRate,
+        sampleRate: pcm.sampleRate,
+        words: sentences.flatMap((s) => s.words),
+        sentences
+      }
+      for (const [file, bytes] of [
+        [audio, encodeWav(pcm)],
+        [timings, JSON.stringify(narration, null, 1)]
+      ] as const) {
+        const temp = `${file}.${randomUUID()}.tmp`
+        try {
+          await writeFile(temp, bytes)
+          await rename(temp, file)
+        } catch (error) {
+          await rm(temp, { force: true })
+          throw error
+        }
+      }
+      return narration
+    },
+    catch: ioError(provider, `cannot write narration into ${outDir}`)
+  })

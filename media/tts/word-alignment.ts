@@ -1,0 +1,253 @@
+/**
+ * Measured word timings for a sentence: each word is synthesized alone, its spectral frames (MFCC) are
+ * concatenated into a template, and dynamic time warping maps the template onto the sentence audio.
+ * A word's onset is the first sentence frame its first template frame maps to. Same synthesizer, same
+ * voice: the spectra match closely, so the warp follows the real phoneme timing rather than a guess
+ * from character counts.
+ */
+import type { Pcm16 } from "./wav.ts"
+
+const FFT_SIZE = 512
+const MEL_BANDS = 24
+const CEPSTRA = 13
+/** 5 ms hop: onset resolution well below the 40 ms error budget */
+const HOP_SEC = 0.005
+/** int16 RMS below this is silence (espeak-ng pauses are digital zeros) */
+const SILENCE_RMS = 60
+/** a silent run at least this long at a word's mapped onset is a pause, not a stop closure */
+const PAUSE_SEC = 0.06
+
+export interface Frames {
+  readonly hop: number
+  readonly count: number
+  /** count × CEPSTRA */
+  readonly mfcc: Float32Array
+  readonly rms: Float32Array
+}
+
+export interface AlignedWord {
+  readonly start: number
+  readonly end: number
+}
+
+const hannWindow = (() => {
+  const w = new Float32Array(FFT_SIZE)
+  for (let i = 0; i < FFT_SIZE; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (FFT_SIZE - 1))
+  return w
+})()
+
+const fftInPlace = (re: Float64Array, im: Float64Array): void => {
+  const n = re.length
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1
+    for (; j & bit; bit >>= 1) j ^= bit
+    j ^= bit
+    if (i < j) {
+      ;[re[i], re[j]] = [re[j]!, re[i]!]
+      ;[im[i], im[j]] = [im[j]!, im[i]!]
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const angle = (-2 * Math.PI) / len
+    for (let i = 0; i < n; i += len) {
+      for (let k = 0; k < len / 2; k++) {
+        const wr = Math.cos(angle * k)
+        const wi = Math.sin(angle * k)
+        const a = i + k
+        const b = a + len / 2
+        const xr = re[b]! * wr - im[b]! * wi
+        const xi = re[b]! * wi + im[b]! * wr
+        re[b] = re[a]! - xr
+        im[b] = im[a]! - xi
+        re[a] = re[a]! + xr
+        im[a] = im[a]! + xi
+      }
+    }
+  }
+}
+
+const melFilterbanks = new Map<number, ReadonlyArray<Float32Array>>()
+const melFilters = (sampleRate: number): ReadonlyArray<Float32Array> => {
+  const cached = melFilterbanks.get(sampleRate)
+  if (cached) return cached
+  const mel = (f: number) => 2595 * Math.log10(1 + f / 700)
+  const hz = (m: number) => 700 * (10 ** (m / 2595) - 1)
+  const lo = mel(80)
+  const hi = mel(Math.min(8000, sampleRate / 2))
+  const edges = Array.from({ length: MEL_BANDS + 2 }, (_, i) => hz(lo + ((hi - lo) * i) / (MEL_BANDS + 1)))
+  const bins = FFT_SIZE / 2 + 1
+  const filters = Array.from({ length: MEL_BANDS }, (_, b) => {
+    const f = new Float32Array(bins)
+    for (let k = 0; k < bins; k++) {
+      const freq = (k * sampleRate) / FFT_SIZE
+      const up = (freq - edges[b]!) / (edges[b + 1]! - edges[b]!)
+      const down = (edges[b + 2]! - freq) / (edges[b + 2]! - edges[b + 1]!)
+      f[k] = Math.max(0, Math.min(up, down))
+    }
+    return f
+  })
+  melFilterbanks.set(sampleRate, filters)
+  return filters
+}
+
+/** MFCC (c0..c12 from 24 log-mel bands) and RMS every 5 ms. */
+export const analyze = (pcm: Pcm16): Frames => {
+  const hop = Math.max(1, Math.round(pcm.sampleRate * HOP_SEC))
+  const count = Math.max(0, Math.floor(pcm.samples.length / hop))
+  const mfcc = new Float32Array(count * CEPSTRA)
+  const rms = new Float32Array(count)
+  const filters = melFilters(pcm.sampleRate)
+  const re = new Float64Array(FFT_SIZE)
+  const im = new Float64Array(FFT_SIZE)
+  const logMel = new Float64Array(MEL_BANDS)
+  for (let f = 0; f < count; f++) {
+    const center = f * hop + (hop >> 1)
+    const start = center - FFT_SIZE / 2
+    let energy = 0
+    for (let i = 0; i < FFT_SIZE; i++) {
+      const s = pcm.samples[start + i] ?? 0
+      re[i] = s * hannWindow[i]!
+      im[i] = 0
+    }
+    for (let i = f * hop; i < Math.min(pcm.samples.length, (f + 1) * hop); i++) energy += pcm.samples[i]! ** 2
+    rms[f] = Math.sqrt(energy / hop)
+    fftInPlace(re, im)
+    for (let b = 0; b < MEL_BANDS; b++) {
+      const filter = filters[b]!
+      let sum = 0
+      for (let k = 0; k < filter.length; k++) sum += filter[k]! * (re[k]! ** 2 + im[k]! ** 2)
+      logMel[b] = Math.log(sum + 1e3)
+    }
+    for (let c = 0; c < CEPSTRA; c++) {
+      let sum = 0
+      for (let b = 0; b < MEL_BANDS; b++) sum += logMel[b]! * Math.cos((Math.PI * c * (b + 0.5)) / MEL_BANDS)
+      mfcc[f * CEPSTRA + c] = sum
+    }
+  }
+  return { hop, count, mfcc, rms }
+}
+
+/** First and last+1 non-silent frame; [0,0) when all silent. */
+export const voicedSpan = (frames: Frames): readonly [number, number] => {
+  let first = 0
+  while (first < frames.count && frames.rms[first]! < SILENCE_RMS) first++
+  let last = frames.count
+  while (last > first && frames.rms[last - 1]! < SILENCE_RMS) last--
+  return [first, last]
+}
+
+const sliceFrames = (frames: Frames, from: number, to: number): Frames => ({
+  hop: frames.hop,
+  count: to - from,
+  mfcc: frames.mfcc.subarray(from * CEPSTRA, to * CEPSTRA),
+  rms: frames.rms.subarray(from, to)
+})
+
+const distance = (a: Float32Array, i: number, b: Float32Array, j: number): number => {
+  let sum = 0
+  for (let c = 0; c < CEPSTRA; c++) {
+    const d = a[i * CEPSTRA + c]! - b[j * CEPSTRA + c]!
+    sum += d * d
+  }
+  return Math.sqrt(sum)
+}
+
+/**
+ * For every template frame, the first and last sentence frame the optimal warp maps it to.
+ * Steps (1,1), (1,0), (0,1); both sequences are aligned end to end.
+ */
+const warp = (template: Frames, sentence: Frames): { first: Int32Array; last: Int32Array } => {
+  const n = template.count
+  const m = sentence.count
+  const cost = new Float64Array(n * m)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const d = distance(template.mfcc, i, sentence.mfcc, j)
+      const up = i > 0 ? cost[(i - 1) * m + j]! : Infinity
+      const left = j > 0 ? cost[i * m + j - 1]! : Infinity
+      const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity
+      const best = i === 0 && j === 0 ? 0 : Math.min(up, left, diag)
+      cost[i * m + j] = d + best
+    }
+  }
+  const first = new Int32Array(n).fill(m)
+  const last = new Int32Array(n).fill(-1)
+  let i = n - 1
+  let j = m - 1
+  for (;;) {
+    first[i] = Math.min(first[i]!, j)
+    last[i] = Math.max(last[i]!, j)
+    if (i === 0 && j === 0) break
+    const up = i > 0 ? cost[(i - 1) * m + j]! : Infinity
+    const left = j > 0 ? cost[i * m + j - 1]! : Infinity
+    const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity
+    if (diag <= up && diag <= left) {
+      i--
+      j--
+    } else if (up <= left) i--
+    else j--
+  }
+  return { first, last }
+}
+
+/**
+ * Word start/end (seconds from the start of `sentence`) given each word synthesized alone.
+ * Words whose solo audio is silent get a zero-length slot at the previous word's end.
+ */
+export const alignWords = (sentence: Pcm16, soloWords: ReadonlyArray<Pcm16>): ReadonlyArray<AlignedWord> => {
+  const sentenceFrames = analyze(sentence)
+  const [sFirst, sLast] = voicedSpan(sentenceFrames)
+  const hopSec = sentenceFrames.hop / sentence.sampleRate
+  const solos = soloWords.map((pcm) => {
+    const frames = analyze(pcm)
+    const [from, to] = voicedSpan(frames)
+    return sliceFrames(frames, from, to)
+  })
+  const total = solos.reduce((n, f) => n + f.count, 0)
+  if (total === 0 || sLast <= sFirst) return soloWords.map(() => ({ start: sFirst * hopSec, end: sFirst * hopSec }))
+  const template: Frames = {
+    hop: sentenceFrames.hop,
+    count: total,
+    mfcc: new Float32Array(total * CEPSTRA),
+    rms: new Float32Array(total)
+  }
+  const wordStart: Array<number> = []
+  let at = 0
+  for (const solo of solos) {
+    wordStart.push(at)
+    template.mfcc.set(solo.mfcc, at * CEPSTRA)
+    at += solo.count
+  }
+  const voiced = sliceFrames(sentenceFrames, sFirst, sLast)
+  const path = warp(template, voiced)
+  const pauseFrames = Math.round(PAUSE_SEC / hopSec)
+  let previousOnset = 0
+  const onsets = solos.map((solo, w) => {
+    if (solo.count === 0) return -1
+    let onset = Math.max(previousOnset, path.first[wordStart[w]!]!)
+    // A pause before the word (a comma) gets mapped onto the word's first frame: skip it.
+    let silent = 0
+    while (onset + silent < voiced.count && voiced.rms[onset + silent]! < SILENCE_RMS) silent++
+    if (silent >= pauseFrames) onset += silent
+    previousOnset = onset
+    return onset
+  })
+  const result: Array<AlignedWord> = []
+  let previousEnd = 0
+  for (let w = 0; w < solos.length; w++) {
+    const solo = solos[w]!
+    if (solo.count === 0) {
+      result.push({ start: previousEnd, end: previousEnd })
+      continue
+    }
+    const onset = onsets[w]!
+    const nextOnset = onsets.slice(w + 1).find((o) => o >= 0) ?? voiced.count
+    let end = Math.min(path.last[wordStart[w]! + solo.count - 1]! + 1, nextOnset)
+    // The word ends where its sound ends, not after a following pause.
+    while (end > onset + 1 && voiced.rms[end - 1]! < SILENCE_RMS) end--
+    const start = (sFirst + onset) * hopSec
+    previousEnd = (sFirst + Math.max(end, onset)) * hopSec
+    result.push({ start, end: previousEnd })
+  }
+  return result
+}

@@ -1,0 +1,88 @@
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { decodeWav } from "../../../media/tts/wav.ts"
+import { espeakNg, makeTts, type SentenceTiming } from "../../../media/tts/index.ts"
+
+const referenceScript = fileURLToPath(new URL("./tts-espeak-reference.py", import.meta.url))
+
+interface Reference {
+  readonly sampleRate: number
+  readonly words: ReadonlyArray<{ readonly char: number; readonly sample: number }>
+}
+
+/** espeak-ng's espeakEVENT_WORD positions for one sentence, mapped onto our words by character range. */
+const referenceOnsets = (sentence: SentenceTiming, wpm: number, pitch: number): ReadonlyArray<number> => {
+  const ref = JSON.parse(
+    execFileSync("python3", [referenceScript], { input: JSON.stringify({ text: sentence.text, voice: "en", wpm, pitch }) }).toString()
+  ) as Reference
+  const codePoints = [...sentence.text]
+  let searchFrom = 0
+  return sentence.words.map((word) => {
+    const head = word.word.split(" ")[0]!
+    const at = sentence.text.indexOf(head, searchFrom)
+    searchFrom = at + head.length
+    const first = [...sentence.text.slice(0, at)].length
+    const last = first + [...head].length
+    const event = ref.words.find((e) => e.char >= first && e.char < last) ?? ref.words.find((e) => e.char >= first)
+    expect(event, `event for "${word.word}" in ${codePoints.length}-char sentence`).toBeDefined()
+    return sentence.start + event!.sample / ref.sampleRate
+  })
+}
+
+const script =
+  "The Mandelbrot set is a fractal, endlessly detailed at every zoom. " +
+  "In the Game of Life, simple cells follow simple rules, and patterns emerge. " +
+  "Rule 110 is a cellular automaton that can compute anything! " +
+  "Is the Sierpinski triangle chaos, or order?"
+
+describe("espeak-ng narration", () => {
+  it.scoped("word onsets are within 40 ms of espeak-ng's own word events, for two rates and pitches", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "tts-espeak-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const tts = makeTts([espeakNg()])
+      const errors: Array<number> = []
+      // What a character-count guess would give (the FFCreator approach), for the record.
+      const guessErrors: Array<number> = []
+      for (const { rate, pitch } of [{ rate: 1, pitch: 50 }, { rate: 1.3, pitch: 70 }]) {
+        const narration = yield* tts.synthesize({ text: script, voice: "en", rate, pitch }, dir)
+        expect(narration.sentences.map((s) => s.text)).toHaveLength(4)
+        expect(narration.words.map((w) => w.word).slice(0, 4)).toEqual(["The", "Mandelbrot", "set", "is"])
+        const wav = decodeWav(readFileSync(narration.audioFile))
+        expect(wav.samples.length / wav.sampleRate).toBeCloseTo(narration.durationSec, 3)
+        for (const sentence of narration.sentences) {
+          const reference = referenceOnsets(sentence, Math.round(175 * rate), pitch)
+          sentence.words.forEach((w, i) => errors.push(Math.abs(w.start - reference[i]!)))
+          const chars = sentence.text.length
+          let charsBefore = 0
+          sentence.words.forEach((w, i) => {
+            const guess = sentence.start + (charsBefore / chars) * (sentence.end - sentence.start)
+            charsBefore += w.word.length + 1
+            guessErrors.push(Math.abs(guess - reference[i]!))
+          })
+          for (const w of sentence.words) {
+            expect(w.end).toBeGreaterThanOrEqual(w.start)
+            expect(w.start).toBeGreaterThanOrEqual(sentence.start)
+            expect(w.end).toBeLessThanOrEqual(sentence.end)
+          }
+        }
+      }
+      const meanMs = (1000 * errors.reduce((a, b) => a + b, 0)) / errors.length
+      const guessMeanMs = (1000 * guessErrors.reduce((a, b) => a + b, 0)) / guessErrors.length
+      console.log(
+        JSON.stringify({
+          word_onset_mae_ms: Math.round(meanMs * 10) / 10,
+          word_onset_max_ms: Math.round(1000 * Math.max(...errors)),
+          char_count_guess_mae_ms: Math.round(guessMeanMs * 10) / 10,
+          words: errors.length
+        })
+      )
+      expect(meanMs).toBeLessThanOrEqual(40)
+    })
+  )
+})
