@@ -1,3 +1,5 @@
 /** media/: the video craft as plain Effect services; imports nothing from runtime/, agents/, memory/ or apps/. */
 export * from "./ffmpeg.ts"
 export * from "./probe.ts"
+export * from "./hardware.ts"
+export * from "./encoders.ts"
