@@ -1,3 +1,4 @@
 export * from "./narration.ts"
 export { TtsError } from "./tts-error.ts"
 export { espeakNg, type EspeakOptions } from "./espeak-ng.ts"
+export { elevenLabs, type ElevenLabsOptions } from "./elevenlabs.ts"

@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createServer, type IncomingMessage, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { elevenLabs, makeTts } from "../../../media/tts/index.ts"
+import { decodeWav } from "../../../media/tts/wav.ts"
+
+const SAMPLE_RATE = 24000
+const CHAR_SEC = 0.05
+
+interface Seen {
+  readonly path: string
+  readonly format: string | null
+  readonly body: { text: string; model_id: string; previous_text?: string }
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let data = ""
+    req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")))
+    req.on("end", () => resolve(data))
+  })
+
+/** A loopback stand-in for api.elevenlabs.io: every character lasts 50 ms, audio is a 220 Hz tone of that length. */
+const fakeElevenLabs = Effect.acquireRelease(
+  Effect.async<{ server: Server; url: string; seen: Array<Seen> }>((resume) => {
+    const seen: Array<Seen> = []
+    const server = createServer(async (req, res) => {
+      const url = new URL(req.url ?? "/", "http://x")
+      const body = JSON.parse(await readBody(req)) as Seen["body"]
+      seen.push({ path: url.pathname, format: url.searchParams.get("output_format"), body })
+      if (req.headers["xi-api-key"] !== "test-key") {
+        res.writeHead(401, { "content-type": "application/json" })
+        res.end(JSON.stringify({ detail: { status: "invalid_api_key" } }))
+        return
+      }
+      const characters = [...body.text]
+      const samples = Math.round(characters.length * CHAR_SEC * SAMPLE_RATE)
+      const pcm = Buffer.alloc(samples * 2)
+      for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE)), i * 2)
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(
+        JSON.stringify({
+          audio_base64: pcm.toString("base64"),
+          alignment: {
+            characters,
+            character_start_times_seconds: characters.map((_, i) => i * CHAR_SEC),
+            character_end_times_seconds: characters.map((_, i) => (i + 1) * CHAR_SEC)
+          },
+          normalized_alignment: null
+        })
+      )
+    })
+    server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, seen, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })))
+  }),
+  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+)
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "tts-11labs-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+describe("ElevenLabs provider against a loopback fake", () => {
+  it.scoped("character alignments become word timings, chunks are joined with exact offsets, results are cached", () =>
+    Effect.gen(function* () {
+      const fake = yield* fakeElevenLabs
+      const dir = yield* tempDir
+      const tts = makeTts([elevenLabs({ apiKey: "test-key", baseUrl: fake.url, maxChunkChars: 20 })])
+      const text = "Hello brave world. Cells {live} here!"
+      const narration = yield* tts.synthesize({ text, voice: "voice/1", rate: 1.1 }, dir)
+
+      // Two chunks: "Hello brave world." (18 chars) then "Cells {live} here!" (18 chars)
+      expect(fake.seen.map((s) => s.body.text)).toEqual(["Hello brave world.", "Cells {live} here!"])
+      expect(fake.seen[0]!.path).toBe("/v1/text-to-speech/voice%2F1/with-timestamps")
+      expect(fake.seen[0]!.format).toBe("pcm_24000")
+      expect(fake.seen[1]!.body.previous_text).toBe("Hello brave world.")
+      expect(narration.words).toEqual([
+        { word: "Hello", start: 0, end: 0.25 },
+        { word: "brave", start: 0.3, end: 0.55 },
+        { word: "world.", start: 0.6, end: 0.9 },
+        { word: "Cells", start: 0.9, end: 1.15 },
+        { word: "{live}", start: 1.2, end: 1.5 },
+        { word: "here!", start: 1.55, end: 1.8 }
+      ])
+      expect(narration.sentences.map((s) => [s.text, s.start, s.end])).toEqual([
+        ["Hello brave world.", 0, 0.9],
+        ["Cells {live} here!", 0.9, 1.8]
+      ])
+      const wav = decodeWav(readFileSync(narration.audioFile))
+      expect(wav.sampleRate).toBe(SAMPLE_RATE)
+      expect(wav.samples.length).toBe(Math.round(36 * CHAR_SEC * SAMPLE_RATE))
+      expect(narration.durationSec).toBeCloseTo(1.8, 6)
+
+      const again = yield* tts.synthesize({ text, voice: "voice/1", rate: 1.1 }, dir)
+      expect(again.audioFile).toBe(narration.audioFile)
+      expect(fake.seen).toHaveLength(2)
+    })
+  )
+
+  it.scoped("a rejected API key is a typed Http error carrying the status, never the key", () =>
+    Effect.gen(function* () {
+      const fake = yield* fakeElevenLabs
+      const dir = yield* tempDir
+      const tts = makeTts([elevenLabs({ apiKey: "wrong-key", baseUrl: fake.url })])
+      const error = yield* Effect.flip(tts.synthesize({ text: "Hello.", voice: "v" }, dir))
+      expect(error._tag).toBe("TtsError")
+      expect(error.reason).toBe("Http")
+      expect(error.message).toContain("401")
+      expect(JSON.stringify(error)).not.toContain("wrong-key")
+    })
+  )
+})
