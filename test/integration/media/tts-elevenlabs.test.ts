@@ -56,7 +56,10 @@ const fakeElevenLabs = Effect.acquireRelease(
     })
     server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, seen, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })))
   }),
-  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.close(() => resume(Effect.void))
+    })
 )
 
 const tempDir = Effect.acquireRelease(
