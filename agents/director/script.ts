@@ -23,7 +23,7 @@ export interface ScenePlanOptions {
   readonly maxSec?: number
   /** The length scenes are steered towards. Default 4 s. */
   readonly targetSec?: number
-  /** Keywords kept per scene. Default 6. */
+  /** Keywords kept per scene. Default 8. */
   readonly maxKeywords?: number
 }
 
@@ -33,7 +33,7 @@ const resolve = (options: ScenePlanOptions) => ({
   minSec: options.minSec ?? 2,
   maxSec: options.maxSec ?? 6,
   targetSec: options.targetSec ?? 4,
-  maxKeywords: options.maxKeywords ?? 6
+  maxKeywords: options.maxKeywords ?? 8
 })
 
 /** Words a voice reads: numbers count per digit group, so "Rule 110" is two. */
