@@ -1,0 +1,101 @@
+/**
+ * ffmpeg commands for a render plan (pure): one per segment (MPEG-TS, video only), one for the audio
+ * mix, the stitch (concat demuxer, stream copy, muxed with the audio, +faststart), and the single pass
+ * (everything in one command: decode, filter, encode once, audio included).
+ */
+import { audioMixGraph, AUDIO_CODEC_ARGS } from "../audio-mix.ts"
+import { encoderArgs, type EncoderSpec } from "../encoders.ts"
+import type { FfmpegCommand } from "../ffmpeg.ts"
+import { concatListPath } from "./filter-escape.ts"
+import { piecesFor, type RenderPlan, type SegmentPlan } from "./plan.ts"
+import { segmentVideoGraph } from "./video-graph.ts"
+
+const audioSpec = (plan: RenderPlan) => ({
+  narration: plan.input.output.narration.path,
+  music: plan.input.output.music,
+  durationSeconds: plan.durationSeconds,
+  loudness: plan.input.output.loudness
+})
+
+const videoCommandParts = (plan: RenderPlan, segment: SegmentPlan, encoder: EncoderSpec) => {
+  const enc = encoderArgs(encoder, plan.input.output.encoderSettings)
+  const video = segmentVideoGraph(plan, segment, 0, enc.videoFilterSuffix)
+  return { enc, video }
+}
+
+/** Segment `index` as an MPEG-TS file of exactly `frames` frames, no audio. */
+export const segmentCommand = (plan: RenderPlan, index: number, encoder: EncoderSpec): FfmpegCommand => {
+  const segment = plan.segments[index]!
+  const { enc, video } = videoCommandParts(plan, segment, encoder)
+  return {
+    args: [
+      ...enc.globalArgs,
+      ...video.inputArgs,
+      "-filter_complex", video.filter,
+      "-map", `[${video.outLabel}]`,
+      "-frames:v", String(segment.frames),
+      ...enc.outputArgs,
+      "-an",
+      "-f", "mpegts"
+    ],
+    output: plan.files.segments[index]
+  }
+}
+
+/** The soundtrack mixed once into an AAC file, exactly the video's duration. */
+export const audioCommand = (plan: RenderPlan): FfmpegCommand => {
+  const audio = audioMixGraph(audioSpec(plan), 0)
+  return {
+    args: [...audio.inputArgs, "-filter_complex", audio.filter, "-map", `[${audio.outLabel}]`, ...AUDIO_CODEC_ARGS, "-vn"],
+    output: plan.files.audio
+  }
+}
+
+/** The whole timeline in one command, whatever the plan's segments. */
+export const singlePassCommand = (plan: RenderPlan, encoder: EncoderSpec): FfmpegCommand => {
+  const whole: SegmentPlan = {
+    index: 0,
+    startFrame: 0,
+    frames: plan.totalFrames,
+    pieces: piecesFor(plan.scenes, 0, plan.totalFrames)
+  }
+  const { enc, video } = videoCommandParts(plan, whole, encoder)
+  const audio = audioMixGraph(audioSpec(plan), whole.pieces.length)
+  return {
+    args: [
+      ...enc.globalArgs,
+      ...video.inputArgs,
+      ...audio.inputArgs,
+      "-filter_complex", `${video.filter};${audio.filter}`,
+      "-map", `[${video.outLabel}]`,
+      "-map", `[${audio.outLabel}]`,
+      "-frames:v", String(plan.totalFrames),
+      ...enc.outputArgs,
+      ...enc.mp4Args,
+      ...AUDIO_CODEC_ARGS,
+      "-movflags", "+faststart"
+    ],
+    output: plan.files.output
+  }
+}
+
+/** The ffconcat list joining `segmentFiles`, with each segment's exact duration. */
+export const concatList = (plan: RenderPlan, segmentFiles: ReadonlyArray<string>): string =>
+  [
+    "ffconcat version 1.0",
+    ...segmentFiles.flatMap((file, i) => [`file ${concatListPath(file)}`, `duration ${(plan.segments[i]!.frames / plan.fps).toFixed(6)}`]),
+    ""
+  ].join("\n")
+
+/** Joins the segments listed in `listFile` by stream copy and muxes them with `audioFile`. */
+export const stitchCommand = (plan: RenderPlan, listFile: string, audioFile: string, encoder: EncoderSpec): FfmpegCommand => ({
+  args: [
+    "-f", "concat", "-safe", "0", "-i", listFile,
+    "-i", audioFile,
+    "-map", "0:v:0", "-map", "1:a:0",
+    "-c", "copy",
+    ...encoderArgs(encoder, plan.input.output.encoderSettings).mp4Args,
+    "-movflags", "+faststart"
+  ],
+  output: plan.files.output
+})

@@ -1,0 +1,208 @@
+/**
+ * Frame accounting. Every scene owns a whole number of output frames, computed once from the scene
+ * boundaries in time; a transition into the next scene lengthens a scene's clip by the transition's
+ * frames (its tail is blended with the next scene's head). Segments are cut on scene boundaries (after
+ * the blend, when there is one), so every transition lies inside one segment and the frames of k
+ * stitched segments are exactly the frames of the single pass.
+ */
+import { basename, dirname, extname, join } from "node:path"
+import { Either } from "effect"
+import type { TimelineInput, TimelineShot } from "./input.ts"
+import { TimelineError } from "./input.ts"
+
+/** How a scene's shot is read from its file. */
+export interface SourcePlan {
+  /** Seconds into the file. */
+  readonly inPoint: number
+  /** Seconds read from the file (input `-t`); 0 for stills. */
+  readonly readSeconds: number
+  /** Timestamp multiplier: 1 plays at normal speed, 1.5 plays 1.5x slower to fill the scene. */
+  readonly slowdown: number
+  /** Read the file in a loop (`-stream_loop -1`). */
+  readonly loop: boolean
+}
+
+export interface ScenePlan {
+  readonly index: number
+  /** First output frame of the scene. */
+  readonly startFrame: number
+  /** Output frames the scene owns. */
+  readonly frames: number
+  /** Extra frames rendered after the scene's own, blended into the next scene (0 without a transition). */
+  readonly tailFrames: number
+  readonly shot: TimelineShot
+  readonly source: SourcePlan
+}
+
+/** Frames [from, to) of one scene's clip (which has `frames + tailFrames` frames). */
+export interface PiecePlan {
+  readonly scene: number
+  readonly from: number
+  readonly to: number
+}
+
+export interface SegmentPlan {
+  readonly index: number
+  readonly startFrame: number
+  readonly frames: number
+  readonly pieces: ReadonlyArray<PiecePlan>
+}
+
+export interface RenderFiles {
+  readonly output: string
+  readonly workDir: string
+  /** One MPEG-TS file per segment. */
+  readonly segments: ReadonlyArray<string>
+  /** The audio, mixed once. */
+  readonly audio: string
+  readonly concatList: string
+}
+
+export interface RenderPlan {
+  readonly input: TimelineInput
+  readonly width: number
+  readonly height: number
+  readonly fps: number
+  readonly totalFrames: number
+  /** totalFrames / fps: the output's duration. */
+  readonly durationSeconds: number
+  /** Frames each transition lasts (0: hard cuts). */
+  readonly transitionFrames: number
+  readonly scenes: ReadonlyArray<ScenePlan>
+  readonly segments: ReadonlyArray<SegmentPlan>
+  readonly files: RenderFiles
+}
+
+export interface PlanOptions {
+  /** Segments wanted (one per encoder slot). Default 1: a single pass. Fewer result when scenes are few. */
+  readonly segments?: number | undefined
+}
+
+const fail = (reason: string, message: string, scene?: number) =>
+  Either.left(new TimelineError({ reason, message, ...(scene === undefined ? {} : { scene }) }))
+
+const finitePositive = (n: number) => Number.isFinite(n) && n > 0
+
+const sourcePlan = (shot: TimelineShot, clipFrames: number, fps: number): SourcePlan => {
+  if (shot.kind === "image") return { inPoint: 0, readSeconds: 0, slowdown: 1, loop: false }
+  const inPoint = shot.inPoint ?? 0
+  const needed = clipFrames / fps
+  // A little more than needed, so the fps filter always has the frame after the last one it keeps.
+  const margin = 2 / fps
+  const available = shot.media.duration - inPoint
+  if (available >= needed + margin) return { inPoint, readSeconds: needed + margin, slowdown: 1, loop: false }
+  if (available >= needed) return { inPoint, readSeconds: available, slowdown: 1, loop: false }
+  const policy = shot.whenShort ?? "stretch"
+  const factor = needed / available
+  if (policy === "hold") return { inPoint, readSeconds: available, slowdown: 1, loop: false }
+  if (policy === "stretch" && factor <= 2) return { inPoint, readSeconds: available, slowdown: factor, loop: false }
+  return { inPoint, readSeconds: needed + margin, slowdown: 1, loop: true }
+}
+
+/** Scene start/end times in seconds (pure). */
+const sceneTimes = (input: TimelineInput): ReadonlyArray<{ start: number; end: number }> => {
+  const times: Array<{ start: number; end: number }> = []
+  let start = 0
+  input.scenes.forEach((scene, i) => {
+    const next = input.scenes[i + 1]
+    const end = scene.duration !== undefined
+      ? start + scene.duration
+      : Math.max(start, next === undefined ? input.output.narration.duration : next.narration.start)
+    times.push({ start, end })
+    start = end
+  })
+  return times
+}
+
+/** Chooses up to `wanted - 1` cut frames among `candidates`, each nearest to an even split. */
+export const chooseCuts = (candidates: ReadonlyArray<number>, totalFrames: number, wanted: number): ReadonlyArray<number> => {
+  const cuts: Array<number> = []
+  for (let j = 1; j < wanted; j++) {
+    const ideal = (totalFrames * j) / wanted
+    const best = candidates
+      .filter((c) => c > (cuts[cuts.length - 1] ?? 0) && c < totalFrames)
+      .reduce<number | undefined>((acc, c) => (acc === undefined || Math.abs(c - ideal) < Math.abs(acc - ideal) ? c : acc), undefined)
+    if (best !== undefined) cuts.push(best)
+  }
+  return cuts
+}
+
+/** The pieces of scene clips that make output frames [start, end). */
+export const piecesFor = (scenes: ReadonlyArray<ScenePlan>, start: number, end: number): ReadonlyArray<PiecePlan> =>
+  scenes.flatMap((scene): Array<PiecePlan> => {
+    const clipEnd = scene.startFrame + scene.frames + scene.tailFrames
+    const from = Math.max(0, start - scene.startFrame)
+    const to = Math.min(scene.frames + scene.tailFrames, end - scene.startFrame)
+    return scene.startFrame < end && clipEnd > start && to > from ? [{ scene: scene.index, from, to }] : []
+  })
+
+/** Validates the input and computes the frame plan and the segments (pure). */
+export const planRender = (input: TimelineInput, options: PlanOptions = {}): Either.Either<RenderPlan, TimelineError> => {
+  const { output, scenes, shots } = input
+  if (!finitePositive(output.fps)) return fail("fps", `fps must be positive, got ${output.fps}`)
+  if (!Number.isInteger(output.width) || !Number.isInteger(output.height) || output.width < 2 || output.height < 2 || output.width % 2 !== 0 || output.height % 2 !== 0) {
+    return fail("size", `output size must be even integers, got ${output.width}x${output.height}`)
+  }
+  if (scenes.length === 0) return fail("scenes", "a timeline needs at least one scene")
+  if (shots.length !== scenes.length) return fail("shots", `${scenes.length} scenes but ${shots.length} shots: one shot per scene`)
+  if (!finitePositive(output.narration.duration)) return fail("narration", `narration duration must be positive, got ${output.narration.duration}`)
+  for (const [i, shot] of shots.entries()) {
+    if (shot.kind === "video") {
+      if (!finitePositive(shot.media.duration)) return fail("shot", `scene ${i}: ${shot.path} has no duration`, i)
+      const inPoint = shot.inPoint ?? 0
+      if (!(inPoint >= 0 && inPoint < shot.media.duration)) return fail("shot", `scene ${i}: in-point ${inPoint}s is outside ${shot.path} (${shot.media.duration}s)`, i)
+    }
+  }
+  for (const [i, scene] of scenes.entries()) {
+    if (scene.duration !== undefined && !finitePositive(scene.duration)) return fail("scene", `scene ${i}: duration must be positive`, i)
+  }
+  const fps = output.fps
+  const times = sceneTimes(input)
+  const bounds = [...times.map((t) => Math.round(t.start * fps)), Math.round(times[times.length - 1]!.end * fps)]
+  const frames = scenes.map((_, i) => bounds[i + 1]! - bounds[i]!)
+  const short = frames.findIndex((n) => n < 1)
+  if (short >= 0) return fail("scene", `scene ${short} lasts less than one frame at ${fps} fps`, short)
+  const wantedTransition = output.transition === undefined || scenes.length < 2 ? 0 : Math.round(output.transition.duration * fps)
+  // A transition cannot be longer than the scenes it joins.
+  const transitionFrames = Math.max(0, Math.min(wantedTransition, ...frames.slice(1)))
+  const scenePlans = scenes.map((_, i): ScenePlan => {
+    const tailFrames = i < scenes.length - 1 ? transitionFrames : 0
+    return {
+      index: i,
+      startFrame: bounds[i]!,
+      frames: frames[i]!,
+      tailFrames,
+      shot: shots[i]!,
+      source: sourcePlan(shots[i]!, frames[i]! + tailFrames, fps)
+    }
+  })
+  const totalFrames = bounds[bounds.length - 1]!
+  const candidates = bounds.slice(1, -1).map((b) => b + transitionFrames)
+  const wanted = Math.max(1, Math.floor(options.segments ?? 1))
+  const cuts = chooseCuts(candidates, totalFrames, wanted)
+  const edges = [0, ...cuts, totalFrames]
+  const segments = edges.slice(0, -1).map((start, index): SegmentPlan => {
+    const end = edges[index + 1]!
+    return { index, startFrame: start, frames: end - start, pieces: piecesFor(scenePlans, start, end) }
+  })
+  const workDir = output.workDir ?? dirname(output.path)
+  const stem = basename(output.path, extname(output.path))
+  return Either.right({
+    input,
+    width: output.width,
+    height: output.height,
+    fps,
+    totalFrames,
+    durationSeconds: totalFrames / fps,
+    transitionFrames,
+    scenes: scenePlans,
+    segments,
+    files: {
+      output: output.path,
+      workDir,
+      segments: segments.map((s) => join(workDir, `${stem}.part-${s.index}.ts`)),
+      audio: join(workDir, `${stem}.audio.m4a`),
+      concatList: join(workDir, `${stem}.concat.txt`)
+    }
+  })
+}
