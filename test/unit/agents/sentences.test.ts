@@ -1,0 +1,46 @@
+import { describe, expect, it } from "@effect/vitest"
+import { splitSentences } from "../../../agents/director/sentences.ts"
+
+const texts = (script: string) => splitSentences(script).map((s) => s.text)
+
+describe("sentence splitting", () => {
+  it("ends sentences at . ! ? and keeps decimals and titles inside", () => {
+    expect(texts("Dr. Smith measured 3.14 meters. Then he left! Did he? Yes.")).toEqual([
+      "Dr. Smith measured 3.14 meters.", "Then he left!", "Did he?", "Yes."
+    ])
+  })
+
+  it("keeps closing quotes with their sentence", () => {
+    expect(texts(`He said "Stop." Then he ran. 'Really?' she asked.`)).toEqual([
+      `He said "Stop."`, "Then he ran.", "'Really?' she asked."
+    ])
+  })
+
+  it("splits after an ellipsis only when a new sentence starts", () => {
+    expect(texts("Wait... and see. The end… Another one begins.")).toEqual([
+      "Wait... and see.", "The end…", "Another one begins."
+    ])
+  })
+
+  it("does not split after e.g., initials or Fig. before a number", () => {
+    expect(texts("Patterns emerge, e.g. the Mandelbrot set. J. R. R. Tolkien wrote it. See Fig. 3 for details.")).toEqual([
+      "Patterns emerge, e.g. the Mandelbrot set.", "J. R. R. Tolkien wrote it.", "See Fig. 3 for details."
+    ])
+  })
+
+  it("treats blank lines as paragraph breaks, even without a final period", () => {
+    expect(splitSentences("A heading without a period\n\nSecond paragraph. With two sentences\r\n\r\n  \n")).toEqual([
+      { text: "A heading without a period", paragraph: 0 },
+      { text: "Second paragraph.", paragraph: 1 },
+      { text: "With two sentences", paragraph: 1 }
+    ])
+  })
+
+  it("joins lines wrapped inside a paragraph and collapses whitespace", () => {
+    expect(texts("One sentence\nwrapped   over lines. Two?!  Three")).toEqual(["One sentence wrapped over lines.", "Two?!", "Three"])
+  })
+
+  it("returns nothing for an empty script", () => {
+    expect(splitSentences("  \n\n ")).toEqual([])
+  })
+})
