@@ -1,0 +1,50 @@
+/**
+ * Measured sentence lengths from narration word timings, so scenes can be regrouped on what the
+ * voice really took (planScenes with durations). Sentence i lasts from its first word's start to
+ * the next sentence's first word's start (the first from 0, the last to the end of the narration),
+ * so the lengths add up to the narration and scene cuts fall between sentences.
+ */
+import { Data, Either } from "effect"
+
+/** A timed word as TTS reports it (media/tts WordTiming has this shape). */
+export interface TimedWord {
+  readonly start: number
+  readonly end: number
+}
+
+export class TimingMismatchError extends Data.TaggedError("TimingMismatchError")<{
+  readonly expectedWords: number
+  readonly timedWords: number
+  readonly message: string
+}> {}
+
+/** Words as TTS engines count them: whitespace-separated tokens with a letter or digit in them. */
+export const spokenWordCount = (sentence: string): number =>
+  sentence.split(/\s+/).filter((token) => /[\p{L}\p{N}]/u.test(token)).length
+
+export const measuredSentenceDurations = (
+  sentences: ReadonlyArray<string>,
+  words: ReadonlyArray<TimedWord>,
+  narrationSec: number
+): Either.Either<ReadonlyArray<number>, TimingMismatchError> => {
+  const counts = sentences.map(spokenWordCount)
+  const expected = counts.reduce((a, b) => a + b, 0)
+  if (expected !== words.length) {
+    return Either.left(
+      new TimingMismatchError({
+        expectedWords: expected,
+        timedWords: words.length,
+        message: `narration has ${words.length} timed words for ${expected} words in ${sentences.length} sentences`
+      })
+    )
+  }
+  const starts: Array<number> = []
+  let offset = 0
+  for (const count of counts) {
+    starts.push(count === 0 ? Number.NaN : words[offset]!.start)
+    offset += count
+  }
+  // A sentence with no speakable word takes no time: it starts where the next one does.
+  for (let i = starts.length - 1; i >= 0; i--) if (Number.isNaN(starts[i])) starts[i] = starts[i + 1] ?? narrationSec
+  return Either.right(starts.map((start, i) => Math.max(0, (i + 1 < starts.length ? starts[i + 1]! : narrationSec) - (i === 0 ? 0 : start))))
+}
