@@ -62,7 +62,8 @@ const positive = (value: unknown): number | undefined => {
 
 const rotationOf = (stream: FfprobeStream): number => {
   const sideData = (stream as { side_data_list?: ReadonlyArray<{ rotation?: number | string }> }).side_data_list
-  const fromMatrix = sideData?.map((s) => s.rotation).find((r) => r !== undefined)
+  // fluent-ffmpeg flattens ffprobe's [SIDE_DATA] section into the stream; JSON output nests it.
+  const fromMatrix = (stream as { rotation?: number | string }).rotation ?? sideData?.map((s) => s.rotation).find((r) => r !== undefined)
   const raw = fromMatrix ?? (stream.tags as Record<string, string | number> | undefined)?.["rotate"] ?? 0
   const degrees = Number(raw)
   return Number.isFinite(degrees) ? ((Math.round(degrees) % 360) + 360) % 360 : 0
