@@ -1,0 +1,57 @@
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { chooseEncoder, detectEncoders, ENCODER_CATALOGUE, encoderArgs, fallbackChain } from "../../../media/encoders.ts"
+import { runFfmpeg } from "../../../media/ffmpeg.ts"
+import { probe } from "../../../media/probe.ts"
+
+let dir = ""
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "reelswarm-encoders-"))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe("encoder detection", () => {
+  it.effect("offers only encoders that passed a trial encode; listed but unusable ones are rejected with a reason", () =>
+    Effect.gen(function*() {
+      const detection = yield* detectEncoders
+      const catalogueListed = ENCODER_CATALOGUE.filter((e) => detection.listed.includes(e.name)).map((e) => e.name)
+      const offered = detection.available.map((e) => e.name)
+      const rejected = detection.rejected.map((r) => r.name)
+      // Every listed candidate was tried: it is either offered or rejected, never both.
+      expect([...offered, ...rejected].sort()).toEqual([...catalogueListed].sort())
+      expect(offered.filter((n) => rejected.includes(n))).toEqual([])
+      expect(offered).toEqual(expect.arrayContaining(["libx264", "libx265", "libsvtav1"]))
+      const hasNvidia = detection.hardware.gpus.some((g) => g.vendor === "nvidia")
+      if (detection.listed.includes("h264_nvenc") && !hasNvidia) {
+        // Debian's ffmpeg lists NVENC on machines without an NVIDIA GPU (this one): it must not be offered.
+        expect(offered).not.toContain("h264_nvenc")
+        expect(detection.rejected.find((r) => r.name === "h264_nvenc")!.reason).not.toBe("")
+      }
+      expect(detection.hardware.cpu.cores).toBeGreaterThan(0)
+      // Detection runs once per process.
+      expect(yield* detectEncoders).toBe(detection)
+      const best = yield* chooseEncoder("h264")
+      expect(best).toEqual(fallbackChain(detection, "h264")[0])
+      expect(fallbackChain(detection, "h264").at(-1)!.name).toBe("libx264")
+    }))
+
+  it.effect("every offered software encoder writes H.264, H.265 and AV1 that decode back", () =>
+    Effect.gen(function*() {
+      const detection = yield* detectEncoders
+      const software = detection.available.filter((e) => e.family === "software")
+      for (const spec of software) {
+        const output = join(dir, `${spec.name}.mkv`)
+        const args = encoderArgs(spec, { preset: "ultrafast" })
+        yield* runFfmpeg({
+          args: ["-f", "lavfi", "-i", "testsrc=size=180x320:rate=25:duration=0.4", ...args.outputArgs],
+          output
+        })
+        const info = yield* probe(output, { countFrames: true })
+        expect({ codec: info.codec, frames: info.frames }).toEqual({ codec: spec.codec, frames: 10 })
+      }
+      expect(software.map((e) => e.codec).sort()).toEqual(["av1", "h264", "hevc"])
+    }))
+})
