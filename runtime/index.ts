@@ -1,0 +1,72 @@
+/** The public surface of reelswarm's actor runtime. */
+export {
+  AgentCrashedError,
+  type AgentContext,
+  type AgentDefinition,
+  AgentNotFoundError,
+  type AgentRef,
+  type AskError,
+  type AskOptions,
+  AskTimeoutError,
+  type DeadLetterReason,
+  DEFAULT_ASK_TIMEOUT,
+  define,
+  type Failure,
+  type Request,
+  type RestartType,
+  type SpawnOptions,
+  type Success,
+  UndeliveredError
+} from "./agent.ts"
+export {
+  type Codec,
+  CodecError,
+  decodeFrame,
+  encodeFrame,
+  makeCodec,
+  type PayloadCodec,
+  payloadCodec,
+  roundTrip
+} from "./codec.ts"
+export { type Envelope, isReply, makeEnvelope, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "./envelope.ts"
+export {
+  layerInMemory as eventsLayerInMemory,
+  type LifecycleEventType,
+  makeInMemory as makeInMemoryEvents,
+  type SwarmEvent,
+  type SwarmEventInput,
+  SwarmEvents,
+  type SwarmEventsService
+} from "./events.ts"
+export { DEFAULT_MAILBOX_CAPACITY, type MailboxOptions, type OverflowPolicy } from "./mailbox.ts"
+export {
+  type AsyncAgentContext,
+  createSwarm,
+  type CreateSwarmOptions,
+  defineAsync,
+  type PromiseAgentRef,
+  type PromiseAskOptions,
+  type SwarmHandle
+} from "./promise.ts"
+export {
+  child,
+  type ChildSpec,
+  pool,
+  SpawnError,
+  type Strategy,
+  supervisor,
+  SupervisorEscalation,
+  type SupervisorOptions,
+  type SupervisorRef,
+  type SupervisorSpec
+} from "./supervisor.ts"
+export {
+  type AgentInfo,
+  layer as swarmLayer,
+  layerInMemory as swarmLayerInMemory,
+  make as makeSwarm,
+  Swarm,
+  type SwarmOptions,
+  type SwarmService
+} from "./swarm.ts"
+export { type Delivery, direct, type Router, type Topology } from "./topology.ts"

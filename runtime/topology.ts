@@ -1,0 +1,29 @@
+/**
+ * Topology: how envelopes get from sender to receiver. The runtime hands a topology one primitive,
+ * `deliver` (put an envelope into the addressee's mailbox, or complete the ask a reply answers,
+ * counting one hop); the topology returns the `send` the swarm uses for every envelope. Concrete
+ * topologies live in topologies/ (star, mesh); `direct` is the runtime's default and mesh's engine.
+ */
+import { Effect, type Scope } from "effect"
+import type { Envelope } from "./envelope.ts"
+
+export interface Delivery {
+  /** Delivers to the addressee in this process, adding one hop. Undeliverable envelopes become dead letters. */
+  readonly deliver: (envelope: Envelope) => Effect.Effect<void>
+}
+
+export interface Router {
+  readonly send: (envelope: Envelope) => Effect.Effect<void>
+}
+
+export interface Topology {
+  readonly name: string
+  /** Builds the router for one swarm; anything it starts (a relay fiber) lives in the swarm's scope. */
+  readonly make: (delivery: Delivery) => Effect.Effect<Router, never, Scope.Scope>
+}
+
+/** Every envelope goes straight to its addressee: one hop. */
+export const direct: Topology = {
+  name: "direct",
+  make: (delivery) => Effect.succeed({ send: delivery.deliver })
+}

@@ -1,0 +1,2 @@
+export { mesh } from "./mesh.ts"
+export { star, type StarOptions } from "./star.ts"
