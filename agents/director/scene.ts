@@ -25,3 +25,18 @@ export const Scene = Schema.Struct({
   estimatedSec: Schema.Number.pipe(Schema.nonNegative())
 })
 export type Scene = typeof Scene.Type
+
+/** A sentence of the script and the paragraph (blank-line block, or Claude scene) it belongs to. */
+export const ScriptSentence = Schema.Struct({
+  text: Schema.String,
+  paragraph: Schema.Int.pipe(Schema.nonNegative())
+})
+export type ScriptSentence = typeof ScriptSentence.Type
+
+/** A planned script: what the director hands to the rest of the production. */
+export const ScriptPlan = Schema.Struct({
+  title: Schema.String,
+  sentences: Schema.Array(ScriptSentence),
+  scenes: Schema.Array(Scene)
+})
+export type ScriptPlan = typeof ScriptPlan.Type

@@ -3,11 +3,12 @@
  * durations estimated from words per second at the voice's rate, then again with each sentence's
  * measured narration length once TTS has spoken it; `planScenes` takes either.
  */
+import { Effect, Schema } from "effect"
 import { stem } from "../text/stem.ts"
 import { contentWord, words } from "../text/terms.ts"
 import { moodOf, paceOf } from "./mood.ts"
-import type { Scene } from "./scene.ts"
-import { type ScriptSentence, splitSentences } from "./sentences.ts"
+import type { Scene, ScriptPlan, ScriptSentence } from "./scene.ts"
+import { splitSentences } from "./sentences.ts"
 
 /** espeak-ng speaks 175 words per minute by default (≈2.9/s); punctuation pauses bring it to about 2.7. */
 export const DEFAULT_WORDS_PER_SECOND = 2.7
@@ -144,3 +145,34 @@ export const planScenes = (
 /** Splits and plans a script in one step (the offline `--script FILE` path). */
 export const planScript = (script: string, options: ScenePlanOptions = {}): ReadonlyArray<Scene> =>
   planScenes(splitSentences(script), undefined, options)
+
+export class ScriptPlanError extends Schema.TaggedError<ScriptPlanError>()("ScriptPlanError", {
+  message: Schema.String
+}) {}
+
+/** A script text becomes a plan; a script with nothing to say is an error the user must fix. */
+export const planScriptText = Effect.fn("director.planScript")(function* (
+  title: string,
+  script: string,
+  options: ScenePlanOptions = {}
+) {
+  const sentences = splitSentences(script)
+  if (sentences.length === 0) {
+    return yield* new ScriptPlanError({ message: "the script has no sentences to narrate: it is empty or whitespace" })
+  }
+  return { title, sentences, scenes: planScenes(sentences, undefined, options) } satisfies ScriptPlan
+})
+
+/** Regroups a plan's sentences on their measured narration lengths. */
+export const replanScenes = Effect.fn("director.replan")(function* (
+  sentences: ReadonlyArray<ScriptSentence>,
+  durationsSec: ReadonlyArray<number>,
+  options: ScenePlanOptions = {}
+) {
+  if (durationsSec.length !== sentences.length || durationsSec.some((d) => !(d >= 0))) {
+    return yield* new ScriptPlanError({
+      message: `cannot replan: ${durationsSec.length} durations (all must be ≥ 0) for ${sentences.length} sentences`
+    })
+  }
+  return planScenes(sentences, durationsSec, options)
+})

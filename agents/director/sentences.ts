@@ -6,11 +6,9 @@
  * ("wait... and see"). A blank line always ends a sentence: it is a paragraph break.
  */
 
-export interface ScriptSentence {
-  readonly text: string
-  /** Index of the paragraph (blank-line separated block) the sentence belongs to. */
-  readonly paragraph: number
-}
+import type { ScriptSentence } from "./scene.ts"
+
+export type { ScriptSentence } from "./scene.ts"
 
 /** Abbreviations after which a period never ends a sentence. */
 const NEVER_FINAL = new Set([

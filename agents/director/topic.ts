@@ -6,7 +6,7 @@
  * MissingApiKeyError that says what to do instead.
  */
 import Anthropic from "@anthropic-ai/sdk"
-import { Config, Context, Data, Duration, Effect, JSONSchema, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
+import { Config, Context, Duration, Effect, JSONSchema, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
 import type { ScriptSentence } from "./sentences.ts"
 
 export const DEFAULT_CLAUDE_MODEL = "claude-sonnet-4-5"
@@ -31,24 +31,27 @@ export interface WrittenScript {
   readonly attempts: number
 }
 
-export class MissingApiKeyError extends Data.TaggedError("MissingApiKeyError")<{ readonly message: string }> {}
+export class MissingApiKeyError extends Schema.TaggedError<MissingApiKeyError>()("MissingApiKeyError", {
+  message: Schema.String
+}) {}
 
-export class ClaudeRequestError extends Data.TaggedError("ClaudeRequestError")<{
-  readonly message: string
+export class ClaudeRequestError extends Schema.TaggedError<ClaudeRequestError>()("ClaudeRequestError", {
+  message: Schema.String,
   /** HTTP status, absent when the API could not be reached. */
-  readonly status?: number
-  readonly retryable: boolean
-  readonly attempt: number
-}> {}
+  status: Schema.optional(Schema.Number),
+  retryable: Schema.Boolean,
+  attempt: Schema.Number
+}) {}
 
-export class InvalidScriptOutputError extends Data.TaggedError("InvalidScriptOutputError")<{
-  readonly message: string
+export class InvalidScriptOutputError extends Schema.TaggedError<InvalidScriptOutputError>()("InvalidScriptOutputError", {
+  message: Schema.String,
   /** The start of what the model answered. */
-  readonly output: string
-  readonly attempt: number
-}> {}
+  output: Schema.String,
+  attempt: Schema.Number
+}) {}
 
-export type TopicError = MissingApiKeyError | ClaudeRequestError | InvalidScriptOutputError
+export const TopicError = Schema.Union(MissingApiKeyError, ClaudeRequestError, InvalidScriptOutputError)
+export type TopicError = typeof TopicError.Type
 
 export interface TopicWriterConfig {
   readonly apiKey: Redacted.Redacted<string> | undefined

@@ -4,7 +4,7 @@
  * every 2 s: graphics controllers are probed once, and re-queried on later samples only when a
  * controller reports live figures (otherwise the list cannot change and the probe costs a process).
  */
-import { Clock, Context, Data, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Schema } from "effect"
 import si from "systeminformation"
 
 export const GpuSample = Schema.Struct({
@@ -39,10 +39,10 @@ export const MetricsSample = Schema.Struct({
 })
 export type MetricsSample = typeof MetricsSample.Type
 
-export class SampleError extends Data.TaggedError("SampleError")<{
-  readonly probe: "cpu" | "memory" | "graphics"
-  readonly message: string
-}> {}
+export class SampleError extends Schema.TaggedError<SampleError>()("SampleError", {
+  probe: Schema.Literal("cpu", "memory", "graphics"),
+  message: Schema.String
+}) {}
 
 export interface SystemSamplerService {
   readonly sample: Effect.Effect<MetricsSample, SampleError>

@@ -7,34 +7,19 @@
  * and each round uses every clip once before any clip is used again. Ties are broken by a hash of
  * the seed, the scene and the clip path, so one seed always gives the same picks.
  */
-import { Data, Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { stem } from "../text/stem.ts"
 import { contentWord, fileNameWords, words } from "../text/terms.ts"
 import { assignMinCost } from "./assignment.ts"
 import { type Bm25Options, makeBm25 } from "./bm25.ts"
+import type { Clip, Frame, MatchedTerm, SceneQuery, ScoreBreakdown, ShotPick } from "./shot.ts"
 import { expandQuery } from "./synonyms.ts"
 
-/** A footage item: the fields the shot-matcher needs from the footage index. */
-export interface Clip {
-  readonly path: string
-  readonly kind: "video" | "image"
-  readonly durationSec: number
-  readonly width: number
-  readonly height: number
-  readonly tags: ReadonlyArray<string>
-}
-
-/** What the matcher needs of a scene (a director Scene fits). */
-export interface SceneQuery {
-  readonly index: number
-  readonly keywords: ReadonlyArray<string>
-  /** Narration length the shot must cover. */
-  readonly estimatedSec: number
-}
+export type { Clip, SceneQuery, ShotPick } from "./shot.ts"
 
 export interface MatchOptions {
   /** The output frame, e.g. { width: 1080, height: 1920 }. */
-  readonly frame: { readonly width: number; readonly height: number }
+  readonly frame: Frame
   readonly seed: string | number
   /** How much a perfect orientation fit is worth next to the text score. Default 1. */
   readonly orientationWeight?: number
@@ -45,39 +30,10 @@ export interface MatchOptions {
   readonly bm25?: Bm25Options
 }
 
-export interface ScoreBreakdown {
-  readonly text: number
-  /** 0–1: the share of the clip's frame that survives a cover crop to the output frame. */
-  readonly orientationFit: number
-  /** 0–1: 1 when the clip covers the scene; less for a short clip; 0.9 for a still image. */
-  readonly durationFit: number
-  readonly total: number
-}
-
-export interface MatchedTerm {
-  /** The stem found in the clip. */
-  readonly term: string
-  readonly in: ReadonlyArray<"tag" | "file name">
-  /** Set when the term is a synonym of this scene term. */
-  readonly synonymOf?: string
-  readonly value: number
-}
-
-export interface ShotPick {
-  readonly scene: number
-  readonly clip: Clip
-  readonly score: ScoreBreakdown
-  readonly matched: ReadonlyArray<MatchedTerm>
-  /** 1 for a first use of the clip; 2 and up when every clip was already used that many times less one. */
-  readonly round: number
-  /** Why this clip, in words: these go to the event log. */
-  readonly reasons: ReadonlyArray<string>
-}
-
-export class NoFootageError extends Data.TaggedError("NoFootageError")<{
-  readonly scenes: number
-  readonly message: string
-}> {}
+export class NoFootageError extends Schema.TaggedError<NoFootageError>()("NoFootageError", {
+  scenes: Schema.Number,
+  message: Schema.String
+}) {}
 
 type Orientation = "portrait" | "landscape" | "square"
 
@@ -115,7 +71,7 @@ const indexTerms = (clip: Clip) => {
 
 const fmt = (value: number, digits = 2) => value.toFixed(digits)
 
-const orientationFitOf = (clip: Clip, frame: MatchOptions["frame"]): number => {
+const orientationFitOf = (clip: Clip, frame: Frame): number => {
   if (!(clip.width > 0 && clip.height > 0)) return 0
   const a = clip.width / clip.height
   const b = frame.width / frame.height
@@ -162,7 +118,7 @@ const scoreAll = (scenes: ReadonlyArray<SceneQuery>, clips: ReadonlyArray<Clip>,
   })
 }
 
-const describe = (scene: SceneQuery, clip: Clip, candidate: Candidate, round: number, clipCount: number, frame: MatchOptions["frame"]) => {
+const describe = (scene: SceneQuery, clip: Clip, candidate: Candidate, round: number, clipCount: number, frame: Frame) => {
   const { score, matched } = candidate
   const reasons: Array<string> = []
   reasons.push(
