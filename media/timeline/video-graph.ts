@@ -48,7 +48,11 @@ const pieceInput = (scene: ScenePlan): ReadonlyArray<string> => {
 const pieceChain = (plan: RenderPlan, scene: ScenePlan, piece: PiecePlan, inputIndex: number, label: string): string => {
   const { width, height, fps } = plan
   const clipFrames = scene.frames + scene.tailFrames
-  const fit = fitFilter(scene.shot.fit ?? plan.input.output.fit ?? "cover", width, height)
+  // One pixel format from the fit on, so a scene renders to the same pixels whether it passes through
+  // xfade (single pass) or opens a segment on its own: xfade works in 4:4:4 only, so with transitions
+  // every piece is 4:4:4 and the single conversion to 4:2:0 happens at the end of the graph.
+  const pixelFormat = plan.transitionFrames > 0 ? "yuv444p" : "yuv420p"
+  const fit = `${fitFilter(scene.shot.fit ?? plan.input.output.fit ?? "cover", width, height)},format=${pixelFormat}`
   const picture = scene.shot.kind === "image"
     ? [fit, kenBurnsFilter(scene.shot.motion ?? "zoom-in", clipFrames, width, height, fps)]
     : [
