@@ -23,5 +23,8 @@ export class GetHealth extends Schema.TaggedRequest<GetHealth>()("GetHealth", {
   payload: {}
 }) {}
 
-export const MonitorProtocol = Schema.Union(Heartbeat, SampleNow, GetHealth)
+/** The monitor's own clock: take a sample, publish it, check heartbeats. */
+export class Tick extends Schema.TaggedClass<Tick>()("Tick", {}) {}
+
+export const MonitorProtocol = Schema.Union(Heartbeat, SampleNow, GetHealth, Tick)
 export type MonitorMessage = typeof MonitorProtocol.Type
