@@ -1,0 +1,200 @@
+/**
+ * Render benchmark: the timeline compiler against a hand-written one-command ffmpeg reference, same
+ * run, same inputs: six 1920x1080 clips (lavfi, cached), about 25 s of espeak-ng narration, captions,
+ * output 1080x1920 H.264 at 30 fps with libx264 preset veryfast (the compiler's default) on both sides.
+ *
+ *   render_ratio = single-pass render time / reference time    (goal <= 1.05, equal frame counts)
+ *   stitch_ratio = (2 segments + audio + stitch) time / single-pass time
+ *
+ * Each side runs ROUNDS times (env BENCH_ROUNDS, default 2), interleaved; the fastest run counts.
+ * Prints one JSON object.
+ */
+import { execFile } from "node:child_process"
+import { existsSync } from "node:fs"
+import { mkdir, rm, writeFile } from "node:fs/promises"
+import { cpus } from "node:os"
+import { join, resolve } from "node:path"
+import { promisify } from "node:util"
+import { Effect, Either } from "effect"
+import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
+import { probe } from "../media/probe.ts"
+import { planRender, render, renderSinglePass, type RenderPlan, type TimelineInput } from "../media/timeline.ts"
+
+const CACHE = resolve(".reelswarm/bench/render")
+const WORK = join(CACHE, "work")
+const FPS = 30
+const WIDTH = 1080
+const HEIGHT = 1920
+const PRESET = "veryfast"
+const CRF = 23
+const ROUNDS = Math.max(1, Number(process.env["BENCH_ROUNDS"] ?? 2))
+
+const SOURCES = [
+  "testsrc2=size=1920x1080:rate=30",
+  "mandelbrot=size=1920x1080:rate=30",
+  "life=size=1920x1080:rate=30:mold=10:ratio=0.1:death_color=#2b0a3d:life_color=#f5c542",
+  "smptehdbars=size=1920x1080:rate=30",
+  "cellauto=size=1920x1080:rate=30:rule=110",
+  "gradients=size=1920x1080:rate=30:speed=0.02"
+]
+const CLIP_SECONDS = 5
+/** espeak-ng words per minute: about 25 s for the six sentences below. */
+const SPEECH_RATE = 172
+
+const SENTENCES = [
+  "Deep in the ocean, light fades within the first few hundred metres.",
+  "Below that lies the twilight zone, where animals make their own light.",
+  "Lantern fish glow along their bellies to hide their shadows from hunters below.",
+  "Anglerfish dangle a shining lure to draw curious prey towards their jaws.",
+  "Some jellyfish flash blue rings when they are attacked, calling for larger predators.",
+  "Scientists think most creatures in the deep sea can make light of some kind."
+]
+
+const sh = promisify(execFile)
+
+const ensureMedia = Effect.gen(function*() {
+  yield* Effect.promise(() => mkdir(CACHE, { recursive: true }))
+  const clips = SOURCES.map((_, i) => join(CACHE, `clip-${i}.mp4`))
+  yield* Effect.forEach(SOURCES, (source, i) =>
+    existsSync(clips[i]!)
+      ? Effect.void
+      : runFfmpeg({
+        args: ["-f", "lavfi", "-i", source, "-t", String(CLIP_SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"],
+        output: clips[i]
+      }))
+  const narration = join(CACHE, `narration-${SPEECH_RATE}.wav`)
+  if (!existsSync(narration)) {
+    yield* Effect.promise(() => sh("espeak-ng", ["-s", String(SPEECH_RATE), "-w", narration, SENTENCES.join(" ")]))
+  }
+  return { clips, narration }
+})
+
+const assTime = (s: number) => {
+  const cs = Math.round(s * 100)
+  const h = Math.floor(cs / 360000), m = Math.floor((cs % 360000) / 6000), sec = Math.floor((cs % 6000) / 100)
+  return `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}.${String(cs % 100).padStart(2, "0")}`
+}
+
+const captionsFile = (starts: ReadonlyArray<number>, end: number) =>
+  [
+    "[Script Info]",
+    "ScriptType: v4.00+",
+    `PlayResX: ${WIDTH}`,
+    `PlayResY: ${HEIGHT}`,
+    "WrapStyle: 0",
+    "",
+    "[V4+ Styles]",
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+    "Style: Default,DejaVu Sans,64,&H00FFFFFF,&H000000FF,&H00000000,&H80000000,1,0,0,0,100,100,0,0,1,4,0,2,90,90,380,1",
+    "",
+    "[Events]",
+    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+    ...SENTENCES.map((text, i) => `Dialogue: 0,${assTime(starts[i]!)},${assTime(starts[i + 1] ?? end)},Default,,0,0,0,,${text}`),
+    ""
+  ].join("\n")
+
+/** The same render written by hand as one ffmpeg command: trim, scale/crop, concat, captions, audio. */
+const referenceArgs = (plan: RenderPlan, captions: string): Array<string> => {
+  const inputs = plan.scenes.flatMap((s) => ["-ss", "0", "-t", ((s.frames + 2) / FPS).toFixed(3), "-i", s.shot.path])
+  const chains = plan.scenes.map((s, i) =>
+    `[${i}:v]fps=${FPS},scale=${WIDTH}:${HEIGHT}:force_original_aspect_ratio=increase,crop=${WIDTH}:${HEIGHT},setsar=1,trim=end_frame=${s.frames}[v${i}]`
+  )
+  const n = plan.scenes.length
+  const filter = [
+    ...chains,
+    `${plan.scenes.map((_, i) => `[v${i}]`).join("")}concat=n=${n}:v=1:a=0,subtitles=filename=${captions},format=yuv420p[v]`,
+    `[${n}:a]loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000,apad,atrim=end=${plan.durationSeconds.toFixed(6)}[a]`
+  ].join(";")
+  return [
+    ...inputs,
+    "-i", plan.input.output.narration.path,
+    "-filter_complex", filter,
+    "-map", "[v]", "-map", "[a]",
+    "-frames:v", String(plan.totalFrames),
+    "-c:v", "libx264", "-preset", PRESET, "-crf", String(CRF), "-pix_fmt", "yuv420p",
+    "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
+    "-movflags", "+faststart"
+  ]
+}
+
+const timed = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const start = performance.now()
+    yield* effect
+    return (performance.now() - start) / 1000
+  })
+
+const main = Effect.gen(function*() {
+  const { clips, narration } = yield* ensureMedia
+  const narrationInfo = yield* probe(narration)
+  const n = clips.length
+  const starts = clips.map((_, i) => (i * narrationInfo.duration) / n)
+  const captions = join(CACHE, "captions.ass")
+  yield* Effect.promise(() => writeFile(captions, captionsFile(starts, narrationInfo.duration)))
+  const clipInfos = yield* Effect.forEach(clips, (c) => probe(c))
+  yield* Effect.promise(() => mkdir(WORK, { recursive: true }))
+  const input = (path: string): TimelineInput => ({
+    scenes: SENTENCES.map((text, i) => ({ text, narration: { start: starts[i]!, end: starts[i + 1] ?? narrationInfo.duration } })),
+    shots: clipInfos.map((media) => ({ path: media.file, kind: "video" as const, media })),
+    output: {
+      path,
+      width: WIDTH,
+      height: HEIGHT,
+      fps: FPS,
+      encoder: "libx264",
+      encoderSettings: { preset: PRESET, crf: CRF },
+      narration: { path: narration, duration: narrationInfo.duration },
+      captions,
+      workDir: WORK
+    }
+  })
+  const single = Either.getOrThrow(planRender(input(join(WORK, "single.mp4"))))
+  const split = Either.getOrThrow(planRender(input(join(WORK, "stitched.mp4")), { segments: 2 }))
+  const referenceOut = join(WORK, "reference.mp4")
+
+  const times = { reference: [] as Array<number>, single: [] as Array<number>, stitched: [] as Array<number> }
+  for (let round = 0; round < ROUNDS; round++) {
+    times.reference.push(yield* timed(runFfmpeg({ args: referenceArgs(single, captions), output: referenceOut })))
+    times.single.push(yield* timed(renderSinglePass(single)))
+    times.stitched.push(yield* timed(render(split)))
+  }
+  const [singleInfo, referenceInfo, stitchedInfo] = yield* Effect.forEach([single.files.output, referenceOut, split.files.output], (f) => probe(f))
+  const best = (xs: ReadonlyArray<number>) => Math.min(...xs)
+  const round3 = (x: number) => Math.round(x * 1000) / 1000
+  const result = {
+    bench: "render",
+    ffmpeg: yield* ffmpegVersion(),
+    cpus: cpus().length,
+    rounds: ROUNDS,
+    clips: n,
+    clip_size: "1920x1080",
+    output_size: `${WIDTH}x${HEIGHT}`,
+    fps: FPS,
+    encoder: "libx264",
+    preset: PRESET,
+    crf: CRF,
+    narration_seconds: round3(narrationInfo.duration),
+    frames: singleInfo.frames,
+    reference_frames: referenceInfo.frames,
+    stitched_frames: stitchedInfo.frames,
+    planned_frames: single.totalFrames,
+    output_seconds: round3(singleInfo.duration),
+    segments: split.segments.map((s) => s.frames),
+    single_pass_s: round3(best(times.single)),
+    reference_s: round3(best(times.reference)),
+    stitched_s: round3(best(times.stitched)),
+    render_ratio: round3(best(times.single) / best(times.reference)),
+    stitch_ratio: round3(best(times.stitched) / best(times.single)),
+    runs_s: { single: times.single.map(round3), reference: times.reference.map(round3), stitched: times.stitched.map(round3) }
+  }
+  yield* Effect.promise(() => rm(WORK, { recursive: true, force: true }))
+  return result
+})
+
+Effect.runPromise(main).then(
+  (result) => console.log(JSON.stringify(result)),
+  (error) => {
+    console.error(error)
+    process.exitCode = 1
+  }
+)
