@@ -70,7 +70,7 @@ export interface AskOptions {
 }
 
 /** A protocol message that expects a reply: a `Schema.TaggedRequest` instance. */
-export type Request = Schema.WithResult.Any
+export type Request = Schema.WithResult.All
 
 export type Success<Req> = Schema.WithResult.Success<Req>
 export type Failure<Req> = Schema.WithResult.Failure<Req>

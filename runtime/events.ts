@@ -4,7 +4,7 @@
  * `SwarmEvents` tag; memory/ implements it with a durable SQLite event log, `layerInMemory` here
  * keeps a bounded ring in process.
  */
-import { Context, Effect, Layer, PubSub, Ref, type Scope, Stream } from "effect"
+import { Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
 
 export type LifecycleEventType = "spawned" | "restarted" | "escalated" | "stopped" | "dead-letter"
 
@@ -38,18 +38,26 @@ export interface SwarmEventsService {
 
 export class SwarmEvents extends Context.Tag("reelswarm/runtime/SwarmEvents")<SwarmEvents, SwarmEventsService>() {}
 
-/** An in-process sink keeping the last `capacity` events; the default when no durable log is provided. */
+/**
+ * An in-process sink keeping the last `capacity` events in a ring, so publishing costs the same
+ * however full it is; the default when no durable log is provided.
+ */
 export const makeInMemory = (capacity = 10_000): Effect.Effect<SwarmEventsService> =>
   Effect.gen(function* () {
     const hub = yield* PubSub.unbounded<SwarmEvent>()
-    const state = yield* Ref.make({ nextId: 1, ring: [] as Array<SwarmEvent> })
+    const ring = new Array<SwarmEvent | undefined>(capacity)
+    // Ids are consecutive, so the event with id `i` sits at `(i - 1) % capacity` while it is kept.
+    let nextId = 1
 
     const stamp = (inputs: ReadonlyArray<SwarmEventInput>) =>
-      Ref.modify(state, ({ nextId, ring }) => {
+      Effect.sync(() => {
         const now = Date.now()
-        const stamped = inputs.map((e, i): SwarmEvent => ({ ...e, id: nextId + i, ts: e.ts ?? now }))
-        const next = ring.concat(stamped)
-        return [stamped, { nextId: nextId + inputs.length, ring: next.length > capacity ? next.slice(-capacity) : next }]
+        return inputs.map((e): SwarmEvent => {
+          const event: SwarmEvent = { ...e, id: nextId, ts: e.ts ?? now }
+          ring[(nextId - 1) % capacity] = event
+          nextId++
+          return event
+        })
       })
 
     const publishAll = (inputs: ReadonlyArray<SwarmEventInput>) =>
@@ -57,11 +65,19 @@ export const makeInMemory = (capacity = 10_000): Effect.Effect<SwarmEventsServic
         ? Effect.void
         : Effect.flatMap(stamp(inputs), (stamped) => PubSub.publishAll(hub, stamped)).pipe(Effect.asVoid)
 
+    const since = (afterId: number) =>
+      Effect.sync(() => {
+        const oldest = Math.max(1, nextId - capacity, Math.floor(afterId) + 1)
+        const events: Array<SwarmEvent> = []
+        for (let id = oldest; id < nextId; id++) events.push(ring[(id - 1) % capacity]!)
+        return events
+      })
+
     return {
       publish: (event) => publishAll([event]),
       publishAll,
       subscribe: Effect.map(PubSub.subscribe(hub), (queue) => Stream.fromQueue(queue)),
-      since: (afterId) => Effect.map(Ref.get(state), ({ ring }) => ring.filter((e) => e.id > afterId))
+      since
     } satisfies SwarmEventsService
   })
 

@@ -260,7 +260,10 @@ export const runSupervisor = (
         const generation = slot.generation
         let body: Effect.Effect<unknown, unknown>
         if (slot.cell !== undefined) {
-          body = runAgent(kernel, slot.cell)
+          // A child supervisor of the agent escalating counts as the agent crashing, even while it still runs.
+          const crashed = (escalation: SupervisorEscalation) =>
+            Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit: Exit.fail(escalation) })
+          body = runAgent(kernel, slot.cell, crashed)
         } else {
           const childHandle = yield* makeHandle(slot.name)
           slot.handle = childHandle
@@ -328,7 +331,11 @@ export const runSupervisor = (
     const onExited = (slot: Slot, generation: number, exit: Exit.Exit<unknown, unknown>) =>
       Effect.gen(function*() {
         if (slot.generation !== generation || !slots.includes(slot)) return
+        const running = slot.fiber
         slot.fiber = undefined
+        slot.generation++
+        // Set when the exit was reported on the child's behalf (its own child supervisor escalated).
+        if (running !== undefined && running.unsafePoll() === null) yield* Fiber.interrupt(running)
         const normal = Exit.isSuccess(exit)
         const cause = Exit.isFailure(exit) ? describeCause(exit.cause) : "normal"
         const restart = slot.restart === "permanent" || (slot.restart === "transient" && !normal)
@@ -419,12 +426,15 @@ export const runSupervisor = (
  * exit), crashes, or is interrupted by its supervisor. The message in hand at a crash or an
  * interruption becomes a dead letter (and its asker gets `AgentCrashedError`).
  */
-const runAgent = (kernel: Kernel, cell: AgentCell): Effect.Effect<void, unknown> =>
+const runAgent = (
+  kernel: Kernel,
+  cell: AgentCell,
+  crashed: (escalation: SupervisorEscalation) => Effect.Effect<unknown>
+): Effect.Effect<void, unknown> =>
   Effect.scoped(Effect.gen(function*() {
     // Its requirements were provided by the supervisor that launched it.
     const definition = cell.definition as AgentDefinition<unknown, unknown, never>
     const scope = yield* Effect.scope
-    const escalated = yield* Deferred.make<never, SupervisorEscalation>()
     let stopping = false
     let children: SupervisorHandle | undefined
 
@@ -434,7 +444,7 @@ const runAgent = (kernel: Kernel, cell: AgentCell): Effect.Effect<void, unknown>
       children = handle
       const spec = supervisor({ name: handle.name })
       yield* runSupervisor(kernel, spec, handle, Context.empty() as Context.Context<never>).pipe(
-        Effect.catchAll((escalation) => Deferred.fail(escalated, escalation)),
+        Effect.catchAll(crashed),
         Effect.forkIn(scope)
       )
       return handle
@@ -475,7 +485,7 @@ const runAgent = (kernel: Kernel, cell: AgentCell): Effect.Effect<void, unknown>
       }
     })
 
-    yield* Effect.raceFirst(loop, Deferred.await(escalated)).pipe(
+    yield* loop.pipe(
       Effect.onExit((exit) => {
         const current = cell.current
         cell.current = undefined
