@@ -1,0 +1,223 @@
+/**
+ * A local footage library: every video and still image under a folder, with ffprobe metadata and tags
+ * from the file name plus an optional sidecar `<file>.json` ({ tags, description }). Probe results are
+ * cached in a JSON file keyed by path + size + mtime, so re-indexing only probes what changed.
+ * A file ffprobe cannot read is left out with a warning in the result; it never fails the index.
+ */
+import { randomUUID } from "node:crypto"
+import type { Dirent } from "node:fs"
+import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { basename, extname, join, relative } from "node:path"
+import { Effect, Either, Schema } from "effect"
+import { probe, type MediaInfo } from "../probe.ts"
+import { FootageError, type FootageWarning } from "./footage-error.ts"
+import { normalizeTags, tagsFromFileName } from "./tags.ts"
+
+export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts"])
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([".jpg", ".jpeg", ".png", ".webp"])
+
+export type Orientation = "portrait" | "landscape" | "square"
+
+export interface FootageClip {
+  /** absolute path */
+  readonly path: string
+  readonly kind: "video" | "image"
+  /** seconds; 0 for images */
+  readonly durationSec: number
+  readonly width: number
+  readonly height: number
+  /** 0 for images */
+  readonly fps: number
+  readonly orientation: Orientation
+  readonly hasAudio: boolean
+  readonly tags: ReadonlyArray<string>
+  readonly description?: string
+  readonly sizeBytes: number
+}
+
+export interface FootageIndex {
+  readonly root: string
+  readonly clips: ReadonlyArray<FootageClip>
+  readonly warnings: ReadonlyArray<FootageWarning>
+  /** files whose metadata came from the cache / from a fresh ffprobe run */
+  readonly cached: number
+  readonly probed: number
+}
+
+export interface IndexOptions {
+  /** default `<folder>/.reelswarm-footage-index.json` */
+  readonly cacheFile?: string
+  /** concurrent ffprobe processes, default 4 */
+  readonly concurrency?: number
+}
+
+const Sidecar = Schema.Struct({
+  tags: Schema.optional(Schema.Array(Schema.String)),
+  description: Schema.optional(Schema.String)
+})
+
+const CachedProbe = Schema.Struct({
+  size: Schema.Number,
+  mtimeMs: Schema.Number,
+  info: Schema.NullOr(
+    Schema.Struct({
+      durationSec: Schema.Number,
+      width: Schema.Number,
+      height: Schema.Number,
+      fps: Schema.Number,
+      hasAudio: Schema.Boolean,
+      isImage: Schema.Boolean
+    })
+  ),
+  /** why ffprobe rejected the file, when `info` is null */
+  error: Schema.optional(Schema.String)
+})
+type CachedProbe = typeof CachedProbe.Type
+
+const CacheFile = Schema.parseJson(Schema.Struct({ version: Schema.Literal(1), entries: Schema.Record({ key: Schema.String, value: CachedProbe }) }))
+
+export const orientationOf = (width: number, height: number): Orientation => {
+  const ratio = width / height
+  return ratio < 0.9 ? "portrait" : ratio > 1.1 ? "landscape" : "square"
+}
+
+const walk = (dir: string): Effect.Effect<{ files: ReadonlyArray<string>; warnings: ReadonlyArray<FootageWarning> }> =>
+  Effect.gen(function* () {
+    const listed = yield* Effect.either(Effect.tryPromise(() => readdir(dir, { withFileTypes: true })))
+    if (Either.isLeft(listed)) {
+      return { files: [], warnings: [{ file: dir, reason: "unreadable", message: `cannot list folder: ${String(listed.left.cause)}` }] as const }
+    }
+    const entries: ReadonlyArray<Dirent> = listed.right
+    const files: Array<string> = []
+    const warnings: Array<FootageWarning> = []
+    for (const entry of entries.filter((e) => !e.name.startsWith(".")).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) {
+        const nested = yield* walk(path)
+        files.push(...nested.files)
+        warnings.push(...nested.warnings)
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        const ext = extname(entry.name).toLowerCase()
+        if (VIDEO_EXTENSIONS.has(ext) || IMAGE_EXTENSIONS.has(ext)) files.push(path)
+      }
+    }
+    return { files, warnings }
+  })
+
+const readSidecar = (file: string): Effect.Effect<{ tags: ReadonlyArray<string>; description?: string } | FootageWarning | undefined> =>
+  Effect.promise(async () => {
+    let text: string
+    try {
+      text = await readFile(`${file}.json`, "utf8")
+    } catch {
+      return undefined
+    }
+    const decoded = Schema.decodeUnknownEither(Schema.parseJson(Sidecar))(text)
+    if (Either.isLeft(decoded)) {
+      return { file: `${file}.json`, reason: "bad-sidecar", message: `sidecar ignored: ${decoded.left.message.split("\n")[0]}` } as const
+    }
+    return {
+      tags: decoded.right.tags ?? [],
+      ...(decoded.right.description === undefined ? {} : { description: decoded.right.description })
+    }
+  })
+
+const toCached = (size: number, mtimeMs: number, info: MediaInfo): CachedProbe => ({
+  size,
+  mtimeMs,
+  info: { durationSec: info.duration, width: info.width, height: info.height, fps: info.fps, hasAudio: info.hasAudio, isImage: info.isImage }
+})
+
+const loadCache = (cacheFile: string) =>
+  Effect.promise(() => readFile(cacheFile, "utf8").catch(() => "")).pipe(
+    Effect.map((text) => Schema.decodeUnknownOption(CacheFile)(text)),
+    Effect.map((cache) => new Map(cache._tag === "Some" ? Object.entries(cache.value.entries) : []))
+  )
+
+const saveCache = (cacheFile: string, entries: ReadonlyMap<string, CachedProbe>) =>
+  Effect.tryPromise({
+    try: async () => {
+      const temp = `${cacheFile}.${randomUUID()}.tmp`
+      try {
+        await writeFile(temp, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) }))
+        await rename(temp, cacheFile)
+      } catch (error) {
+        await rm(temp, { force: true })
+        throw error
+      }
+    },
+    catch: (error) => new FootageError({ reason: "Io", message: `cannot write the footage index cache ${cacheFile}`, detail: String(error) })
+  })
+
+/** Indexes every video and image under `folder` (recursively, hidden entries skipped). */
+export const indexFolder = Effect.fn("footage.index")(function* (folder: string, options: IndexOptions = {}) {
+  const root = yield* Effect.tryPromise({
+    try: async () => {
+      if (!(await stat(folder)).isDirectory()) throw new Error("not a directory")
+      return folder
+    },
+    catch: (error) => new FootageError({ reason: "Io", message: `footage folder ${folder} cannot be read`, detail: String(error) })
+  })
+  const cacheFile = options.cacheFile ?? join(root, ".reelswarm-footage-index.json")
+  const cache = yield* loadCache(cacheFile)
+  const { files, warnings: walkWarnings } = yield* walk(root)
+  const nextCache = new Map<string, CachedProbe>()
+  let cached = 0
+  let probed = 0
+  const results = yield* Effect.forEach(
+    files,
+    (file) =>
+      Effect.gen(function* () {
+        const key = relative(root, file)
+        const stats = yield* Effect.either(Effect.tryPromise(() => stat(file)))
+        if (Either.isLeft(stats)) {
+          return { warning: { file, reason: "unreadable", message: `cannot stat: ${String(stats.left.cause)}` } as FootageWarning }
+        }
+        const { size, mtimeMs } = stats.right
+        const hit = cache.get(key)
+        let entry: CachedProbe
+        if (hit !== undefined && hit.size === size && hit.mtimeMs === mtimeMs) {
+          cached++
+          entry = hit
+        } else {
+          probed++
+          const info = yield* Effect.either(probe(file))
+          entry = Either.isRight(info)
+            ? toCached(size, mtimeMs, info.right)
+            : { size, mtimeMs, info: null, error: info.left.message }
+        }
+        nextCache.set(key, entry)
+        if (entry.info === null || entry.info.width <= 0 || entry.info.height <= 0) {
+          return { warning: { file, reason: "corrupt", message: entry.error ?? "no video stream" } as FootageWarning }
+        }
+        const sidecar = yield* readSidecar(file)
+        const sidecarWarning = sidecar !== undefined && "reason" in sidecar ? sidecar : undefined
+        const meta = sidecar !== undefined && !("reason" in sidecar) ? sidecar : undefined
+        const image = entry.info.isImage || IMAGE_EXTENSIONS.has(extname(file).toLowerCase())
+        const clip: FootageClip = {
+          path: file,
+          kind: image ? "image" : "video",
+          durationSec: image ? 0 : entry.info.durationSec,
+          width: entry.info.width,
+          height: entry.info.height,
+          fps: image ? 0 : entry.info.fps,
+          orientation: orientationOf(entry.info.width, entry.info.height),
+          hasAudio: entry.info.hasAudio,
+          tags: normalizeTags([...tagsFromFileName(basename(file)), ...(meta?.tags ?? [])]),
+          ...(meta?.description === undefined ? {} : { description: meta.description }),
+          sizeBytes: size
+        }
+        return { clip, ...(sidecarWarning === undefined ? {} : { warning: sidecarWarning }) }
+      }),
+    { concurrency: options.concurrency ?? 4 }
+  )
+  yield* saveCache(cacheFile, nextCache)
+  const index: FootageIndex = {
+    root,
+    clips: results.flatMap((r) => ("clip" in r && r.clip !== undefined ? [r.clip] : [])),
+    warnings: [...walkWarnings, ...results.flatMap((r) => (r.warning === undefined ? [] : [r.warning]))],
+    cached,
+    probed
+  }
+  return index
+})
