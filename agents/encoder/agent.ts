@@ -1,0 +1,94 @@
+/**
+ * An encoder agent: one per device slot. When told work is available it pulls items from the
+ * renderer until none is left, encoding each (a segment to MPEG-TS, or the single pass to the
+ * final MP4) and reporting WorkDone or WorkFailed. A segment already finished on disk (from an
+ * earlier run of the same plan) is reported without encoding it again. At every (re)start it
+ * tells the renderer it is ready, which also gives back any item it held when it crashed.
+ */
+import { Clock, Effect } from "effect"
+import { type RenderPlan, renderSegment, renderSinglePass } from "../../media/timeline.ts"
+import { define } from "../../runtime/index.ts"
+import { startHeartbeat } from "../monitor/heartbeat.ts"
+import { isFinished, readPlan } from "../renderer/plan-file.ts"
+import { EncoderProtocol, EncoderReady, PullWork, type RendererMessage, WorkDone, WorkFailed } from "../renderer/protocol.ts"
+import type { EncodedPart, WorkItem } from "../renderer/render-data.ts"
+import { RENDERER_NAME } from "../renderer/agent.ts"
+
+export interface EncoderAgentOptions {
+  readonly name: string
+  /** The encoder this slot drives ("h264_nvenc", "libx264", …); default the plan's. */
+  readonly encoder?: string
+  readonly renderer?: string
+}
+
+const errorText = (error: unknown) =>
+  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+
+export const encoderAgent = (options: EncoderAgentOptions) =>
+  define({
+    name: options.name,
+    protocol: EncoderProtocol,
+    init: (ctx) =>
+      Effect.gen(function* () {
+        yield* startHeartbeat(ctx)
+        yield* ctx.lookup<RendererMessage>(options.renderer ?? RENDERER_NAME).tell(new EncoderReady({ agent: ctx.name }))
+        return new Map<string, RenderPlan>()
+      }),
+    receive: (_workAvailable, plans, ctx) => {
+      const renderer = ctx.lookup<RendererMessage>(options.renderer ?? RENDERER_NAME)
+
+      const encode = (item: WorkItem, plan: RenderPlan) =>
+        Effect.gen(function* () {
+          const encoder = item.encoder ?? options.encoder ?? plan.input.output.encoder
+          const start = yield* Clock.currentTimeMillis
+          const part = (file: string, reused: boolean): Effect.Effect<EncodedPart> =>
+            Effect.map(Clock.currentTimeMillis, (end) => ({
+              kind: item.kind, index: item.index, agent: ctx.name, encoder, file, seconds: Math.round(end - start) / 1000, reused
+            }))
+          if (item.kind === "single-pass") return yield* part(yield* renderSinglePass(plan, { encoder }), false)
+          const file = plan.files.segments[item.index]
+          if (file !== undefined && (yield* isFinished(file))) return yield* part(file, true)
+          return yield* part(yield* renderSegment(plan, item.index, { encoder }), false)
+        }).pipe(
+          Effect.matchEffect({
+            onSuccess: (part) => renderer.tell(new WorkDone({ planFile: item.planFile, part })),
+            onFailure: (error) =>
+              renderer.tell(
+                new WorkFailed({
+                  planFile: item.planFile,
+                  item,
+                  agent: ctx.name,
+                  encoder: item.encoder ?? options.encoder ?? plan.input.output.encoder,
+                  message: errorText(error)
+                })
+              )
+          })
+        )
+
+      const planFor = (item: WorkItem) =>
+        Effect.gen(function* () {
+          const known = plans.get(item.planFile)
+          if (known !== undefined) return known
+          const plan = yield* readPlan(item.planFile)
+          plans.set(item.planFile, plan)
+          return plan
+        })
+
+      const drain: Effect.Effect<void> = Effect.gen(function* () {
+        for (;;) {
+          const item = yield* renderer.ask(new PullWork({ agent: ctx.name }))
+          if (item === null) return
+          const plan = yield* Effect.either(planFor(item))
+          if (plan._tag === "Left") {
+            yield* renderer.tell(
+              new WorkFailed({ planFile: item.planFile, item, agent: ctx.name, encoder: options.encoder ?? "unknown", message: errorText(plan.left) })
+            )
+            continue
+          }
+          yield* encode(item, plan.right)
+        }
+      }).pipe(Effect.catchAll((error) => Effect.logWarning(`${ctx.name}: cannot pull work: ${errorText(error)}`)))
+
+      return Effect.as(drain, plans)
+    }
+  })

@@ -1,0 +1,346 @@
+/**
+ * The renderer agent. Narration and planning are answered inline. A Render request becomes work
+ * items (k segments, or one single pass) that encoder agents pull; the audio is mixed once in the
+ * background meanwhile; when every segment and the audio are there, the stitch runs in the
+ * background too, and the request is answered. An encoder that fails a segment gets it retried
+ * (in software when a device failed); an encoder that restarts gives its in-flight item back.
+ */
+import { mkdir, rm } from "node:fs/promises"
+import { dirname, join } from "node:path"
+import { Clock, Effect, Either, Option, type Scope } from "effect"
+import { writeAss } from "../../media/captions.ts"
+import { ENCODER_CATALOGUE } from "../../media/encoders.ts"
+import { probe } from "../../media/probe.ts"
+import { planRender, type RenderPlan, renderAudio, stitch } from "../../media/timeline.ts"
+import { Tts } from "../../media/tts/index.ts"
+import { type AgentContext, define, SwarmEvents } from "../../runtime/index.ts"
+import { answer } from "../answer.ts"
+import { startHeartbeat } from "../monitor/heartbeat.ts"
+import { contentKey, doneMarker, fileStamp, readDone, readPlan, writeAtomically } from "./plan-file.ts"
+import {
+  AudioMixed, type PlanRender, type Render, RendererProtocol, type RendererMessage, StepFailed, Stitched, WorkAvailable
+} from "./protocol.ts"
+import { type EncodedPart, RenderError, type RenderResult, type WorkItem } from "./render-data.ts"
+import { type ShotFacts, timelineInput } from "./timeline-input.ts"
+
+export const RENDERER_NAME = "renderer"
+/** Attempts per work item before the render fails. */
+const MAX_ATTEMPTS = 3
+
+interface Job {
+  readonly plan: RenderPlan
+  readonly planFile: string
+  readonly waiting: Array<Render>
+  readonly items: number
+  readonly parts: Map<number, EncodedPart>
+  readonly attempts: Map<number, number>
+  readonly startedAt: number
+  audio: { readonly file: string; readonly seconds: number } | undefined
+  encodeSeconds: number
+  stitching: boolean
+}
+
+interface RendererState {
+  readonly scope: Scope.Scope
+  readonly encoders: Set<string>
+  /** Items waiting for an encoder, oldest first. */
+  readonly queue: Array<WorkItem>
+  /** Encoder name → the item it is working on. */
+  readonly inFlight: Map<string, WorkItem>
+  readonly jobs: Map<string, Job>
+}
+
+const errorText = (error: unknown) =>
+  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+
+const failWith = (stage: RenderError["stage"]) => (error: unknown) => new RenderError({ stage, message: errorText(error) })
+
+const seconds = (from: number, to: number) => Math.round(to - from) / 1000
+
+/** The software encoder of the same codec: where a failed device's work goes next. */
+const softwareFallback = (encoder: string): string | undefined => {
+  const spec = ENCODER_CATALOGUE.find((e) => e.name === encoder)
+  const fallback = ENCODER_CATALOGUE.find((e) => e.codec === (spec?.codec ?? "h264") && e.family === "software")
+  return fallback === undefined || fallback.name === encoder ? undefined : fallback.name
+}
+
+const planRenderFor = Effect.fn("renderer.planRender")(function* (request: PlanRender) {
+  const paths = Array.from(new Set(request.picks.map((p) => p.clip.path)))
+  const facts = new Map<string, ShotFacts>()
+  for (const path of paths) {
+    const info = yield* Effect.mapError(probe(path), failWith("probe"))
+    facts.set(path, { duration: info.duration, width: info.width, height: info.height, fps: info.fps })
+  }
+  const stamps = yield* Effect.forEach([...paths, request.narration.audioFile], fileStamp)
+  const key = contentKey({
+    scenes: request.scenes.map((s) => [s.text, s.estimatedSec]),
+    shots: request.picks.map((p) => [p.scene, p.clip.path, p.clip.kind]),
+    narration: [request.narration.audioFile, request.narration.durationSec, request.narration.words],
+    facts: [...facts],
+    stamps,
+    output: request.output,
+    segments: request.segments
+  })
+  const dir = join(request.workDir, `render-${key}`)
+  const captionsFile = request.output.captions === "none" ? undefined : join(dir, "captions.ass")
+  if (captionsFile !== undefined && request.output.captions !== "none") {
+    yield* Effect.mapError(
+      writeAss(
+        captionsFile,
+        { words: request.narration.words, sentences: request.narration.sentences },
+        { width: request.output.width, height: request.output.height, style: request.output.captions }
+      ),
+      failWith("captions")
+    )
+  }
+  const input = yield* Effect.try({
+    try: () =>
+      timelineInput({
+        scenes: request.scenes,
+        picks: request.picks,
+        media: facts,
+        narration: { path: request.narration.audioFile, duration: request.narration.durationSec },
+        output: request.output,
+        captionsFile,
+        workDir: dir
+      }),
+    catch: failWith("plan")
+  })
+  const plan = yield* Either.match(planRender(input, { segments: request.segments }), {
+    onLeft: (error) => Effect.fail(new RenderError({ stage: "plan", message: error.message })),
+    onRight: Effect.succeed
+  })
+  const planFile = join(dir, "plan.json")
+  yield* Effect.mapError(writeAtomically(planFile, JSON.stringify(plan)), failWith("plan"))
+  yield* Effect.mapError(Effect.tryPromise(() => mkdir(dirname(plan.files.output), { recursive: true })), failWith("plan"))
+  return {
+    planFile,
+    output: plan.files.output,
+    captionsFile: captionsFile ?? null,
+    totalFrames: plan.totalFrames,
+    durationSeconds: plan.durationSeconds,
+    segments: plan.segments.map((s) => ({ index: s.index, frames: s.frames }))
+  }
+})
+
+export const rendererAgent = (options: { readonly name?: string } = {}) =>
+  define({
+    name: options.name ?? RENDERER_NAME,
+    protocol: RendererProtocol,
+    init: (ctx) =>
+      Effect.gen(function* () {
+        yield* startHeartbeat(ctx)
+        const scope = yield* Effect.scope
+        return { scope, encoders: new Set(), queue: [], inFlight: new Map(), jobs: new Map() } as RendererState
+      }),
+    receive: (message, state, ctx) => Effect.as(handle(message, state, ctx), state)
+  })
+
+const handle = (message: RendererMessage, state: RendererState, ctx: AgentContext<RendererMessage>) =>
+  Effect.gen(function* () {
+    const events = yield* SwarmEvents
+    const publish = (type: string, data: Record<string, unknown>) => events.publish({ type, agent: ctx.name, data })
+
+    const notifyEncoders = Effect.forEach(state.encoders, (name) => ctx.lookup(name).tell(new WorkAvailable()), { discard: true })
+
+    const finish = (job: Job, result: RenderResult) =>
+      Effect.gen(function* () {
+        state.jobs.delete(job.planFile)
+        yield* Effect.forEach(job.waiting, (request) => ctx.reply(request, result), { discard: true })
+        yield* publish("render-finished", { planFile: job.planFile, output: result.output, stages: result.stages })
+      })
+
+    const fail = (job: Job, error: RenderError) =>
+      Effect.gen(function* () {
+        state.jobs.delete(job.planFile)
+        state.queue.splice(0, state.queue.length, ...state.queue.filter((item) => item.planFile !== job.planFile))
+        yield* Effect.forEach(job.waiting, (request) => ctx.replyFailure(request, error), { discard: true })
+        yield* publish("render-failed", { planFile: job.planFile, stage: error.stage, message: error.message })
+      })
+
+    /** Runs a background step in the agent's scope; it reports back as a message. */
+    const background = <A>(step: Effect.Effect<A, RenderError>, report: (a: A) => RendererMessage, planFile: string) =>
+      Effect.asVoid(
+        Effect.forkIn(
+          Effect.matchEffect(step, {
+            onFailure: (error) => ctx.self.tell(new StepFailed({ planFile, error })),
+            onSuccess: (a) => ctx.self.tell(report(a))
+          }),
+          state.scope
+        )
+      )
+
+    const timed = <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.gen(function* () {
+        const start = yield* Clock.currentTimeMillis
+        const value = yield* effect
+        return { value, seconds: seconds(start, yield* Clock.currentTimeMillis) }
+      })
+
+    const completeIfReady = (job: Job) =>
+      Effect.gen(function* () {
+        if (job.parts.size < job.items) return
+        if (job.encodeSeconds === 0) job.encodeSeconds = seconds(job.startedAt, yield* Clock.currentTimeMillis)
+        const single = job.parts.get(0)?.kind === "single-pass"
+        if (single) {
+          const result: RenderResult = {
+            output: job.plan.files.output,
+            parts: [...job.parts.values()],
+            stages: { encode: job.encodeSeconds, audio: 0, stitch: 0 },
+            cached: false
+          }
+          yield* Effect.ignore(writeAtomically(doneMarker(job.planFile), JSON.stringify(result)))
+          return yield* finish(job, result)
+        }
+        if (job.audio === undefined || job.stitching) return
+        job.stitching = true
+        const files = job.plan.segments.map((s) => job.parts.get(s.index)!.file)
+        yield* background(
+          Effect.mapError(timed(stitch(job.plan, files, { audioFile: job.audio.file })), failWith("stitch")),
+          ({ value, seconds }) => new Stitched({ planFile: job.planFile, output: value, seconds }),
+          job.planFile
+        )
+      })
+
+    switch (message._tag) {
+      case "Narrate":
+        return yield* answer(
+          ctx,
+          message,
+          Effect.flatMap(Tts, (tts) =>
+            tts.synthesize(
+              {
+                text: message.text,
+                voice: message.voice,
+                ...(message.provider === undefined ? {} : { provider: message.provider }),
+                ...(message.rate === undefined ? {} : { rate: message.rate })
+              },
+              message.workDir
+            )
+          ).pipe(Effect.mapError(failWith("narration")))
+        )
+
+      case "PlanRender":
+        return yield* answer(ctx, message, planRenderFor(message))
+
+      case "Render": {
+        const running = state.jobs.get(message.planFile)
+        if (running !== undefined) {
+          running.waiting.push(message)
+          return
+        }
+        const done = yield* readDone(message.planFile)
+        if (Option.isSome(done)) {
+          yield* publish("render-reused", { planFile: message.planFile, output: done.value.output })
+          return yield* ctx.reply(message, { ...done.value, cached: true })
+        }
+        const loaded = yield* Effect.either(readPlan(message.planFile))
+        if (Either.isLeft(loaded)) {
+          return yield* ctx.replyFailure(message, new RenderError({ stage: "plan", message: errorText(loaded.left) }))
+        }
+        const plan = loaded.right
+        const single = plan.segments.length === 1
+        const items: Array<WorkItem> = single
+          ? [{ planFile: message.planFile, kind: "single-pass", index: 0 }]
+          : plan.segments.map((s) => ({ planFile: message.planFile, kind: "segment" as const, index: s.index }))
+        const job: Job = {
+          plan,
+          planFile: message.planFile,
+          waiting: [message],
+          items: items.length,
+          parts: new Map(),
+          attempts: new Map(),
+          startedAt: yield* Clock.currentTimeMillis,
+          audio: undefined,
+          encodeSeconds: 0,
+          stitching: false
+        }
+        state.jobs.set(message.planFile, job)
+        state.queue.push(...items)
+        yield* publish("render-started", { planFile: message.planFile, items: items.length, encoders: [...state.encoders] })
+        if (!single) {
+          yield* background(
+            Effect.mapError(timed(renderAudio(plan)), failWith("audio")),
+            ({ value, seconds }) => new AudioMixed({ planFile: message.planFile, file: value, seconds }),
+            message.planFile
+          )
+        }
+        return yield* notifyEncoders
+      }
+
+      case "EncoderReady": {
+        state.encoders.add(message.agent)
+        const lost = state.inFlight.get(message.agent)
+        if (lost !== undefined) {
+          state.inFlight.delete(message.agent)
+          state.queue.unshift(lost)
+          yield* publish("work-requeued", { agent: message.agent, item: lost, why: "encoder restarted" })
+          yield* notifyEncoders
+        } else if (state.queue.length > 0) {
+          yield* ctx.lookup(message.agent).tell(new WorkAvailable())
+        }
+        return
+      }
+
+      case "PullWork": {
+        const item = state.queue.shift() ?? null
+        if (item !== null) state.inFlight.set(message.agent, item)
+        return yield* ctx.reply(message, item)
+      }
+
+      case "WorkDone": {
+        state.inFlight.delete(message.part.agent)
+        const job = state.jobs.get(message.planFile)
+        if (job === undefined) return
+        job.parts.set(message.part.index, message.part)
+        yield* publish("part-encoded", { planFile: message.planFile, ...message.part })
+        return yield* completeIfReady(job)
+      }
+
+      case "WorkFailed": {
+        state.inFlight.delete(message.agent)
+        const job = state.jobs.get(message.planFile)
+        if (job === undefined) return
+        const attempts = (job.attempts.get(message.item.index) ?? 0) + 1
+        job.attempts.set(message.item.index, attempts)
+        if (attempts >= MAX_ATTEMPTS) {
+          return yield* fail(job, new RenderError({ stage: "encode", message: `${message.item.kind} ${message.item.index}: ${message.message}` }))
+        }
+        const fallback = softwareFallback(message.encoder)
+        const retry: WorkItem = fallback === undefined ? message.item : { ...message.item, encoder: fallback }
+        state.queue.unshift(retry)
+        yield* publish("encode-retry", { planFile: message.planFile, item: retry, failedOn: message.encoder, agent: message.agent, message: message.message })
+        return yield* notifyEncoders
+      }
+
+      case "AudioMixed": {
+        const job = state.jobs.get(message.planFile)
+        if (job === undefined) return
+        job.audio = { file: message.file, seconds: message.seconds }
+        return yield* completeIfReady(job)
+      }
+
+      case "Stitched": {
+        const job = state.jobs.get(message.planFile)
+        if (job === undefined) return
+        const result: RenderResult = {
+          output: message.output,
+          parts: job.plan.segments.map((s) => job.parts.get(s.index)!),
+          stages: { encode: job.encodeSeconds, audio: job.audio?.seconds ?? 0, stitch: message.seconds },
+          cached: false
+        }
+        yield* Effect.ignore(writeAtomically(doneMarker(job.planFile), JSON.stringify(result)))
+        yield* Effect.promise(() =>
+          Promise.all([...job.plan.files.segments, job.plan.files.audio].map((f) => rm(f, { force: true })))
+        )
+        return yield* finish(job, result)
+      }
+
+      case "StepFailed": {
+        const job = state.jobs.get(message.planFile)
+        if (job === undefined) return
+        return yield* fail(job, message.error)
+      }
+    }
+  })
+

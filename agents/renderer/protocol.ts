@@ -1,0 +1,90 @@
+/**
+ * The renderer: narrates, plans the render (captions, timeline, segments), hands segments to the
+ * encoder agents that pull them, mixes the audio once and stitches. Encoders talk to it with
+ * EncoderReady / PullWork / WorkDone / WorkFailed; the rest are the production's requests.
+ */
+import { Schema } from "effect"
+import { Scene } from "../director/scene.ts"
+import { ShotPick } from "../shot-matcher/shot.ts"
+import { EncodedPart, Narration, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./render-data.ts"
+
+export class Narrate extends Schema.TaggedRequest<Narrate>()("Narrate", {
+  failure: RenderError,
+  success: Narration,
+  payload: {
+    text: Schema.String,
+    voice: Schema.String,
+    /** A TTS provider registered with media's Tts service; its default when absent. */
+    provider: Schema.optional(Schema.String),
+    rate: Schema.optional(Schema.Number),
+    workDir: Schema.String
+  }
+}) {}
+
+export class PlanRender extends Schema.TaggedRequest<PlanRender>()("PlanRender", {
+  failure: RenderError,
+  success: RenderSummary,
+  payload: {
+    scenes: Schema.Array(Scene),
+    picks: Schema.Array(ShotPick),
+    narration: Narration,
+    output: OutputSettings,
+    /** Segments wanted: one per encoder slot (1 = a single pass). */
+    segments: Schema.Int.pipe(Schema.positive()),
+    workDir: Schema.String
+  }
+}) {}
+
+export class Render extends Schema.TaggedRequest<Render>()("Render", {
+  failure: RenderError,
+  success: RenderResult,
+  payload: { planFile: Schema.String }
+}) {}
+
+/** An encoder (re)started and can take work; if it had work in flight, that work is given out again. */
+export class EncoderReady extends Schema.TaggedClass<EncoderReady>()("EncoderReady", { agent: Schema.String }) {}
+
+export class PullWork extends Schema.TaggedRequest<PullWork>()("PullWork", {
+  failure: Schema.Never,
+  success: Schema.NullOr(WorkItem),
+  payload: { agent: Schema.String }
+}) {}
+
+export class WorkDone extends Schema.TaggedClass<WorkDone>()("WorkDone", { planFile: Schema.String, part: EncodedPart }) {}
+
+export class WorkFailed extends Schema.TaggedClass<WorkFailed>()("WorkFailed", {
+  planFile: Schema.String,
+  item: WorkItem,
+  agent: Schema.String,
+  encoder: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The renderer's own background steps reporting back. */
+export class AudioMixed extends Schema.TaggedClass<AudioMixed>()("AudioMixed", {
+  planFile: Schema.String,
+  file: Schema.String,
+  seconds: Schema.Number
+}) {}
+
+export class Stitched extends Schema.TaggedClass<Stitched>()("Stitched", {
+  planFile: Schema.String,
+  output: Schema.String,
+  seconds: Schema.Number
+}) {}
+
+export class StepFailed extends Schema.TaggedClass<StepFailed>()("StepFailed", {
+  planFile: Schema.String,
+  error: RenderError
+}) {}
+
+export const RendererProtocol = Schema.Union(
+  Narrate, PlanRender, Render, EncoderReady, PullWork, WorkDone, WorkFailed, AudioMixed, Stitched, StepFailed
+)
+export type RendererMessage = typeof RendererProtocol.Type
+
+/** What the renderer tells encoders: there is work to pull. */
+export class WorkAvailable extends Schema.TaggedClass<WorkAvailable>()("WorkAvailable", {}) {}
+
+export const EncoderProtocol = Schema.Union(WorkAvailable)
+export type EncoderMessage = typeof EncoderProtocol.Type

@@ -1,0 +1,57 @@
+/**
+ * Scenes + picks + narration + output settings → media's TimelineInput. Scene boundaries come from
+ * the scenes' narration lengths (measured, after the director's replan): scene i's narration starts
+ * where the previous scenes' lengths add up to, so the video covers the narration exactly.
+ */
+import type { TimelineInput, TimelineShot } from "../../media/timeline.ts"
+import type { Scene } from "../director/scene.ts"
+import type { ShotPick } from "../shot-matcher/shot.ts"
+import type { OutputSettings } from "./render-data.ts"
+
+export interface ShotFacts {
+  readonly duration: number
+  readonly width: number
+  readonly height: number
+  readonly fps: number
+}
+
+export const timelineInput = (args: {
+  readonly scenes: ReadonlyArray<Scene>
+  readonly picks: ReadonlyArray<ShotPick>
+  readonly media: ReadonlyMap<string, ShotFacts>
+  readonly narration: { readonly path: string; readonly duration: number }
+  readonly output: OutputSettings
+  readonly captionsFile: string | undefined
+  readonly workDir: string
+}): TimelineInput => {
+  const starts = args.scenes.map((_, i) => args.scenes.slice(0, i).reduce((sum, s) => sum + s.estimatedSec, 0))
+  const pickFor = new Map(args.picks.map((p) => [p.scene, p]))
+  const shots = args.scenes.map((scene): TimelineShot => {
+    const pick = pickFor.get(scene.index)
+    if (pick === undefined) throw new RangeError(`timelineInput: no shot picked for scene ${scene.index}`)
+    const media = args.media.get(pick.clip.path)
+    if (media === undefined) throw new RangeError(`timelineInput: no media facts for ${pick.clip.path}`)
+    return { path: pick.clip.path, kind: pick.clip.kind, media }
+  })
+  const { output } = args
+  return {
+    scenes: args.scenes.map((scene, i) => ({
+      text: scene.text,
+      narration: { start: starts[i]!, end: Math.min(starts[i]! + scene.estimatedSec, args.narration.duration) }
+    })),
+    shots,
+    output: {
+      path: output.path,
+      width: output.width,
+      height: output.height,
+      fps: output.fps,
+      encoder: output.encoder,
+      narration: args.narration,
+      workDir: args.workDir,
+      ...(args.captionsFile === undefined ? {} : { captions: args.captionsFile }),
+      ...(output.music === undefined ? {} : { music: output.music }),
+      ...(output.transition === undefined ? {} : { transition: output.transition }),
+      ...(output.fit === undefined ? {} : { fit: output.fit })
+    }
+  }
+}
