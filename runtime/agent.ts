@@ -4,6 +4,7 @@
  * forget) and `ask` (request and typed reply, with a timeout). One message at a time per agent.
  */
 import { Data, Duration, type Effect, type Schema, type Scope } from "effect"
+import type { Envelope } from "./envelope.ts"
 import type { MailboxOptions } from "./mailbox.ts"
 
 /** When a supervisor restarts a child: always, only after a crash, or never (OTP restart types). */
@@ -102,6 +103,8 @@ export interface SpawnOptions {
 export interface AgentContext<M> {
   readonly name: string
   readonly self: AgentRef<M>
+  /** The envelope of the message being handled (sender, hops, timestamps); undefined in `init`. */
+  readonly envelope: Envelope | undefined
   /** Replies to a request this agent received (now, or later: keep the request and reply when ready). */
   readonly reply: <Req extends M & Request>(request: Req, value: Success<Req>) => Effect.Effect<void>
   /** Replies with the request's typed failure; the agent itself does not crash. */

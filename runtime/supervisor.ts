@@ -216,7 +216,9 @@ export const runSupervisor = (
   kernel: Kernel,
   spec: SupervisorSpec,
   handle: SupervisorHandle,
-  context: Context.Context<never>
+  context: Context.Context<never>,
+  /** Completed once the static children have started. */
+  ready: Deferred.Deferred<void>
 ): Effect.Effect<never, SupervisorEscalation> =>
   Effect.scoped(Effect.gen(function*() {
     const slots: Array<Slot> = []
@@ -258,22 +260,27 @@ export const runSupervisor = (
     const launch = (slot: Slot) =>
       Effect.gen(function*() {
         const generation = slot.generation
+        // Like OTP's synchronous start: the supervisor goes on once the child has initialized (or ended).
+        const ready = yield* Deferred.make<void>()
         let body: Effect.Effect<unknown, unknown>
         if (slot.cell !== undefined) {
           // A child supervisor of the agent escalating counts as the agent crashing, even while it still runs.
           const crashed = (escalation: SupervisorEscalation) =>
             Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit: Exit.fail(escalation) })
-          body = runAgent(kernel, slot.cell, crashed)
+          body = runAgent(kernel, slot.cell, crashed, ready)
         } else {
           const childHandle = yield* makeHandle(slot.name)
           slot.handle = childHandle
-          body = runSupervisor(kernel, slot.spec as SupervisorSpec, childHandle, slot.context)
+          body = runSupervisor(kernel, slot.spec as SupervisorSpec, childHandle, slot.context, ready)
         }
         slot.fiber = yield* body.pipe(
-          Effect.onExit((exit) => Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit })),
+          Effect.onExit((exit) =>
+            Effect.zipRight(Deferred.succeed(ready, undefined), Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit }))
+          ),
           Effect.provide(slot.context),
           Effect.forkDaemon
         )
+        yield* Deferred.await(ready)
       })
 
     const stopSlot = (slot: Slot, reason: string) =>
@@ -395,6 +402,7 @@ export const runSupervisor = (
     )
 
     for (const childSpec of spec.children) yield* Effect.orDie(start(childSpec, context))
+    yield* Deferred.succeed(ready, undefined)
 
     while (true) {
       const next = yield* Queue.take(handle.control)
@@ -429,7 +437,9 @@ export const runSupervisor = (
 const runAgent = (
   kernel: Kernel,
   cell: AgentCell,
-  crashed: (escalation: SupervisorEscalation) => Effect.Effect<unknown>
+  crashed: (escalation: SupervisorEscalation) => Effect.Effect<unknown>,
+  /** Completed once `init` has succeeded. */
+  ready: Deferred.Deferred<void>
 ): Effect.Effect<void, unknown> =>
   Effect.scoped(Effect.gen(function*() {
     // Its requirements were provided by the supervisor that launched it.
@@ -443,7 +453,7 @@ const runAgent = (
       const handle = yield* makeHandle(`${cell.name}/children`)
       children = handle
       const spec = supervisor({ name: handle.name })
-      yield* runSupervisor(kernel, spec, handle, Context.empty() as Context.Context<never>).pipe(
+      yield* runSupervisor(kernel, spec, handle, Context.empty() as Context.Context<never>, yield* Deferred.make<void>()).pipe(
         Effect.catchAll(crashed),
         Effect.forkIn(scope)
       )
@@ -453,6 +463,9 @@ const runAgent = (
     const ctx: AgentContext<unknown> = {
       name: cell.name,
       self: kernel.ref(cell.name),
+      get envelope() {
+        return cell.current
+      },
       reply: (request, value) => kernel.reply(cell.name, request, true, value),
       replyFailure: (request, error) => kernel.reply(cell.name, request, false, error),
       spawn: (childDefinition, options) =>
@@ -470,6 +483,7 @@ const runAgent = (
 
     const loop = Effect.gen(function*() {
       let state: unknown = yield* definition.init(ctx)
+      yield* Deferred.succeed(ready, undefined)
       const mailbox = cell.mailbox
       while (!stopping) {
         const envelope = mailbox.poll()

@@ -3,7 +3,7 @@
  * starts agents, routes every envelope through its topology, and publishes lifecycle events to the
  * `SwarmEvents` service. `Swarm` is the Effect API; promise.ts wraps it for code without Effect.
  */
-import { Context, Effect, Fiber, Layer, Option, type Scope } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Option, type Scope } from "effect"
 import {
   type AgentDefinition,
   AgentNotFoundError,
@@ -84,7 +84,8 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
     const kernel = yield* makeKernel({ strict, events, topology })
     const rootHandle = yield* makeHandle(ROOT)
     const rootSpec = supervisor({ ...options.root, name: ROOT })
-    const root = yield* runSupervisor(kernel, rootSpec, rootHandle, Context.empty() as Context.Context<never>).pipe(
+    const rootReady = yield* Deferred.make<void>()
+    const root = yield* runSupervisor(kernel, rootSpec, rootHandle, Context.empty() as Context.Context<never>, rootReady).pipe(
       // The root escalated: its tree is already stopped and the escalation published; nothing is left to run.
       Effect.ignore,
       Effect.forkScoped
