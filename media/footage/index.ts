@@ -18,3 +18,11 @@ export {
   type SampleParams
 } from "./sample-library.ts"
 export { normalizeTags, tagsFromFileName } from "./tags.ts"
+export {
+  bestFittingFile,
+  type FootageCandidate,
+  type FootageFile,
+  type FootageProvider,
+  type FootageQuery
+} from "./footage-provider.ts"
+export { pexels, type PexelsOptions } from "./pexels.ts"

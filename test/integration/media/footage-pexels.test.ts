@@ -1,0 +1,143 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { runFfmpeg } from "../../../media/ffmpeg.ts"
+import { bestFittingFile, indexFolder, pexels } from "../../../media/footage/index.ts"
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "pexels-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+interface Hit {
+  readonly path: string
+  readonly params: Record<string, string>
+  readonly authorization: string | undefined
+}
+
+/** A loopback stand-in for api.pexels.com and its CDN: one search result, three renditions of one clip. */
+const fakePexels = (clips: Record<string, string>) =>
+  Effect.acquireRelease(
+    Effect.async<{ server: Server; url: string; hits: Array<Hit> }>((resume) => {
+      const hits: Array<Hit> = []
+      const server = createServer((req, res) => {
+        const url = new URL(req.url ?? "/", "http://x")
+        hits.push({ path: url.pathname, params: Object.fromEntries(url.searchParams), authorization: req.headers.authorization })
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+        if (url.pathname === "/videos/search") {
+          if (req.headers.authorization !== "pexels-key") {
+            res.writeHead(401).end(JSON.stringify({ error: "bad key" }))
+            return
+          }
+          res.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({
+              page: 1,
+              per_page: 15,
+              total_results: 1,
+              videos: [
+                {
+                  id: 854222,
+                  width: 256,
+                  height: 448,
+                  duration: 1,
+                  url: "https://www.pexels.com/video/fractal-zoom-into-colors-854222/",
+                  image: `${base}/poster.jpg`,
+                  user: { name: "Ada", url: "https://www.pexels.com/@ada" },
+                  video_files: [
+                    { id: 1, quality: "sd", file_type: "video/mp4", width: 64, height: 112, fps: 10, link: `${base}/files/small.mp4` },
+                    { id: 2, quality: "hd", file_type: "video/mp4", width: 128, height: 224, fps: 10, link: `${base}/files/medium.mp4` },
+                    { id: 3, quality: "uhd", file_type: "video/mp4", width: 256, height: 448, fps: 10, link: `${base}/files/large.mp4` },
+                    { id: 4, quality: null, file_type: "application/x-mpegURL", width: null, height: null, fps: null, link: `${base}/hls.m3u8` }
+                  ]
+                }
+              ]
+            })
+          )
+          return
+        }
+        const clip = clips[url.pathname]
+        if (clip === undefined) {
+          res.writeHead(404).end()
+          return
+        }
+        res.writeHead(200, { "content-type": "video/mp4" }).end(readFileSync(clip))
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })))
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+describe("Pexels provider against a loopback fake", () => {
+  it.scoped("searches with the key and orientation, downloads the best-fitting file once, and the folder index sees it", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const medium = join(dir, "medium.mp4")
+      yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "testsrc2=s=128x224:r=10:d=1", "-pix_fmt", "yuv420p", "-c:v", "libx264"], output: medium })
+      const fake = yield* fakePexels({ "/files/medium.mp4": medium })
+      const provider = pexels({ apiKey: "pexels-key", baseUrl: fake.url, cacheDir: join(dir, "cache") })
+
+      const found = yield* provider.search({ query: "fractal zoom", orientation: "portrait", perPage: 5 })
+      expect(fake.hits[0]).toEqual({
+        path: "/videos/search",
+        params: { query: "fractal zoom", per_page: "5", orientation: "portrait" },
+        authorization: "pexels-key"
+      })
+      expect(found).toHaveLength(1)
+      expect(found[0]!.files.map((f) => f.id)).toEqual(["1", "2", "3"])
+      expect(found[0]!.tags).toEqual(expect.arrayContaining(["fractal", "zoom", "colors"]))
+
+      const clip = yield* provider.download(found[0]!, { width: 96, height: 160 })
+      expect(fake.hits.map((h) => h.path)).toEqual(["/videos/search", "/files/medium.mp4"])
+      expect(fake.hits[1]!.authorization).toBeUndefined()
+      expect(clip).toMatchObject({ width: 128, height: 224, orientation: "portrait", cached: false, kind: "video" })
+      expect(clip.sizeBytes).toBe(readFileSync(medium).length)
+
+      const again = yield* provider.download(found[0]!, { width: 96, height: 160 })
+      expect(again.cached).toBe(true)
+      expect(fake.hits).toHaveLength(2)
+
+      const index = yield* indexFolder(join(dir, "cache"))
+      expect(index.clips.map((c) => c.path)).toEqual([clip.path])
+      expect(index.clips[0]!.tags).toEqual(expect.arrayContaining(["fractal", "zoom"]))
+      expect(index.clips[0]!.description).toContain("Ada")
+    })
+  )
+
+  it.scoped("a refused key and a broken download are typed errors that leave no file behind", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const fake = yield* fakePexels({})
+      const wrongKey = yield* Effect.flip(pexels({ apiKey: "nope", baseUrl: fake.url, cacheDir: dir }).search({ query: "life" }))
+      expect(wrongKey).toMatchObject({ _tag: "FootageError", reason: "Http" })
+      expect(wrongKey.message).toContain("401")
+
+      const provider = pexels({ apiKey: "pexels-key", baseUrl: fake.url, cacheDir: join(dir, "cache") })
+      const [video] = yield* provider.search({ query: "life" })
+      const missing = yield* Effect.flip(provider.download(video!, { width: 96, height: 160 }))
+      expect(missing.message).toContain("854222")
+      const index = yield* indexFolder(join(dir, "cache"))
+      expect(index.clips).toHaveLength(0)
+    })
+  )
+})
+
+describe("best-fitting rendition", () => {
+  it("is the smallest that covers the target, else the largest", () => {
+    const files = [
+      { id: "a", url: "", width: 640, height: 360 },
+      { id: "b", url: "", width: 1920, height: 1080 },
+      { id: "c", url: "", width: 3840, height: 2160 }
+    ]
+    expect(bestFittingFile(files, { width: 1280, height: 720 })?.id).toBe("b")
+    expect(bestFittingFile(files, { width: 1080, height: 1920 })?.id).toBe("c")
+    expect(bestFittingFile(files, { width: 320, height: 180 })?.id).toBe("a")
+    expect(bestFittingFile([], { width: 1, height: 1 })).toBeUndefined()
+  })
+})
