@@ -31,7 +31,8 @@ export interface Codec {
  * each frame (msgpackr records), so a frame decodes on its own with no session state.
  */
 export const makeCodec = (): Codec => {
-  const packr = new Packr({ structures: [ENVELOPE_KEYS.slice()], maxSharedStructures: 1, moreTypes: false })
+  // mapsAsObjects: peers that write plain msgpack maps (no records) are understood too.
+  const packr = new Packr({ structures: [ENVELOPE_KEYS.slice()], maxSharedStructures: 1, mapsAsObjects: true, moreTypes: false })
 
   const packFrame = (envelopes: ReadonlyArray<Envelope>): Either.Either<Uint8Array, CodecError> => {
     try {
