@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs"
 import { Data, Duration, Effect } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import { runFfmpeg } from "./ffmpeg.ts"
 import { detectHardware, type HardwareInfo } from "./hardware.ts"
 
@@ -207,3 +208,13 @@ export const chooseEncoder = Effect.fn("media.encoders.choose")(function*(codec:
   }
   return best
 })
+
+/**
+ * Runs `attempt` with each encoder of `chain` in turn until one succeeds: a device that fails mid-job
+ * falls back to the next one, ending in software. Fails with the last encoder's error.
+ */
+export const withEncoderFallback = <A, E, R>(
+  chain: NonEmptyReadonlyArray<EncoderSpec>,
+  attempt: (encoder: EncoderSpec) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  chain.slice(1).reduce<Effect.Effect<A, E, R>>((acc, next) => Effect.catchAll(acc, () => attempt(next)), attempt(chain[0]))

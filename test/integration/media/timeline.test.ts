@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
-import { planRender, render, renderSinglePass } from "../../../media/timeline.ts"
+import { type EncoderSpec, withEncoderFallback } from "../../../media/encoders.ts"
+import { planRender, render, renderSegment, renderSinglePass } from "../../../media/timeline.ts"
 import { CAPTIONS_NAME, type Fixtures, makeFixtures } from "./timeline-fixtures.ts"
 
 let fx: Fixtures
@@ -111,5 +112,21 @@ describe("timeline render", () => {
       expect(yield* Effect.promise(ffmpegChildren)).toEqual([])
       const files = yield* Effect.promise(() => readdir(fx.dir))
       expect(files.filter((f) => f.includes("interrupted"))).toEqual([])
+    }))
+
+  it.effect("a segment whose encoder fails is re-encoded with the next encoder of the chain", () =>
+    Effect.gen(function*() {
+      const plan = yield* planRender(fx.input({ path: out("fallback.mp4") }), { segments: 2 })
+      // An encoder that fails the way a dead device does: ffmpeg cannot open it.
+      const dead: EncoderSpec = { name: "h264_deadgpu", codec: "h264", family: "nvenc" }
+      const software: EncoderSpec = { name: "libx264", codec: "h264", family: "software" }
+      const tried: Array<string> = []
+      const file = yield* withEncoderFallback([dead, software], (encoder) => {
+        tried.push(encoder.name)
+        return renderSegment(plan, 1, { encoder })
+      })
+      expect(tried).toEqual(["h264_deadgpu", "libx264"])
+      const info = yield* probe(file, { countFrames: true })
+      expect(info.frames).toBe(plan.segments[1]!.frames)
     }))
 })
