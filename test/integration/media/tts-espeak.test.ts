@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -83,6 +83,24 @@ describe("espeak-ng narration", () => {
         })
       )
       expect(meanMs).toBeLessThanOrEqual(40)
+    })
+  )
+
+  it.scoped("a finished narration is reused; an unknown voice is a typed error with espeak-ng's message", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "tts-espeak-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const tts = makeTts([espeakNg()])
+      const first = yield* tts.synthesize({ text: "Cells live. Cells die.", voice: "en" }, dir)
+      const mtime = statSync(first.audioFile).mtimeMs
+      const again = yield* tts.synthesize({ text: "Cells live. Cells die.", voice: "en" }, dir)
+      expect(again).toEqual(first)
+      expect(statSync(first.audioFile).mtimeMs).toBe(mtime)
+      expect(readdirSync(dir).sort()).toEqual([basename(first.audioFile).replace(".wav", ".json"), basename(first.audioFile)].sort())
+
+      const error = yield* Effect.flip(tts.synthesize({ text: "Hello.", voice: "xx-nonexistent" }, dir))
+      expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "ProcessFailed" })
+      expect(error.detail).toContain("voice does not exist")
     })
   )
 })
