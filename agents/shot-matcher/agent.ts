@@ -1,6 +1,9 @@
-/** The shot-matcher agent: one pick per scene from the footage it is given, with reasons. */
+/**
+ * The shot-matcher agent: one pick per scene from the footage it is given. Each pick, with its
+ * score breakdown and reasons, is recorded as a `shot-picked` event before the answer goes out.
+ */
 import { Effect } from "effect"
-import { define } from "../../runtime/index.ts"
+import { define, SwarmEvents } from "../../runtime/index.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { matchShots, type MatchOptions } from "./match.ts"
@@ -18,8 +21,21 @@ export const shotMatcherAgent = (options: ShotMatcherOptions = {}) =>
     protocol: ShotMatcherProtocol,
     init: (ctx) => startHeartbeat(ctx),
     receive: (message, state, ctx) =>
-      Effect.as(
-        answer(ctx, message, matchShots(message.scenes, message.clips, { ...options.weights, frame: message.frame, seed: message.seed })),
-        state
-      )
+      Effect.gen(function* () {
+        const events = yield* SwarmEvents
+        const match = matchShots(message.scenes, message.clips, { ...options.weights, frame: message.frame, seed: message.seed }).pipe(
+          Effect.tap((picks) =>
+            events.publishAll(
+              picks.map((pick) => ({
+                type: "shot-picked",
+                agent: ctx.name,
+                job: message.job,
+                data: { scene: pick.scene, clip: pick.clip.path, score: pick.score, round: pick.round, reasons: pick.reasons }
+              }))
+            )
+          )
+        )
+        yield* answer(ctx, message, match)
+        return state
+      })
   })

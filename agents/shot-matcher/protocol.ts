@@ -10,7 +10,9 @@ export class MatchShots extends Schema.TaggedRequest<MatchShots>()("MatchShots",
     scenes: Schema.Array(SceneQuery),
     clips: Schema.Array(Clip),
     frame: Frame,
-    seed: Schema.Union(Schema.String, Schema.Number)
+    seed: Schema.Union(Schema.String, Schema.Number),
+    /** The job the picks are for, recorded with each pick's event. */
+    job: Schema.optional(Schema.String)
   }
 }) {}
 

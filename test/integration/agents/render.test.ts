@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either, Layer } from "effect"
-import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { espeakNg, layer as ttsLayer } from "../../../media/tts/index.ts"
 import { directorAgent } from "../../../agents/director/agent.ts"
@@ -16,33 +15,14 @@ import { Narrate, PlanRender, Render } from "../../../agents/renderer/protocol.t
 import type { OutputSettings } from "../../../agents/renderer/render-data.ts"
 import { shotMatcherAgent } from "../../../agents/shot-matcher/agent.ts"
 import { MatchShots } from "../../../agents/shot-matcher/protocol.ts"
-import type { Clip } from "../../../agents/shot-matcher/shot.ts"
 import { Swarm, swarmLayerInMemory } from "../../../runtime/index.ts"
 import { mesh } from "../../../topologies/index.ts"
-
-const SCRIPT = "Fractals repeat the same shapes forever, at every scale.\n\nCells on a grid live and die by counting their neighbours."
+import { makeLibrary, SCRIPT } from "./library-fixture.ts"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-render-"))),
   (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
 )
-
-/** Two labelled 1.5 s clips made by lavfi, landscape like stock footage. */
-const makeLibrary = (dir: string) =>
-  Effect.gen(function* () {
-    const clip = (name: string, source: string, tags: ReadonlyArray<string>) =>
-      Effect.as(
-        runFfmpeg({
-          args: ["-f", "lavfi", "-i", `${source}=size=320x180:rate=15`, "-t", "1.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
-          output: join(dir, name)
-        }),
-        { path: join(dir, name), kind: "video", durationSec: 1.5, width: 320, height: 180, tags } satisfies Clip
-      )
-    return yield* Effect.all([
-      clip("mandelbrot.mp4", "mandelbrot", ["mandelbrot", "fractal"]),
-      clip("life.mp4", "life", ["game of life", "cells"])
-    ])
-  })
 
 const output = (path: string): OutputSettings => ({ path, width: 180, height: 320, fps: 15, encoder: "libx264", captions: "lines" })
 

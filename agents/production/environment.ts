@@ -1,0 +1,47 @@
+/**
+ * Everything a production needs, over one SQLite file: memory (event log, shared memory,
+ * registry), the swarm with its five agents on the chosen topology, and the workflow engine on
+ * @effect/cluster's SingleRunner using the same file, so a killed job resumes from it.
+ */
+import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
+import { SqlClient } from "@effect/sql"
+import { type Duration, Effect, Layer } from "effect"
+import { espeakNg, layer as ttsLayer, type TtsProvider } from "../../media/tts/index.ts"
+import { Database, layer as memoryLayer } from "../../memory/index.ts"
+import { swarmLayer } from "../../runtime/index.ts"
+import { layerConfig as topicLayer, type TopicWriterConfig } from "../director/topic.ts"
+import { layer as samplerLayer } from "../monitor/sample.ts"
+import { layer as videoSwarmLayer, topologyFor, type EncoderSlot, type TopologyChoice } from "./video-swarm.ts"
+import { ProduceVideoLive } from "./workflow.ts"
+
+export interface ProductionOptions {
+  /** The swarm's SQLite file (created if missing; its directory must exist). */
+  readonly database: string
+  readonly topology?: TopologyChoice
+  /** One encoder agent per slot. Default one. */
+  readonly encoders?: ReadonlyArray<EncoderSlot>
+  /** `--topic` settings beyond the environment's (model, attempts, …). */
+  readonly topic?: Partial<TopicWriterConfig>
+  /** TTS providers, the first the default. Default espeak-ng. */
+  readonly tts?: ReadonlyArray<TtsProvider>
+  /** How often the workflow engine looks for work to resume. Default 1 second. */
+  readonly pollInterval?: Duration.DurationInput
+}
+
+export const productionLayer = (options: ProductionOptions) => {
+  const memory = memoryLayer({ filename: options.database })
+  const sql = Layer.effect(SqlClient.SqlClient, Effect.map(Database, (db) => db.sql))
+  const services = Layer.mergeAll(topicLayer(options.topic), ttsLayer(options.tts ?? [espeakNg()]), samplerLayer)
+  const swarm = swarmLayer({ topology: topologyFor(options.topology ?? "star") })
+  const engine = ClusterWorkflowEngine.layer.pipe(
+    Layer.provideMerge(SingleRunner.layer({ shardingConfig: { entityMessagePollInterval: options.pollInterval ?? "1 second" } })),
+    Layer.provide(sql)
+  )
+  return ProduceVideoLive.pipe(
+    Layer.provideMerge(videoSwarmLayer(options.encoders === undefined ? {} : { encoders: options.encoders })),
+    Layer.provideMerge(engine),
+    Layer.provideMerge(swarm),
+    Layer.provideMerge(services),
+    Layer.provideMerge(memory)
+  )
+}

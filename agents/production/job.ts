@@ -1,0 +1,64 @@
+/**
+ * A video job: what goes in (the spec, which is also the workflow payload) and what comes out (the
+ * report written beside the MP4). The job id is a hash of the spec, so running the same command
+ * again finds the same workflow execution: it resumes an unfinished job and returns a finished one.
+ */
+import { createHash } from "node:crypto"
+import { Schema } from "effect"
+import { Scene } from "../director/scene.ts"
+import { Narration, OutputSettings, RenderResult } from "../renderer/render-data.ts"
+import { ShotPick } from "../shot-matcher/shot.ts"
+
+export const ScriptSource = Schema.Union(
+  Schema.TaggedStruct("Text", { title: Schema.String, text: Schema.String }),
+  Schema.TaggedStruct("Topic", { topic: Schema.String })
+)
+export type ScriptSource = typeof ScriptSource.Type
+
+export const FootageSource = Schema.Union(
+  /** A folder of clips and images, indexed with ffprobe (cached). */
+  Schema.TaggedStruct("Folder", { dir: Schema.String }),
+  /** The procedural sample library, generated into `dir` at the output size (once). */
+  Schema.TaggedStruct("Samples", { dir: Schema.String, durationSec: Schema.Number })
+)
+export type FootageSource = typeof FootageSource.Type
+
+export const JobSpec = Schema.Struct({
+  script: ScriptSource,
+  footage: FootageSource,
+  output: OutputSettings,
+  voice: Schema.String,
+  /** A TTS provider registered with media's Tts; its default when absent. */
+  ttsProvider: Schema.optional(Schema.String),
+  /** Shot-matcher tie-breaking seed. */
+  seed: Schema.String,
+  /** Render segments (one per encoder slot). */
+  segments: Schema.Int.pipe(Schema.positive()),
+  /** Where narration, plans and segments go. */
+  workDir: Schema.String
+})
+export type JobSpec = typeof JobSpec.Type
+
+export const jobId = (spec: JobSpec): string =>
+  "job-" + createHash("sha256").update(JSON.stringify(Schema.encodeSync(JobSpec)(spec))).digest("hex").slice(0, 16)
+
+export const StageName = Schema.Literal("script", "narration", "scenes", "footage", "shots", "plan", "render", "report")
+export type StageName = typeof StageName.Type
+
+export const JobReport = Schema.Struct({
+  job: Schema.String,
+  title: Schema.String,
+  output: Schema.String,
+  scenes: Schema.Array(Scene),
+  shots: Schema.Array(ShotPick),
+  narration: Schema.Struct({ provider: Schema.String, voice: Schema.String, durationSec: Schema.Number, words: Narration.fields.words }),
+  render: RenderResult,
+  /** Seconds each stage took when it ran (a resumed job keeps the figures of the run that did the work). */
+  stages: Schema.Record({ key: Schema.String, value: Schema.Number })
+})
+export type JobReport = typeof JobReport.Type
+
+export class ProductionError extends Schema.TaggedError<ProductionError>()("ProductionError", {
+  stage: StageName,
+  message: Schema.String
+}) {}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "@effect/vitest"
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { runFfmpeg } from "../../../media/ffmpeg.ts"
+import { probe } from "../../../media/probe.ts"
+import { EventLog } from "../../../memory/index.ts"
+import { productionLayer } from "../../../agents/production/environment.ts"
+import type { JobSpec } from "../../../agents/production/job.ts"
+import type { TopologyChoice } from "../../../agents/production/video-swarm.ts"
+import { ProduceVideo, reportPath } from "../../../agents/production/workflow.ts"
+import { makeLibrary, SCRIPT } from "./library-fixture.ts"
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-production-"))),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+)
+
+const spec = (dir: string, output: string): JobSpec => ({
+  script: { _tag: "Text", title: "Patterns", text: SCRIPT },
+  footage: { _tag: "Folder", dir: join(dir, "footage") },
+  output: { path: output, width: 180, height: 320, fps: 15, encoder: "libx264", captions: "lines" },
+  voice: "en",
+  seed: "1",
+  segments: 2,
+  workDir: join(dir, "work")
+})
+
+/** One run in its own environment, as a fresh process would have it. */
+const run = (dir: string, database: string, topology: TopologyChoice, output: string) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const report = yield* ProduceVideo.execute(spec(dir, output))
+      const log = yield* EventLog
+      const page = yield* log.query({ types: ["stage-started", "shot-picked"], limit: 10_000 })
+      return { report, events: page.events }
+    }).pipe(Effect.provide(productionLayer({ database, topology, encoders: [{}, {}], pollInterval: "100 millis" })))
+  )
+
+const frameHashes = (file: string) =>
+  Effect.map(runFfmpeg({ args: ["-i", file, "-map", "0:v", "-f", "framemd5", "-"] }, { captureStdout: true }), (r) =>
+    String(r.stdout).split("\n").filter((line) => !line.startsWith("#")).map((line) => line.split(",").pop()!.trim())
+  )
+
+describe("the production workflow (SingleRunner + SQLite, five agents, real ffmpeg and espeak-ng)", () => {
+  it.scopedLive("produces the MP4 and its report; the same job again is answered from the workflow's record; star equals mesh", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* Effect.promise(() => mkdir(join(dir, "footage")))
+      yield* makeLibrary(join(dir, "footage"))
+
+      const starOut = join(dir, "out", "star.mp4")
+      const first = yield* run(dir, join(dir, "star.db"), "star", starOut)
+      expect(first.report.output).toBe(starOut)
+      expect(first.report.shots.map((s) => s.clip.path.split("/").pop())).toEqual(["mandelbrot.mp4", "life.mp4"])
+      const info = yield* probe(starOut, { countFrames: true })
+      expect([info.width, info.height, info.hasAudio]).toEqual([180, 320, true])
+      expect(Math.abs(info.duration - first.report.narration.durationSec)).toBeLessThan(0.15)
+
+      const written = JSON.parse(yield* Effect.promise(() => readFile(reportPath(starOut), "utf8")))
+      expect(written.job).toBe(first.report.job)
+      expect(written.shots[0].reasons.length).toBeGreaterThan(0)
+      expect(Object.keys(written.stages).sort()).toEqual(["footage", "narration", "plan", "render", "scenes", "script", "shots"].sort())
+
+      const started = (events: ReadonlyArray<{ type: string }>) => events.filter((e) => e.type === "stage-started").length
+      expect(started(first.events)).toBe(8)
+      expect(first.events.filter((e) => e.type === "shot-picked")).toHaveLength(2)
+
+      const again = yield* run(dir, join(dir, "star.db"), "star", starOut)
+      expect(again.report).toEqual(first.report)
+      expect(started(again.events)).toBe(8)
+
+      const meshOut = join(dir, "out", "mesh.mp4")
+      const viaMesh = yield* run(dir, join(dir, "mesh.db"), "mesh", meshOut)
+      expect(viaMesh.report.scenes).toEqual(first.report.scenes)
+      expect(viaMesh.report.shots).toEqual(first.report.shots)
+      expect(yield* frameHashes(meshOut)).toEqual(yield* frameHashes(starOut))
+    }))
+})
