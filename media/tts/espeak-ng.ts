@@ -4,7 +4,7 @@
  * by aligning each word's solo synthesis against the sentence audio (see word-alignment.ts).
  */
 import { spawn } from "node:child_process"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { defineTtsProvider, validateRequest, type SentenceTiming, type SynthesizeRequest, type TtsProvider } from "./narration.ts"
@@ -107,7 +107,7 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
       const sentences = toSentences(request.text)
       const work = yield* Effect.acquireRelease(
         Effect.tryPromise({
-          try: () => mkdtemp(join(outDir, ".espeak-")),
+          try: () => mkdir(outDir, { recursive: true }).then(() => mkdtemp(join(outDir, ".espeak-"))),
           catch: ioError(PROVIDER, `cannot create a work directory in ${outDir}`)
         }),
         (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))

@@ -14,8 +14,6 @@ const CEPSTRA = 13
 const HOP_SEC = 0.005
 /** int16 RMS below this is silence (espeak-ng pauses are digital zeros) */
 const SILENCE_RMS = 60
-/** a silent run at least this long at a word's mapped onset is a pause, not a stop closure */
-const PAUSE_SEC = 0.06
 
 export interface Frames {
   readonly hop: number
@@ -203,8 +201,12 @@ export const alignWords = (sentence: Pcm16, soloWords: ReadonlyArray<Pcm16>): Re
     const [from, to] = voicedSpan(frames)
     return sliceFrames(frames, from, to)
   })
-  const total = solos.reduce((n, f) => n + f.count, 0)
-  if (total === 0 || sLast <= sFirst) return soloWords.map(() => ({ start: sFirst * hopSec, end: sFirst * hopSec }))
+  const spoken = solos.reduce((n, f) => n + f.count, 0)
+  if (spoken === 0 || sLast <= sFirst) return soloWords.map(() => ({ start: sFirst * hopSec, end: sFirst * hopSec }))
+  // One silent frame between words lets the warp absorb a pause (comma, colon, dash) there instead of
+  // stretching a neighbouring word over it; where there is no pause it costs a single frame.
+  const silence = analyze({ sampleRate: sentence.sampleRate, samples: new Int16Array(sentenceFrames.hop * 3) }).mfcc.subarray(CEPSTRA, 2 * CEPSTRA)
+  const total = spoken + Math.max(0, solos.length - 1)
   const template: Frames = {
     hop: sentenceFrames.hop,
     count: total,
@@ -213,25 +215,15 @@ export const alignWords = (sentence: Pcm16, soloWords: ReadonlyArray<Pcm16>): Re
   }
   const wordStart: Array<number> = []
   let at = 0
-  for (const solo of solos) {
+  solos.forEach((solo, w) => {
+    if (w > 0) template.mfcc.set(silence, at++ * CEPSTRA)
     wordStart.push(at)
     template.mfcc.set(solo.mfcc, at * CEPSTRA)
     at += solo.count
-  }
+  })
   const voiced = sliceFrames(sentenceFrames, sFirst, sLast)
   const path = warp(template, voiced)
-  const pauseFrames = Math.round(PAUSE_SEC / hopSec)
-  let previousOnset = 0
-  const onsets = solos.map((solo, w) => {
-    if (solo.count === 0) return -1
-    let onset = Math.max(previousOnset, path.first[wordStart[w]!]!)
-    // A pause before the word (a comma) gets mapped onto the word's first frame: skip it.
-    let silent = 0
-    while (onset + silent < voiced.count && voiced.rms[onset + silent]! < SILENCE_RMS) silent++
-    if (silent >= pauseFrames) onset += silent
-    previousOnset = onset
-    return onset
-  })
+  const onsets = solos.map((solo, w) => (solo.count === 0 ? -1 : path.first[wordStart[w]!]!))
   const result: Array<AlignedWord> = []
   let previousEnd = 0
   for (let w = 0; w < solos.length; w++) {
