@@ -34,6 +34,17 @@ const hannWindow = (() => {
   return w
 })()
 
+const twiddle = (() => {
+  const re = new Float64Array(FFT_SIZE / 2)
+  const im = new Float64Array(FFT_SIZE / 2)
+  for (let k = 0; k < FFT_SIZE / 2; k++) {
+    re[k] = Math.cos((-2 * Math.PI * k) / FFT_SIZE)
+    im[k] = Math.sin((-2 * Math.PI * k) / FFT_SIZE)
+  }
+  return { re, im }
+})()
+
+/** In-place radix-2 FFT of FFT_SIZE points. */
 const fftInPlace = (re: Float64Array, im: Float64Array): void => {
   const n = re.length
   for (let i = 1, j = 0; i < n; i++) {
@@ -46,11 +57,11 @@ const fftInPlace = (re: Float64Array, im: Float64Array): void => {
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
-    const angle = (-2 * Math.PI) / len
+    const stride = n / len
     for (let i = 0; i < n; i += len) {
       for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(angle * k)
-        const wi = Math.sin(angle * k)
+        const wr = twiddle.re[k * stride]!
+        const wi = twiddle.im[k * stride]!
         const a = i + k
         const b = a + len / 2
         const xr = re[b]! * wr - im[b]! * wi
@@ -64,8 +75,22 @@ const fftInPlace = (re: Float64Array, im: Float64Array): void => {
   }
 }
 
-const melFilterbanks = new Map<number, ReadonlyArray<Float32Array>>()
-const melFilters = (sampleRate: number): ReadonlyArray<Float32Array> => {
+/** DCT-II basis: dct[c * MEL_BANDS + b] */
+const dct = (() => {
+  const table = new Float64Array(CEPSTRA * MEL_BANDS)
+  for (let c = 0; c < CEPSTRA; c++) {
+    for (let b = 0; b < MEL_BANDS; b++) table[c * MEL_BANDS + b] = Math.cos((Math.PI * c * (b + 0.5)) / MEL_BANDS)
+  }
+  return table
+})()
+
+interface MelFilter {
+  readonly from: number
+  readonly weights: Float32Array
+}
+
+const melFilterbanks = new Map<number, ReadonlyArray<MelFilter>>()
+const melFilters = (sampleRate: number): ReadonlyArray<MelFilter> => {
   const cached = melFilterbanks.get(sampleRate)
   if (cached) return cached
   const mel = (f: number) => 2595 * Math.log10(1 + f / 700)
@@ -82,7 +107,9 @@ const melFilters = (sampleRate: number): ReadonlyArray<Float32Array> => {
       const down = (edges[b + 2]! - freq) / (edges[b + 2]! - edges[b + 1]!)
       f[k] = Math.max(0, Math.min(up, down))
     }
-    return f
+    const from = f.findIndex((w) => w > 0)
+    const to = bins - [...f].reverse().findIndex((w) => w > 0)
+    return { from: Math.max(0, from), weights: f.slice(Math.max(0, from), Math.max(from, to)) }
   })
   melFilterbanks.set(sampleRate, filters)
   return filters
@@ -111,14 +138,14 @@ export const analyze = (pcm: Pcm16): Frames => {
     rms[f] = Math.sqrt(energy / hop)
     fftInPlace(re, im)
     for (let b = 0; b < MEL_BANDS; b++) {
-      const filter = filters[b]!
+      const { from, weights } = filters[b]!
       let sum = 0
-      for (let k = 0; k < filter.length; k++) sum += filter[k]! * (re[k]! ** 2 + im[k]! ** 2)
+      for (let k = 0; k < weights.length; k++) sum += weights[k]! * (re[from + k]! ** 2 + im[from + k]! ** 2)
       logMel[b] = Math.log(sum + 1e3)
     }
     for (let c = 0; c < CEPSTRA; c++) {
       let sum = 0
-      for (let b = 0; b < MEL_BANDS; b++) sum += logMel[b]! * Math.cos((Math.PI * c * (b + 0.5)) / MEL_BANDS)
+      for (let b = 0; b < MEL_BANDS; b++) sum += logMel[b]! * dct[c * MEL_BANDS + b]!
       mfcc[f * CEPSTRA + c] = sum
     }
   }
