@@ -12,11 +12,12 @@ import { makeCodec } from "../runtime/codec.ts"
 import { type Envelope, makeEnvelope } from "../runtime/envelope.ts"
 import { Swarm, layerInMemory } from "../runtime/swarm.ts"
 
-const REPEATS = 7
-const TELLS = 200_000
-const ASKS = 50_000
+const REPEATS = 15
+const TELLS = 100_000
+const ASKS = 20_000
 const RESTARTS = 2_000
-const FRAMES = 20_000
+const FRAMES = 500
+const CODEC_PAIRS = 61
 const BATCH = 64
 const CAPACITY = 1024
 
@@ -29,17 +30,39 @@ const percentile = (xs: ReadonlyArray<number>, p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 }
 
-/** Ops per second of `run(n)`, median over repeats after one warm-up. */
-const rate = <E, R>(n: number, run: (n: number) => Effect.Effect<void, E, R>) =>
+const timed = <E, R>(n: number, run: (n: number) => Effect.Effect<void, E, R>) =>
   Effect.gen(function*() {
-    yield* run(Math.floor(n / 4))
+    const start = performance.now()
+    yield* run(n)
+    return n / ((performance.now() - start) / 1000)
+  })
+
+/**
+ * Subject and baseline run in alternating pairs (order flipped every pair) after a warm-up, and the
+ * ratio is the median of the pairs' ratios: the machine's load drifts, a pair shares its moment.
+ */
+const paired = <E, R>(n: number, baseline: (n: number) => Effect.Effect<void, E, R>, subject: (n: number) => Effect.Effect<void, E, R>) =>
+  Effect.gen(function*() {
+    yield* baseline(Math.floor(n / 4))
+    yield* subject(Math.floor(n / 4))
+    const ratios: Array<number> = []
     const rates: Array<number> = []
+    const baseRates: Array<number> = []
     for (let i = 0; i < REPEATS; i++) {
-      const start = performance.now()
-      yield* run(n)
-      rates.push(n / ((performance.now() - start) / 1000))
+      let base: number
+      let rate: number
+      if (i % 2 === 0) {
+        base = yield* timed(n, baseline)
+        rate = yield* timed(n, subject)
+      } else {
+        rate = yield* timed(n, subject)
+        base = yield* timed(n, baseline)
+      }
+      ratios.push(rate / base)
+      rates.push(rate)
+      baseRates.push(base)
     }
-    return median(rates)
+    return { ratio: median(ratios), rate: median(rates), baseline: median(baseRates) }
   })
 
 class Count extends Schema.TaggedClass<Count>()("Count", { n: Schema.Number }) {}
@@ -142,47 +165,60 @@ const codecRatio = () => {
   const raw = new Packr()
   const envelopes: Array<Envelope> = Array.from({ length: BATCH }, (_, i) =>
     makeEnvelope(`e${i}`, "director", "renderer", "Scene", { _tag: "Scene", index: i, text: `scene ${i}`, keywords: ["a", "b"] }, i % 2 ? `c${i}` : undefined, i % 2 ? "director" : undefined))
-  const time = (roundTrip: () => void) => {
-    for (let i = 0; i < FRAMES / 4; i++) roundTrip()
-    const rates: Array<number> = []
-    for (let r = 0; r < REPEATS; r++) {
-      const start = performance.now()
-      for (let i = 0; i < FRAMES; i++) roundTrip()
-      rates.push(FRAMES / ((performance.now() - start) / 1000))
-    }
-    return median(rates)
-  }
-  const rawRate = time(() => raw.unpack(raw.pack(envelopes)))
-  const codecRate = time(() => {
+  const rawRoundTrip = () => raw.unpack(raw.pack(envelopes))
+  const codecRoundTrip = () => {
     const bytes = codec.packFrame(envelopes)
     if (bytes._tag === "Left") throw bytes.left
     if (codec.unpackFrame(bytes.right)._tag === "Left") throw new Error("frame did not decode")
-  })
-  return { codecRate, rawRate }
+  }
+  const time = (roundTrip: () => void) => {
+    const start = performance.now()
+    for (let i = 0; i < FRAMES; i++) roundTrip()
+    return FRAMES / ((performance.now() - start) / 1000)
+  }
+  time(rawRoundTrip)
+  time(codecRoundTrip)
+  const ratios: Array<number> = []
+  const codecRates: Array<number> = []
+  const rawRates: Array<number> = []
+  for (let i = 0; i < CODEC_PAIRS; i++) {
+    let rawRate: number
+    let codecRate: number
+    if (i % 2 === 0) {
+      rawRate = time(rawRoundTrip)
+      codecRate = time(codecRoundTrip)
+    } else {
+      codecRate = time(codecRoundTrip)
+      rawRate = time(rawRoundTrip)
+    }
+    ratios.push(codecRate / rawRate)
+    codecRates.push(codecRate)
+    rawRates.push(rawRate)
+  }
+  return { codecRatio: median(ratios), codecRate: median(codecRates), rawRate: median(rawRates) }
 }
 
 const program = Effect.gen(function*() {
-  const rawTellRate = yield* rate(TELLS, rawTell)
-  const tellRate = yield* rate(TELLS, agentTell)
-  const rawAskRate = yield* rate(ASKS, rawPingPong)
-  const askRate = yield* rate(ASKS, agentAsk)
+  const tell = yield* paired(TELLS, rawTell, agentTell)
+  const ask = yield* paired(ASKS, rawPingPong, agentAsk)
   const latencies = yield* restartLatencies(RESTARTS)
-  const { codecRate, rawRate } = codecRatio()
+  const codec = codecRatio()
   const round = (x: number, digits = 3) => Number(x.toFixed(digits))
   return {
-    tell_ratio: round(tellRate / rawTellRate),
-    ask_ratio: round(askRate / rawAskRate),
+    tell_ratio: round(tell.ratio),
+    ask_ratio: round(ask.ratio),
     restart_p50_ms: round(percentile(latencies, 0.5), 4),
     restart_p99_ms: round(percentile(latencies, 0.99), 4),
-    codec_ratio: round(codecRate / rawRate),
-    tell_per_s: Math.round(tellRate),
-    ask_per_s: Math.round(askRate),
-    raw_tell_per_s: Math.round(rawTellRate),
-    raw_ask_per_s: Math.round(rawAskRate),
-    codec_frames_per_s: Math.round(codecRate),
-    raw_msgpackr_frames_per_s: Math.round(rawRate),
+    codec_ratio: round(codec.codecRatio),
+    tell_per_s: Math.round(tell.rate),
+    ask_per_s: Math.round(ask.rate),
+    raw_tell_per_s: Math.round(tell.baseline),
+    raw_ask_per_s: Math.round(ask.baseline),
+    codec_frames_per_s: Math.round(codec.codecRate),
+    raw_msgpackr_frames_per_s: Math.round(codec.rawRate),
     batch: BATCH,
-    repeats: REPEATS
+    pairs: REPEATS,
+    restarts_measured: latencies.length
   }
 })
 

@@ -16,7 +16,7 @@ import {
   UndeliveredError
 } from "./agent.ts"
 import { type Codec, makeCodec, type PayloadCodec, payloadCodec, roundTrip } from "./codec.ts"
-import { type Envelope, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "./envelope.ts"
+import { type Envelope, isReply, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "./envelope.ts"
 import type { SwarmEventsService } from "./events.ts"
 import { Mailbox, type MailboxOptions } from "./mailbox.ts"
 import type { Router, Topology } from "./topology.ts"
@@ -64,8 +64,14 @@ export interface Kernel {
   readonly receiving: (envelope: Envelope) => void
 }
 
-/** The first line of a cause, for events and errors. */
-export const describeCause = (cause: Cause.Cause<unknown>): string => Cause.pretty(cause).split("\n")[0] ?? "unknown"
+/** A short account of a cause for events and errors (no stack: this runs on every crash). */
+export const describeCause = (cause: Cause.Cause<unknown>): string => {
+  if (Cause.isInterruptedOnly(cause)) return "interrupted"
+  const error = Cause.squash(cause)
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  if (typeof error === "object" && error !== null && "_tag" in error) return String(error._tag)
+  return String(error)
+}
 
 export const makeKernel = (options: {
   readonly strict: boolean
@@ -129,7 +135,7 @@ export const makeKernel = (options: {
 
     const deliver = (envelope: Envelope): Effect.Effect<void> => {
       envelope.hops++
-      if (envelope.tag === REPLY_SUCCESS || envelope.tag === REPLY_FAILURE) {
+      if (isReply(envelope)) {
         const ask = pending.get(envelope.correlationId!)
         // A reply nobody waits for any more (the ask timed out) is dropped.
         if (ask !== undefined) {

@@ -109,11 +109,6 @@ export class Mailbox<A> {
     return left
   }
 
-  /** Accepts messages again (an agent restarted under a new supervisor instance). */
-  reopen(): void {
-    this.closed = false
-  }
-
   private offerWhenFull(item: A): Effect.Effect<void> {
     if (this.tryOffer(item)) return Effect.void
     if (this.closed) return this.onDrop(item, "stopped")

@@ -188,7 +188,7 @@ const terminate = (handle: SupervisorHandle, name: string): Effect.Effect<void> 
   command<void, never>(handle, (done) => ({ _tag: "Terminate", name, done }), Effect.void)
 
 /** Starts a child through a running supervisor; `R` is captured here and provided to the child on every (re)start. */
-export const startChild = <R>(handle: SupervisorHandle, spec: ChildSpec<R>): Effect.Effect<Slot, SpawnError, R> =>
+const startChild = <R>(handle: SupervisorHandle, spec: ChildSpec<R>): Effect.Effect<Slot, SpawnError, R> =>
   Effect.flatMap(Effect.context<R>(), (context) =>
     command<Slot, SpawnError>(
       handle,

@@ -74,6 +74,7 @@ export interface SwarmService {
 
 export class Swarm extends Context.Tag("reelswarm/runtime/Swarm")<Swarm, SwarmService>() {}
 
+/** The root supervisor's name, as it appears in events. */
 export const ROOT = "swarm"
 
 export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, never, SwarmEvents | Scope.Scope> =>
@@ -100,8 +101,11 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
     return {
       topology: topology.name,
       strict,
-      spawn: rootRef.spawn,
-      spawnSupervisor: rootRef.spawnSupervisor,
+      spawn: (definition, spawnOptions) =>
+        Effect.withSpan(rootRef.spawn(definition, spawnOptions), "Swarm.spawn", {
+          attributes: { agent: spawnOptions?.name ?? definition.name }
+        }),
+      spawnSupervisor: (spec) => Effect.withSpan(rootRef.spawnSupervisor(spec), "Swarm.spawnSupervisor", { attributes: { supervisor: spec.name } }),
       lookup: <M>(name: string) => Effect.sync(() => kernel.cells.has(name) ? Option.some(kernel.ref<M>(name)) : Option.none()),
       tell: (to, message) => known(to, (from) => kernel.tell(from, to, message)),
       ask: (to, request, askOptions) => known(to, (from) => kernel.ask(from, to, request, askOptions)),
@@ -115,7 +119,7 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
         }))
       ),
       events,
-      shutdown: Fiber.interrupt(root).pipe(Effect.asVoid)
+      shutdown: Fiber.interrupt(root).pipe(Effect.asVoid, Effect.withSpan("Swarm.shutdown"))
     } satisfies SwarmService
   })
 
