@@ -1,10 +1,22 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { program } from "../../../examples/effect-api.ts"
+import { swarmLayerInMemory } from "../../../runtime/index.ts"
 
 const run = promisify(execFile)
 
 describe("examples", () => {
+  it("the Effect API example: a supervised counter survives a crash with its later messages", async () => {
+    const result = await Effect.runPromise(program.pipe(Effect.provide(swarmLayerInMemory())))
+    expect(result).toEqual({
+      before: 40,
+      after: 2,
+      events: ["spawned counter", "spawned counters", "dead-letter counter", "restarted counter"]
+    })
+  })
+
   it("the runtime demo shows star relaying, a crash, a restart with the queue kept, and a clean shutdown", async () => {
     const { stdout } = await run("npx", ["tsx", "examples/runtime-demo.ts"], { timeout: 60_000 })
     const lines = stdout.trim().split("\n")
