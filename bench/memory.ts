@@ -4,6 +4,8 @@
  *   rows (same schema, indexes and pragmas, msgpack data) with a prepared statement in transactions of
  *   the same size. append_per_s is the EventLog figure.
  * - get_p99_ms: SharedMemory.get latency with 1,000,000 keys present (BENCH_KEYS overrides the count).
+ * Both sides commit with synchronous=FULL (the memory layer's default); BENCH_SYNCHRONOUS=normal runs both
+ * with NORMAL (durable across a process crash, not a power loss).
  * Usage: npx tsx bench/memory.ts
  */
 import BetterSqlite from "better-sqlite3"
@@ -20,6 +22,7 @@ const batch = 1_000
 const rounds = 6
 const keys = Number(process.env.BENCH_KEYS ?? 1_000_000)
 const gets = 100_000
+const synchronous = process.env.BENCH_SYNCHRONOUS === "normal" ? "normal" : "full"
 
 const dir = mkdtempSync(join(tmpdir(), "reelswarm-bench-memory-"))
 const inputs: ReadonlyArray<SwarmEventInput> = Array.from({ length: events }, (_, i) => ({
@@ -36,10 +39,10 @@ const rate = (count: number, ms: number) => Math.round((count / ms) * 1000)
 /** Creates the schema through the memory layer (same pragmas), then inserts with a raw prepared statement. */
 const rawRound = (filename: string) =>
   Effect.gen(function* () {
-    yield* Effect.scoped(Layer.build(layer({ filename })))
+    yield* Effect.scoped(Layer.build(layer({ filename, synchronous })))
     const db = new BetterSqlite(filename)
     db.pragma("journal_mode = WAL")
-    db.pragma("synchronous = FULL")
+    db.pragma(`synchronous = ${synchronous}`)
     const packr = new Packr({ useRecords: false })
     const insert = db.prepare("INSERT INTO events (ts, type, agent, job, data) VALUES (?, ?, ?, ?, ?)")
     const insertBatch = db.transaction((rows: ReadonlyArray<SwarmEventInput>) => {
@@ -58,7 +61,7 @@ const logRound = (filename: string) =>
     const started = performance.now()
     for (const rows of batches) yield* log.append(rows)
     return rate(events, performance.now() - started)
-  }).pipe(Effect.provide(layer({ filename })))
+  }).pipe(Effect.provide(layer({ filename, synchronous })))
 
 const getLatency = Effect.gen(function* () {
   const memory = yield* SharedMemory
@@ -108,7 +111,7 @@ const main = Effect.gen(function* () {
     ...latency,
     keys,
     gets,
-    synchronous: "full",
+    synchronous,
     // The machine is shared: the 1-minute load average says how much the figures were disturbed.
     load_avg_1m: Number(loadavg()[0]!.toFixed(2))
   }

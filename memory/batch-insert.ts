@@ -1,7 +1,8 @@
 /**
  * Many rows in few statements. One @effect/sql statement per row costs more than SQLite's own work, so
- * rows go out as multi-row `VALUES (…),(…)` statements. The statement sizes come from a short fixed
- * ladder, so only a handful of distinct SQL texts exist and each stays in the prepared-statement cache.
+ * rows go out as multi-row `VALUES (…),(…)` statements. Statement sizes are powers of two up to 1024
+ * rows (a batch of n rows takes at most log2(n) + 1 statements), so at most eleven distinct SQL texts
+ * exist and each stays in the prepared-statement cache.
  * Inside a transaction the statements go straight to the transaction's connection (no statement
  * compilation or span per chunk: the transaction already has one).
  */
@@ -11,7 +12,7 @@ import { Effect, Option } from "effect"
 
 /** SQLite's bound-parameter limit in the better-sqlite3 build (SQLITE_MAX_VARIABLE_NUMBER). */
 const maxParameters = 32_766
-const ladder = [1024, 256, 64, 16, 4, 1] as const
+const ladder = [1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1] as const
 
 const texts = new Map<string, string>()
 
