@@ -55,7 +55,9 @@ export interface Kernel {
   readonly newCell: (name: string, definition: AgentDefinition.Any, mailbox: MailboxOptions) => AgentCell
   readonly deliver: (envelope: Envelope) => Effect.Effect<void>
   readonly deadLetter: (envelope: Envelope, reason: DeadLetterReason, cause?: string) => Effect.Effect<void>
+  /** Builds the envelope when called, so call it from inside a lazy effect (as `ref` does). */
   readonly tell: (from: string, to: string, message: unknown) => Effect.Effect<void>
+  /** Registers the ask when called, so call it from inside a lazy effect (as `ref` does). */
   readonly ask: (from: string, to: string, request: Request, options?: AskOptions) => Effect.Effect<any, any>
   /** Answers a request handed to `receive`; a no-op when nobody waits for it (told, answered, timed out). */
   readonly reply: (from: string, request: unknown, success: boolean, value: unknown) => Effect.Effect<void>
@@ -109,29 +111,30 @@ export const makeKernel = (options: {
       }
     }
 
-    const deadLetter = (envelope: Envelope, reason: DeadLetterReason, cause?: string): Effect.Effect<void> => {
-      if (envelope.correlationId !== undefined) {
-        const ask = pending.get(envelope.correlationId)
-        if (ask !== undefined) {
-          const error = reason === "crashed" || reason === "interrupted"
-            ? new AgentCrashedError({ agent: envelope.to, tag: envelope.tag, reason, cause: cause ?? reason })
-            : new UndeliveredError({ agent: envelope.to, tag: envelope.tag, reason })
-          settle(envelope.correlationId, ask, Exit.fail(error))
+    const deadLetter = (envelope: Envelope, reason: DeadLetterReason, cause?: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (envelope.correlationId !== undefined) {
+          const ask = pending.get(envelope.correlationId)
+          if (ask !== undefined) {
+            const error = reason === "crashed" || reason === "interrupted"
+              ? new AgentCrashedError({ agent: envelope.to, tag: envelope.tag, reason, cause: cause ?? reason })
+              : new UndeliveredError({ agent: envelope.to, tag: envelope.tag, reason })
+            settle(envelope.correlationId, ask, Exit.fail(error))
+          }
         }
-      }
-      return events.publish({
-        type: "dead-letter",
-        agent: envelope.to,
-        data: {
-          reason,
-          id: envelope.id,
-          from: envelope.from,
-          tag: envelope.tag,
-          correlationId: envelope.correlationId,
-          ...(cause === undefined ? {} : { cause })
-        }
+        return events.publish({
+          type: "dead-letter",
+          agent: envelope.to,
+          data: {
+            reason,
+            id: envelope.id,
+            from: envelope.from,
+            tag: envelope.tag,
+            correlationId: envelope.correlationId,
+            ...(cause === undefined ? {} : { cause })
+          }
+        })
       })
-    }
 
     const deliver = (envelope: Envelope): Effect.Effect<void> => {
       envelope.hops++
@@ -161,9 +164,7 @@ export const makeKernel = (options: {
     }
 
     const tell = (from: string, to: string, message: unknown): Effect.Effect<void> =>
-      Effect.suspend(() =>
-        send(makeEnvelope(nextId(), from, to, (message as { readonly _tag: string })._tag, message, undefined, undefined))
-      )
+      send(makeEnvelope(nextId(), from, to, (message as { readonly _tag: string })._tag, message, undefined, undefined))
 
     // Ask timeouts: one sweeper fiber for all asks, instead of a timer fiber per ask. It sleeps until
     // the earliest deadline and is woken early only when an ask with an earlier deadline arrives.
@@ -206,33 +207,32 @@ export const makeKernel = (options: {
     })
     yield* Effect.forkScoped(Effect.forever(sweep))
 
-    const ask = (from: string, to: string, request: Request, askOptions?: AskOptions): Effect.Effect<any, any> =>
-      Effect.suspend(() => {
-        const timeoutMs = Duration.toMillis(askOptions?.timeout ?? DEFAULT_ASK_TIMEOUT)
-        const tag = (request as unknown as { readonly _tag: string })._tag
-        const envelope = makeEnvelope(nextId(), from, to, tag, request as unknown, undefined, from)
-        const correlationId = envelope.id
-        ;(envelope as { correlationId: string | undefined }).correlationId = correlationId
-        const waiting: PendingAsk = {
-          to,
-          tag,
-          timeoutMs,
-          deadline: clock.unsafeCurrentTimeMillis() + timeoutMs,
-          request,
-          exit: undefined,
-          resume: undefined
-        }
-        pending.set(correlationId, waiting)
-        watch(waiting.deadline)
-        const reply = Effect.async<unknown, unknown>((resume) => {
-          if (waiting.exit !== undefined) return resume(waiting.exit)
-          waiting.resume = resume
-          return Effect.sync(() => {
-            pending.delete(correlationId)
-          })
+    const ask = (from: string, to: string, request: Request, askOptions?: AskOptions): Effect.Effect<any, any> => {
+      const timeoutMs = Duration.toMillis(askOptions?.timeout ?? DEFAULT_ASK_TIMEOUT)
+      const tag = (request as unknown as { readonly _tag: string })._tag
+      // The request's own id correlates its reply.
+      const correlationId = nextId()
+      const envelope = makeEnvelope(correlationId, from, to, tag, request as unknown, correlationId, from)
+      const waiting: PendingAsk = {
+        to,
+        tag,
+        timeoutMs,
+        deadline: clock.unsafeCurrentTimeMillis() + timeoutMs,
+        request,
+        exit: undefined,
+        resume: undefined
+      }
+      pending.set(correlationId, waiting)
+      watch(waiting.deadline)
+      const reply = Effect.async<unknown, unknown>((resume) => {
+        if (waiting.exit !== undefined) return resume(waiting.exit)
+        waiting.resume = resume
+        return Effect.sync(() => {
+          pending.delete(correlationId)
         })
-        return Effect.zipRight(send(envelope), reply)
       })
+      return Effect.zipRight(send(envelope), reply)
+    }
 
     const receiving = (envelope: Envelope) => {
       if (typeof envelope.payload === "object" && envelope.payload !== null) inbound.set(envelope.payload, envelope)
