@@ -5,7 +5,6 @@
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Context, Data, Duration, Effect, Layer, type Scope } from "effect"
 import * as path from "node:path"
@@ -49,8 +48,8 @@ export interface DatabaseOptions {
 export interface DatabaseService {
   readonly filename: string
   readonly sql: SqlClient
-  /** Maps a failed statement to a `DatabaseError` for `operation`. */
-  readonly fail: (operation: string) => (error: SqlError) => DatabaseError
+  /** Maps a failed statement (or any failure while using the file) to a `DatabaseError` for `operation`. */
+  readonly fail: (operation: string) => (cause: unknown) => DatabaseError
 }
 
 export class Database extends Context.Tag("reelswarm/memory/Database")<Database, DatabaseService>() {}

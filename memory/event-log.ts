@@ -127,7 +127,12 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
           )
           yield* projectLifecycle(sql, appended.flat())
           return appended
-        })).pipe(Effect.mapError(fail("events.append")), Effect.either)
+        })).pipe(
+          Effect.mapError(fail("events.append")),
+          // The writer must survive anything, or every later append would wait forever.
+          Effect.catchAllDefect((defect) => Effect.fail(fail("events.append")(defect))),
+          Effect.either
+        )
         if (result._tag === "Left") {
           yield* Effect.forEach(batch, (pending) => Deferred.fail(pending.done, result.left), { discard: true })
           return

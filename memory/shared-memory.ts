@@ -3,8 +3,8 @@
  * (TTL measured with Effect's Clock), keys are listed by glob pattern, compare-and-set is one atomic
  * statement, and a size cap evicts least-recently-used entries outside pinned namespaces.
  *
- * Reads do not write: access statistics are gathered in memory and flushed in one statement on a
- * schedule (and before anything that depends on them: `stats`, eviction, scope close).
+ * Reads do not write: access statistics are gathered in memory and written in one statement shortly
+ * after (`statsFlushInterval`), and before anything that depends on them: `stats`, eviction, scope close.
  */
 import { Clock, Context, Duration, Effect, Layer, Option, type Scope } from "effect"
 import { insertRows } from "./batch-insert.ts"
