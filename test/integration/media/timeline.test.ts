@@ -80,6 +80,22 @@ describe("timeline render", () => {
       expect(meanAbsDiff(a, b, 0, 200, 180)).toBe(0)
     }))
 
+  it.effect("contain letterboxes a landscape clip in black; cover fills the frame", () =>
+    Effect.gen(function*() {
+      const base = fx.input({ path: out("contain.mp4") })
+      const oneScene = (path: string, fit: "cover" | "contain") =>
+        planRender({ ...base, scenes: base.scenes.slice(0, 1), shots: base.shots.slice(0, 1), output: { ...base.output, path, fit } })
+      const contain = yield* oneScene(out("contain.mp4"), "contain")
+      const cover = yield* oneScene(out("cover.mp4"), "cover")
+      yield* Effect.all([renderSinglePass(contain), renderSinglePass(cover)])
+      const [boxed, filled] = yield* Effect.all([lumaOfFrame(contain.files.output, 10), lumaOfFrame(cover.files.output, 10)])
+      // 320x180 scaled into 180x320 is 180x101: black bands of about 109 rows above and below.
+      const rows = (buf: Buffer, from: number, to: number) => buf.subarray(from * 180, to * 180)
+      expect(Math.max(...rows(boxed, 0, 100))).toBeLessThanOrEqual(20)
+      expect(Math.max(...rows(boxed, 225, 320))).toBeLessThanOrEqual(20)
+      expect(Math.max(...rows(filled, 0, 100))).toBeGreaterThan(100)
+    }))
+
   for (const k of [2, 3]) {
     it.effect(`${k} stitched segments decode to exactly the single pass's frames (no frame duplicated or dropped at a join)`, () =>
       Effect.gen(function*() {
