@@ -71,15 +71,21 @@ const gpusOf = (graphics: si.Systeminformation.GraphicsData): ReadonlyArray<GpuS
   }))
 
 /**
- * A sampler. Creating it takes the first CPU reading (load is measured between two readings) and
- * probes the graphics controllers once.
+ * A sampler. Creating it returns at once: the first CPU reading (load is measured between two
+ * readings) and the graphics probe run in the background, and the first sample waits for them.
  */
-export const make: Effect.Effect<SystemSamplerService, SampleError> = Effect.gen(function* () {
-  yield* probe("cpu", () => si.currentLoad())
-  const firstGpus = gpusOf(yield* probe("graphics", () => si.graphics()))
-  const liveGpus = firstGpus.some((gpu) => gpu.utilizationPct !== null)
+export const make: Effect.Effect<SystemSamplerService> = Effect.gen(function* () {
+  const firstProbe = yield* Effect.cached(
+    Effect.gen(function* () {
+      yield* probe("cpu", () => si.currentLoad())
+      const firstGpus = gpusOf(yield* probe("graphics", () => si.graphics()))
+      return { firstGpus, liveGpus: firstGpus.some((gpu) => gpu.utilizationPct !== null) }
+    })
+  )
+  yield* Effect.forkDaemon(firstProbe)
 
   const sample = Effect.gen(function* () {
+    const { firstGpus, liveGpus } = yield* firstProbe
     const [load, memory, gpus] = yield* Effect.all(
       [
         probe("cpu", () => si.currentLoad()),
@@ -107,4 +113,4 @@ export const make: Effect.Effect<SystemSamplerService, SampleError> = Effect.gen
   return { sample }
 })
 
-export const layer: Layer.Layer<SystemSampler, SampleError> = Layer.effect(SystemSampler, make)
+export const layer: Layer.Layer<SystemSampler> = Layer.effect(SystemSampler, make)
