@@ -128,7 +128,7 @@ export const pool = <D extends AgentDefinition.Any>(
 
 export interface SupervisorRef {
   readonly name: string
-  /** Starts one more child agent under this supervisor. */
+  /** Starts one more child agent under this supervisor (in a pool, unnamed workers are numbered on). */
   readonly spawn: <D extends AgentDefinition.Any>(
     definition: D,
     options?: SpawnOptions
@@ -376,8 +376,16 @@ export const runSupervisor = (
         }
       })
 
-    const start = (childSpec: ChildSpec, childContext: Context.Context<never>) =>
+    let poolWorkers = spec.children.length
+    /** In a pool, a worker spawned without a name is the next `pool-n`. */
+    const named = (childSpec: ChildSpec): ChildSpec =>
+      spec.strategy === "simple-one-for-one" && childSpec._tag === "AgentChild" && childSpec.options.name === undefined
+        ? child(childSpec.definition, { ...childSpec.options, name: `${spec.name}-${++poolWorkers}` })
+        : childSpec
+
+    const start = (unnamed: ChildSpec, childContext: Context.Context<never>) =>
       Effect.gen(function*() {
+        const childSpec = named(unnamed)
         const name = childName(childSpec)
         if (slots.some((s) => s.name === name) || (childSpec._tag === "AgentChild" && kernel.cells.has(name))) {
           return yield* new SpawnError({ name, reason: "name-taken" })

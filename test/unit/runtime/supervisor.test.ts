@@ -93,6 +93,19 @@ describe("supervision semantics", () => {
       }).pipe(Effect.scoped, Effect.provide(layerInMemory()))
   )
 
+  it.effect("a pool grows on demand, and its new workers are supervised like the first ones", () =>
+    Effect.gen(function*() {
+      const swarm = yield* Swarm
+      const workers = yield* swarm.spawnSupervisor(pool({ name: "pool", agent: Worker, size: 2 }))
+      const added = yield* workers.spawn(Worker)
+      expect(added.name).toBe("pool-3")
+      expect(yield* workers.children).toEqual(["pool-1", "pool-2", "pool-3"])
+      const restarted = yield* eventsUntil(swarm, is("restarted", "pool-3"))
+      yield* added.tell(new Crash())
+      expect(names(yield* restarted, "restarted")).toEqual(["pool-3"])
+      expect(yield* added.ask(new Hello())).toEqual({ name: "pool-3", notes: [] })
+    }).pipe(Effect.scoped, Effect.provide(layerInMemory())))
+
   it.effect("restarts spread wider than the period do not add up to the intensity", () =>
     Effect.gen(function*() {
       const swarm = yield* Swarm
