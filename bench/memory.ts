@@ -3,7 +3,8 @@
  * - append_ratio: events/s appended through EventLog ÷ events/s of raw better-sqlite3 inserting the same
  *   rows (same schema, indexes and pragmas, msgpack data) with a prepared statement in transactions of
  *   the same size. append_per_s is the EventLog figure.
- * - get_p99_ms: SharedMemory.get latency with 1,000,000 keys present (BENCH_KEYS overrides the count).
+ * - get_p99_ms: SharedMemory.get latency with 1,000,000 keys present (BENCH_KEYS overrides the count),
+ *   over all 100,000 gets; get_p99_ms_best_round is the best of five consecutive rounds of 20,000.
  * Both sides commit with synchronous=FULL (the memory layer's default); BENCH_SYNCHRONOUS=normal runs both
  * with NORMAL (durable across a process crash, not a power loss).
  * Usage: npx tsx bench/memory.ts
@@ -22,6 +23,7 @@ const batch = 1_000
 const rounds = 6
 const keys = Number(process.env.BENCH_KEYS ?? 1_000_000)
 const gets = 100_000
+const getRounds = 5
 const synchronous = process.env.BENCH_SYNCHRONOUS === "normal" ? "normal" : "full"
 
 const dir = mkdtempSync(join(tmpdir(), "reelswarm-bench-memory-"))
@@ -71,6 +73,8 @@ const getLatency = Effect.gen(function* () {
     yield* memory.setMany("bench", Array.from({ length: chunk }, (_, i) => [`key-${start + i}`, { n: start + i, tag: "x" }] as const))
   }
   const populateMs = performance.now() - populateStarted
+  // Rounds of gets: a neighbour's burst on the shared machine hits one round, not the best one.
+  const roundSize = gets / getRounds
   const samples = new Float64Array(gets)
   let seed = 12345
   for (let i = 0; i < gets; i++) {
@@ -81,9 +85,19 @@ const getLatency = Effect.gen(function* () {
     samples[i] = performance.now() - started
     if (Option.isNone(value)) return yield* Effect.die(`missing ${key}`)
   }
-  samples.sort()
-  const at = (q: number) => Number(samples[Math.min(gets - 1, Math.floor(q * gets))]!.toFixed(4))
-  return { get_p50_ms: at(0.5), get_p99_ms: at(0.99), get_max_ms: at(1 - 1 / gets), populate_1m_s: Number((populateMs / 1000).toFixed(1)) }
+  const quantile = (values: Float64Array, q: number) => {
+    const sorted = values.slice().sort()
+    return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(4))
+  }
+  const roundP99 = Array.from({ length: getRounds }, (_, r) => quantile(samples.subarray(r * roundSize, (r + 1) * roundSize), 0.99))
+  return {
+    get_p50_ms: quantile(samples, 0.5),
+    get_p99_ms: quantile(samples, 0.99),
+    get_p99_ms_best_round: Math.min(...roundP99),
+    get_p99_ms_rounds: roundP99,
+    get_max_ms: quantile(samples, 1),
+    populate_1m_s: Number((populateMs / 1000).toFixed(1))
+  }
 }).pipe(Effect.provide(layer({ filename: join(dir, "get.db") })))
 
 const main = Effect.gen(function* () {
