@@ -63,7 +63,10 @@ const runEspeak = (binary: string, args: ReadonlyArray<string>, text: string): E
     // The text goes through stdin: no argument parsing, no shell, any characters.
     child.stdin.on("error", () => undefined)
     child.stdin.end(text)
-    return Effect.sync(() => {
+    // Interrupted: kill it and wait until it has exited, so no process outlives the effect.
+    return Effect.async<void>((exited) => {
+      if (child.exitCode !== null || child.signalCode !== null) return exited(Effect.void)
+      child.once("close", () => exited(Effect.void))
       child.kill("SIGKILL")
     })
   })

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import { decodeWav } from "../../../media/tts/wav.ts"
 import { espeakNg, makeTts, type SentenceTiming } from "../../../media/tts/index.ts"
 
@@ -109,5 +109,35 @@ describe("espeak-ng narration", () => {
       expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "ProcessFailed" })
       expect(error.detail).toContain("voice does not exist")
     })
+  )
+})
+
+/** Live espeak-ng processes whose parent is this test process. */
+const espeakChildren = () =>
+  readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+        const [, comm, state, ppid] = /^\d+ \((.*)\) (\S) (\d+)/.exec(stat) ?? []
+        return comm === "espeak-ng" && Number(ppid) === process.pid && state !== "Z" ? [pid] : []
+      } catch {
+        return []
+      }
+    })
+
+describe("espeak-ng interruption", () => {
+  it.live("an interrupted narration leaves no espeak-ng process and no narration file", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "tts-espeak-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const text = Array.from({ length: 200 }, (_, i) => `Sentence number ${i} talks about cells and fractals.`).join(" ")
+      const fiber = yield* Effect.fork(espeakNg().synthesize({ text, voice: "en" }, dir))
+      // Wait until synthesis is under way (a child exists), then interrupt.
+      yield* Effect.repeat(Effect.sync(espeakChildren), { schedule: Schedule.spaced("5 millis"), until: (children) => children.length > 0 })
+      yield* Fiber.interrupt(fiber)
+      expect(espeakChildren()).toEqual([])
+      expect(readdirSync(dir)).toEqual([])
+    }).pipe(Effect.scoped)
   )
 })
