@@ -115,12 +115,17 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
         }),
         (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
       )
+      // A word that recurs ("the", "and") is synthesized alone once per narration.
+      let soloFiles = 0
+      const solo = yield* Effect.cachedFunction((spoken: string) =>
+        synthesizeToPcm(request, spoken, join(work, `w${soloFiles++}.wav`), false)
+      )
       const measured = yield* Effect.forEach(sentences, (sentence, s) =>
         Effect.gen(function* () {
           const audio = yield* synthesizeToPcm(request, sentence.text, join(work, `s${s}.wav`), true)
           const solos = yield* Effect.forEach(
             sentence.words,
-            (word, w) => synthesizeToPcm(request, word.spoken, join(work, `s${s}w${w}.wav`), false),
+            (word) => solo(word.spoken),
             { concurrency }
           )
           return { sentence, audio, aligned: alignWords(audio, solos) }
