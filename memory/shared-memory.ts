@@ -114,7 +114,8 @@ interface RunResult {
 const entrySize = (namespace: string, key: string, value: Uint8Array) =>
   Buffer.byteLength(namespace) + Buffer.byteLength(key) + value.byteLength
 
-const upsertHead = `INSERT INTO memory (namespace, key, value, size, expires_at, created_at, updated_at, last_access, lru)
+// OR FAIL spares multi-row statements a statement journal (see event-log.ts); failures roll back the transaction.
+const upsertHead = `INSERT OR FAIL INTO memory (namespace, key, value, size, expires_at, created_at, updated_at, last_access, lru)
   VALUES`
 const upsertTail = `ON CONFLICT (namespace, key) DO UPDATE SET
   value = excluded.value,
