@@ -198,14 +198,24 @@ const startChild = <R>(handle: SupervisorHandle, spec: ChildSpec<R>): Effect.Eff
 
 const childName = (spec: ChildSpec): string => spec._tag === "AgentChild" ? spec.options.name ?? spec.definition.name : spec.name
 
-export const supervisorRef = (kernel: Kernel, handle: SupervisorHandle, parent: SupervisorHandle | undefined): SupervisorRef => ({
-  name: handle.name,
+/** A ref follows its supervisor across restarts: `current` gives the running instance. */
+export const supervisorRef = (
+  kernel: Kernel,
+  name: string,
+  current: () => SupervisorHandle,
+  parent: (() => SupervisorHandle) | undefined
+): SupervisorRef => ({
+  name,
   spawn: (definition, options) =>
-    Effect.map(startChild(handle, child(definition, options)), (slot) => kernel.ref(slot.name)),
+    Effect.suspend(() => Effect.map(startChild(current(), child(definition, options)), (slot) => kernel.ref(slot.name))),
   spawnSupervisor: (spec) =>
-    Effect.map(startChild(handle, spec), (slot) => supervisorRef(kernel, slot.handle!, handle)),
-  children: command<ReadonlyArray<string>, never>(handle, (done) => ({ _tag: "Children", done }), Effect.succeed([])),
-  stop: parent === undefined ? Effect.void : terminate(parent, handle.name)
+    Effect.suspend(() =>
+      Effect.map(startChild(current(), spec), (slot) => supervisorRef(kernel, slot.name, () => slot.handle!, current))
+    ),
+  children: Effect.suspend(() =>
+    command<ReadonlyArray<string>, never>(current(), (done) => ({ _tag: "Children", done }), Effect.succeed([]))
+  ),
+  stop: parent === undefined ? Effect.void : Effect.suspend(() => terminate(parent(), name))
 })
 
 /**

@@ -91,7 +91,7 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
       Effect.ignore,
       Effect.forkScoped
     )
-    const rootRef = supervisorRef(kernel, rootHandle, undefined)
+    const rootRef = supervisorRef(kernel, ROOT, () => rootHandle, undefined)
 
     const known = <A, E>(to: string, then: (from: string) => Effect.Effect<A, E>) =>
       Effect.withFiberRuntime<A, E | AgentNotFoundError>((fiber) =>

@@ -73,7 +73,7 @@ describe("supervision semantics", () => {
       Effect.gen(function*() {
         const swarm = yield* Swarm
         const name = (n: string) => (strategy === "simple-one-for-one" ? poolNames[n]! : n)
-        yield* swarm.spawnSupervisor(underTest(strategy, "permanent", 1))
+        const sup = yield* swarm.spawnSupervisor(underTest(strategy, "permanent", 1))
         const firstRestart = yield* eventsUntil(swarm, is("restarted", name(strategies[strategy].restarted.at(-1)!)))
         yield* swarm.tell(name("b"), new Crash())
         yield* firstRestart
@@ -90,6 +90,8 @@ describe("supervision semantics", () => {
         // The parent (the swarm's root, one-for-one) restarted the supervisor, which started fresh children.
         const reply = yield* swarm.ask(name("b"), new Hello())
         expect(reply).toEqual({ name: name("b"), notes: [] })
+        // The ref follows the supervisor's new incarnation.
+        expect(yield* sup.children).toEqual(["a", "b", "c"].map(name))
       }).pipe(Effect.scoped, Effect.provide(layerInMemory()))
   )
 
