@@ -143,6 +143,23 @@ describe("agents", () => {
       expect(yield* swarm.ask("parent/first", new Hello())).toEqual({ name: "parent/first", notes: ["from parent"] })
     }).pipe(Effect.scoped, Effect.provide(layerInMemory())))
 
+  it.effect("children that keep crashing make their parent agent crash (its children supervisor escalates)", () =>
+    Effect.gen(function*() {
+      const swarm = yield* Swarm
+      yield* swarm.spawn(define({
+        ...Worker,
+        name: "parent",
+        init: (ctx) => Effect.as(ctx.spawn(Worker, { name: "flaky" }), [])
+      }))
+      const parentRestarted = yield* eventsUntil(swarm, is("restarted", "parent"))
+      // The children supervisor allows 3 restarts within 5 seconds; the fourth crash escalates.
+      for (let crash = 0; crash < 4; crash++) yield* swarm.tell("parent/flaky", new Crash())
+      const events = yield* parentRestarted
+      expect(events.filter(is("restarted", "parent/flaky"))).toHaveLength(3)
+      expect(events.filter(is("escalated", "parent/children"))).toHaveLength(1)
+      expect(yield* swarm.ask("parent/flaky", new Hello())).toEqual({ name: "parent/flaky", notes: [] })
+    }).pipe(Effect.scoped, Effect.provide(layerInMemory())))
+
   it.effect("tests run in strict mode: agents get a decoded copy, never the sender's object", () =>
     Effect.gen(function*() {
       const swarm = yield* Swarm
