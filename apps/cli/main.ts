@@ -1,0 +1,149 @@
+/**
+ * The `reelswarm` command. Exit codes: 0 done, 1 the job failed, 2 bad usage or input.
+ */
+import { readFile } from "node:fs/promises"
+import { basename, extname, join } from "node:path"
+import { Command, Options, ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Console, Effect, Option } from "effect"
+import { type JobSpec } from "../../agents/index.ts"
+import { demoSpec } from "../../agents/production/demo.ts"
+import * as job from "./job-options.ts"
+import { CliError, pendingJobs, resolveEncoder, runJob } from "./run-job.ts"
+import pkg from "../../package.json" with { type: "json" }
+
+const readStdin = () =>
+  Effect.promise(async () => {
+    const chunks: Array<Buffer> = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks).toString("utf8")
+  })
+
+const demo = Command.make(
+  "demo",
+  {
+    out: Options.directory("out").pipe(Options.withDefault("out"), Options.withDescription("Folder for demo.mp4 and demo.json.")),
+    captions: job.captions,
+    voice: job.voice,
+    topology: job.topology,
+    encoder: job.encoder,
+    segments: job.segments,
+    state: job.state,
+    json: job.json
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const encoder = yield* resolveEncoder(o.encoder, o.state)
+      const spec = demoSpec({
+        outDir: o.out,
+        stateDir: o.state,
+        encoder,
+        voice: o.voice,
+        captions: job.CAPTION_STYLES[o.captions],
+        segments: o.segments
+      })
+      yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json })
+    })
+).pipe(Command.withDescription("Render the offline demo: a short about emergent patterns in mathematics, to out/demo.mp4."))
+
+const run = Command.make(
+  "run",
+  {
+    script: Options.file("script", { exists: "yes" }).pipe(
+      Options.optional,
+      Options.withDescription("The narration script (plain text; blank lines separate paragraphs). Without it, the script is read from stdin.")
+    ),
+    topic: Options.text("topic").pipe(
+      Options.optional,
+      Options.withDescription("Have Claude write the script about this topic (needs ANTHROPIC_API_KEY).")
+    ),
+    footage: Options.directory("footage", { exists: "yes" }).pipe(Options.withDescription("Folder of clips and images to match to the scenes.")),
+    out: Options.file("out").pipe(Options.withDescription("The MP4 to write; its JSON report goes beside it.")),
+    aspect: job.aspect,
+    captions: job.captions,
+    music: job.music,
+    voice: job.voice,
+    topology: job.topology,
+    encoder: job.encoder,
+    segments: job.segments,
+    seed: job.seed,
+    state: job.state,
+    json: job.json
+  },
+  (o) =>
+    Effect.gen(function* () {
+      if (extname(o.out).toLowerCase() !== ".mp4") return yield* new CliError({ message: `--out must name an .mp4 file, got ${o.out}` })
+      if (o.segments < 1) return yield* new CliError({ message: `--segments must be 1 or more, got ${o.segments}` })
+      const script: JobSpec["script"] = yield* Option.match(o.topic, {
+        onSome: (topic) =>
+          process.env.ANTHROPIC_API_KEY
+            ? Effect.succeed({ _tag: "Topic" as const, topic })
+            : new CliError({
+                message: "--topic needs a Claude API key: set ANTHROPIC_API_KEY, or write the script yourself and pass --script FILE (or pipe it on stdin)"
+              }),
+        onNone: () =>
+          Option.match(o.script, {
+            onSome: (file) =>
+              Effect.map(Effect.promise(() => readFile(file, "utf8")), (text) => ({
+                _tag: "Text" as const,
+                title: basename(file, extname(file)),
+                text
+              })),
+            onNone: () =>
+              process.stdin.isTTY
+                ? new CliError({ message: "no script: pass --script FILE, --topic TEXT, or pipe the script on stdin" })
+                : Effect.map(readStdin(), (text) => ({ _tag: "Text" as const, title: basename(o.out, ".mp4"), text }))
+          })
+      })
+      if (script._tag === "Text" && script.text.trim() === "") return yield* new CliError({ message: "the script is empty" })
+      const encoder = yield* resolveEncoder(o.encoder, o.state)
+      const size = job.ASPECTS[o.aspect]
+      const spec: JobSpec = {
+        script,
+        footage: { _tag: "Folder", dir: o.footage },
+        output: {
+          path: o.out,
+          ...size,
+          fps: job.JOB_DEFAULTS.fps,
+          encoder,
+          captions: job.CAPTION_STYLES[o.captions],
+          ...Option.match(o.music, { onNone: () => ({}), onSome: (path) => ({ music: { path } }) })
+        },
+        voice: o.voice,
+        seed: o.seed,
+        segments: o.segments,
+        workDir: join(o.state, "work")
+      }
+      yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json })
+    })
+).pipe(Command.withDescription("Make a video from a script (or a topic) and a footage folder."))
+
+const resume = Command.make("resume", { state: job.state, json: job.json }, (o) =>
+  Effect.gen(function* () {
+    const jobs = yield* pendingJobs(o.state)
+    if (jobs.length === 0) return yield* Console.error(`nothing to resume in ${o.state}`)
+    for (const pending of jobs) yield* runJob(pending.spec, { state: o.state, topology: pending.topology, json: o.json })
+  })
+).pipe(Command.withDescription("Finish every job that a crash or a kill left unfinished."))
+
+const reelswarm = Command.make("reelswarm").pipe(
+  Command.withDescription("An agent swarm that turns a script into a finished short video."),
+  Command.withSubcommands([demo, run, resume])
+)
+
+const cli = Command.run(reelswarm, { name: "reelswarm", version: pkg.version })
+
+const exitWith = (code: number, message?: string) =>
+  Effect.zipRight(message === undefined ? Effect.void : Console.error(`reelswarm: ${message}`), Effect.sync(() => (process.exitCode = code)))
+
+cli(process.argv).pipe(
+  Effect.catchTags({
+    CliError: (e) => exitWith(2, e.message),
+    JobFailedError: (e) => exitWith(1, e.message)
+  }),
+  // @effect/cli has already printed what was wrong with the command line.
+  Effect.catchIf(ValidationError.isValidationError, () => exitWith(2)),
+  Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? exitWith(130) : exitWith(1, Cause.pretty(cause)))),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)
