@@ -108,7 +108,18 @@ const stored = (input: SwarmEventInput, id: number, ts: number): SwarmEvent => {
   return event
 }
 
-const validType = (type: unknown): type is string => typeof type === "string" && type.length > 0 && type.length <= 200
+const optionalString = (value: unknown) => value === undefined || typeof value === "string"
+
+/** Why an event cannot be stored, or undefined when it can (events may come from outside, via the API). */
+const invalid = (input: SwarmEventInput): string | undefined => {
+  if (typeof input.type !== "string" || input.type.length === 0 || input.type.length > 200) {
+    return "type must be a string of 1 to 200 characters"
+  }
+  if (!optionalString(input.agent) || !optionalString(input.job)) return "agent and job must be strings when present"
+  if (input.ts !== undefined && !Number.isFinite(input.ts)) return "ts must be a finite number of epoch milliseconds"
+  if (input.data !== undefined && (typeof input.data !== "object" || input.data === null)) return "data must be an object"
+  return undefined
+}
 
 export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogService, never, Database | Scope.Scope> =>
   Effect.gen(function* () {
@@ -160,9 +171,9 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
       const rows: Array<ReadonlyArray<unknown>> = new Array(inputs.length)
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i]!
-        if (!validType(input.type)) {
-          return yield* new EncodeError({ subject: "event", detail: "type must be a string of 1 to 200 characters" })
-        }
+        // Checked before queueing: one bad event must not fail the other appends sharing its transaction.
+        const problem = invalid(input)
+        if (problem !== undefined) return yield* new EncodeError({ subject: `event #${i}`, detail: problem })
         let data: Uint8Array | null = null
         if (input.data !== undefined) {
           try {

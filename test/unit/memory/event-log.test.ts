@@ -82,6 +82,21 @@ describe("EventLog", () => {
       )
     })))
 
+  it.scoped("rejects malformed events before they reach the transaction, without failing other appends", () =>
+    inLog(Effect.gen(function* () {
+      const log = yield* EventLog
+      const [bad, good] = yield* Effect.all([
+        Effect.flip(log.append([{ type: "metric" }, { type: "metric", ts: Number.NaN }])),
+        log.append([{ type: "metric", agent: "encoder-1" }])
+      ], { concurrency: 2 })
+      expect(bad._tag).toBe("EncodeError")
+      expect(bad.message).toContain("event #1")
+      expect(good.map((e) => e.id)).toEqual([1])
+      expect((yield* Effect.flip(log.append([{ type: "" }]))).message).toContain("type must be")
+      expect((yield* Effect.flip(log.append([{ type: "x", agent: 7 as unknown as string }]))).message).toContain("agent and job")
+      expect((yield* log.query()).events.map((e) => e.id)).toEqual([1])
+    })))
+
   it.scoped("tails: replays from an id, goes live, and a reconnect after the last seen id misses and repeats nothing", () =>
     inLog(Effect.gen(function* () {
       const log = yield* EventLog
