@@ -19,7 +19,12 @@ export const FootageSource = Schema.Union(
   /** A folder of clips and images, indexed with ffprobe (cached). */
   Schema.TaggedStruct("Folder", { dir: Schema.String }),
   /** The procedural sample library, generated into `dir` at the output size (once). */
-  Schema.TaggedStruct("Samples", { dir: Schema.String, durationSec: Schema.Number })
+  Schema.TaggedStruct("Samples", {
+    dir: Schema.String,
+    durationSec: Schema.Number,
+    /** Only these clips of the library (names as in media's SAMPLE_CLIPS); all when absent. */
+    only: Schema.optional(Schema.Array(Schema.String))
+  })
 )
 export type FootageSource = typeof FootageSource.Type
 

@@ -108,7 +108,8 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
             width: spec.output.width,
             height: spec.output.height,
             fps: spec.output.fps,
-            durationSec: source.durationSec
+            durationSec: source.durationSec,
+            ...(source.only === undefined ? {} : { only: source.only })
           })
         }
         const index = yield* indexFolder(source.dir)

@@ -3,10 +3,13 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either, Layer } from "effect"
+import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { espeakNg, layer as ttsLayer } from "../../../media/tts/index.ts"
 import { directorAgent } from "../../../agents/director/agent.ts"
 import { measuredSentenceDurations } from "../../../agents/director/measured.ts"
+import { planScenes } from "../../../agents/director/script.ts"
+import { splitSentences } from "../../../agents/director/sentences.ts"
 import { PlanScript, Replan } from "../../../agents/director/protocol.ts"
 import { layer as topicLayer } from "../../../agents/director/topic.ts"
 import { encoderAgent } from "../../../agents/encoder/agent.ts"
@@ -14,6 +17,7 @@ import { rendererAgent } from "../../../agents/renderer/agent.ts"
 import { Narrate, PlanRender, Render } from "../../../agents/renderer/protocol.ts"
 import type { OutputSettings } from "../../../agents/renderer/render-data.ts"
 import { shotMatcherAgent } from "../../../agents/shot-matcher/agent.ts"
+import { rankShots } from "../../../agents/shot-matcher/match.ts"
 import { MatchShots } from "../../../agents/shot-matcher/protocol.ts"
 import { Swarm, swarmLayerInMemory } from "../../../runtime/index.ts"
 import { mesh } from "../../../topologies/index.ts"
@@ -97,5 +101,33 @@ describe("renderer and encoder agents on real ffmpeg and espeak-ng", () => {
       const events = yield* swarm.events.since(0)
       expect(events.filter((e) => e.type === "part-encoded")).toHaveLength(3)
       expect(events.filter((e) => e.type === "render-reused")).toHaveLength(1)
+    }).pipe(Effect.provide(env)))
+})
+
+describe("encoder failure", () => {
+  it.scopedLive("a segment that fails on its slot's encoder is retried in software and the video completes", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const [clip] = yield* makeLibrary(dir)
+      const audioFile = join(dir, "narration.wav")
+      yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "sine=frequency=440:duration=1.5", "-ac", "1"], output: audioFile })
+      const words = [{ word: "Fractals", start: 0.1, end: 0.6 }, { word: "repeat.", start: 0.7, end: 1.3 }]
+      const narration = { provider: "test", audioFile, durationSec: 1.5, sampleRate: 44100, words, sentences: [{ text: "Fractals repeat.", start: 0, end: 1.5, words }] }
+      const scenes = planScenes(splitSentences("Fractals repeat."), [1.5])
+      const picks = rankShots(scenes, [clip!], { frame: { width: 180, height: 320 }, seed: 1 })
+
+      const swarm = yield* Swarm
+      const renderer = yield* swarm.spawn(rendererAgent())
+      // This slot's encoder cannot run (as a listed GPU encoder on a machine without the GPU).
+      yield* swarm.spawn(encoderAgent({ name: "encoder-0", encoder: "h264_unavailable" }))
+      const summary = yield* renderer.ask(
+        new PlanRender({ scenes, picks, narration, output: output(join(dir, "fallback.mp4")), segments: 1, workDir: dir })
+      )
+      const result = yield* renderer.ask(new Render({ planFile: summary.planFile }), { timeout: "2 minutes" })
+      expect(result.parts.map((p) => [p.kind, p.encoder])).toEqual([["single-pass", "libx264"]])
+      const info = yield* probe(result.output, { countFrames: true })
+      expect(info.frames).toBe(summary.totalFrames)
+      const retries = (yield* swarm.events.since(0)).filter((e) => e.type === "encode-retry")
+      expect(retries.map((e) => e.data?.["failedOn"])).toEqual(["h264_unavailable"])
     }).pipe(Effect.provide(env)))
 })

@@ -1,0 +1,28 @@
+/** The video swarm: its five agents, their protocols, and the durable production workflow. */
+export { directorAgent, type DirectorOptions } from "./director/agent.ts"
+export { BUNDLED_SCRIPT, BUNDLED_SCRIPT_TITLE } from "./director/bundled-script.ts"
+export { measuredSentenceDurations, TimingMismatchError } from "./director/measured.ts"
+export { DirectorProtocol, PlanScript, Replan, WriteScriptForTopic } from "./director/protocol.ts"
+export { Mood, Pace, Scene, ScriptPlan, ScriptSentence } from "./director/scene.ts"
+export { planScenes, planScript, planScriptText, replanScenes, type ScenePlanOptions, ScriptPlanError } from "./director/script.ts"
+export { splitSentences } from "./director/sentences.ts"
+export {
+  ClaudeRequestError, DEFAULT_CLAUDE_MODEL, InvalidScriptOutputError, layer as topicWriterLayer,
+  layerConfig as topicWriterLayerConfig, MissingApiKeyError, TopicWriter, type TopicWriterConfig
+} from "./director/topic.ts"
+export { encoderAgent, type EncoderAgentOptions } from "./encoder/agent.ts"
+export { monitorAgent, type MonitorOptions } from "./monitor/agent.ts"
+export { GetHealth, Heartbeat, MonitorProtocol, SampleNow } from "./monitor/protocol.ts"
+export { layer as systemSamplerLayer, MetricsSample, SystemSampler } from "./monitor/sample.ts"
+export { demoSpec, type DemoOptions } from "./production/demo.ts"
+export { productionLayer, type ProductionOptions } from "./production/environment.ts"
+export { FootageSource, JobReport, JobSpec, jobId, ProductionError, ScriptSource } from "./production/job.ts"
+export { layer as videoSwarmLayer, topologyFor, type TopologyChoice, VideoSwarm } from "./production/video-swarm.ts"
+export { ProduceVideo, ProduceVideoLive, reportPath } from "./production/workflow.ts"
+export { rendererAgent } from "./renderer/agent.ts"
+export { EncoderProtocol, Narrate, PlanRender, Render, RendererProtocol } from "./renderer/protocol.ts"
+export { CaptionsChoice, Narration, OutputSettings, RenderError, RenderResult, RenderSummary } from "./renderer/render-data.ts"
+export { shotMatcherAgent } from "./shot-matcher/agent.ts"
+export { matchShots, type MatchOptions, NoFootageError, rankShots } from "./shot-matcher/match.ts"
+export { MatchShots, ShotMatcherProtocol } from "./shot-matcher/protocol.ts"
+export { Clip, ShotPick } from "./shot-matcher/shot.ts"
