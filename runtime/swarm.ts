@@ -5,14 +5,12 @@
  */
 import { Context, Deferred, Effect, Fiber, Layer, Option, type Scope } from "effect"
 import {
-  type AgentDefinition,
   AgentNotFoundError,
   type AgentRef,
   type AskError,
   type AskOptions,
   type Failure,
   type Request,
-  type SpawnOptions,
   type Success
 } from "./agent.ts"
 import { strictFromEnv } from "./codec.ts"
@@ -22,12 +20,10 @@ import type { OverflowPolicy } from "./mailbox.ts"
 import {
   makeHandle,
   runSupervisor,
-  type SpawnError,
   supervisor,
   type SupervisorOptions,
   type SupervisorRef,
-  supervisorRef,
-  type SupervisorSpec
+  supervisorRef
 } from "./supervisor.ts"
 import { direct, type Topology } from "./topology.ts"
 
@@ -48,16 +44,13 @@ export interface AgentInfo {
   readonly restarts: number
 }
 
-export interface SwarmService {
+/**
+ * `spawn` and `spawnSupervisor` start children of the root supervisor (one-for-one); an agent's
+ * requirements are captured at spawn and provided again on every restart.
+ */
+export interface SwarmService extends Pick<SupervisorRef, "spawn" | "spawnSupervisor"> {
   readonly topology: string
   readonly strict: boolean
-  /** Starts an agent under the root supervisor; its requirements are captured now and provided on every restart. */
-  readonly spawn: <D extends AgentDefinition.Any>(
-    definition: D,
-    options?: SpawnOptions
-  ) => Effect.Effect<AgentRef<AgentDefinition.Message<D>>, SpawnError, AgentDefinition.Requirements<D>>
-  /** Starts a supervision subtree under the root supervisor. */
-  readonly spawnSupervisor: <R>(spec: SupervisorSpec<R>) => Effect.Effect<SupervisorRef, SpawnError, R>
   readonly lookup: <M = unknown>(name: string) => Effect.Effect<Option.Option<AgentRef<M>>>
   readonly tell: (to: string, message: unknown) => Effect.Effect<void, AgentNotFoundError>
   readonly ask: <Req extends Request>(
