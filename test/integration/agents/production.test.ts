@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { EventLog } from "../../../memory/index.ts"
@@ -38,6 +40,30 @@ const run = (dir: string, database: string, topology: TopologyChoice, output: st
     }).pipe(Effect.provide(productionLayer({ database, topology, encoders: [{}, {}], pollInterval: "100 millis" })))
   )
 
+/** Duration of each stream, by type, as ffprobe reports it. */
+const streamDurations = (file: string) =>
+  Effect.promise(async () => {
+    const { stdout } = await promisify(execFile)("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,duration", "-of", "json", file])
+    const streams = JSON.parse(stdout).streams as Array<{ codec_type: string; duration: string }>
+    return Object.fromEntries(streams.map((s) => [s.codec_type, Number(s.duration)]))
+  })
+
+/** Mean absolute difference of the bottom third of a frame (where captions sit) between two videos. */
+const captionAreaDifference = (a: string, b: string, at: number) =>
+  Effect.map(
+    runFfmpeg(
+      {
+        args: [
+          "-ss", String(at), "-i", a, "-ss", String(at), "-i", b,
+          "-filter_complex", "[0:v]crop=iw:ih/3:0:ih*2/3[x];[1:v]crop=iw:ih/3:0:ih*2/3[y];[x][y]blend=all_mode=difference,format=gray,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-",
+          "-frames:v", "1", "-f", "null", "-"
+        ]
+      },
+      { captureStdout: true }
+    ),
+    (r) => Number(/YAVG=([\d.]+)/.exec(String(r.stdout))?.[1] ?? "NaN")
+  )
+
 const frameHashes = (file: string) =>
   Effect.map(runFfmpeg({ args: ["-i", file, "-map", "0:v", "-f", "framemd5", "-"] }, { captureStdout: true }), (r) =>
     String(r.stdout).split("\n").filter((line) => !line.startsWith("#")).map((line) => line.split(",").pop()!.trim())
@@ -57,6 +83,8 @@ describe("the production workflow (SingleRunner + SQLite, five agents, real ffmp
       const info = yield* probe(starOut, { countFrames: true })
       expect([info.width, info.height, info.hasAudio]).toEqual([180, 320, true])
       expect(Math.abs(info.duration - first.report.narration.durationSec)).toBeLessThan(0.15)
+      const durations = yield* streamDurations(starOut)
+      expect(Math.abs(durations["video"]! - durations["audio"]!)).toBeLessThanOrEqual(1 / 15)
 
       const written = JSON.parse(yield* Effect.promise(() => readFile(reportPath(starOut), "utf8")))
       expect(written.job).toBe(first.report.job)
@@ -76,5 +104,15 @@ describe("the production workflow (SingleRunner + SQLite, five agents, real ffmp
       expect(viaMesh.report.scenes).toEqual(first.report.scenes)
       expect(viaMesh.report.shots).toEqual(first.report.shots)
       expect(yield* frameHashes(meshOut)).toEqual(yield* frameHashes(starOut))
+
+      // The same job without captions differs exactly where captions are burned in.
+      const bareOut = join(dir, "out", "bare.mp4")
+      yield* Effect.scoped(
+        ProduceVideo.execute({ ...spec(dir, bareOut), output: { ...spec(dir, bareOut).output, captions: "none" } }).pipe(
+          Effect.provide(productionLayer({ database: join(dir, "star.db"), topology: "star", pollInterval: "100 millis" }))
+        )
+      )
+      const firstWord = first.report.narration.words[0]!
+      expect(yield* captionAreaDifference(starOut, bareOut, (firstWord.start + firstWord.end) / 2)).toBeGreaterThan(1)
     }))
 })
