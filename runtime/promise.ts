@@ -64,17 +64,19 @@ const settle = async <A, E>(exit: Promise<Exit.Exit<A, E>>): Promise<A> => {
 const askOptions = (options?: PromiseAskOptions) =>
   options?.timeoutMs === undefined ? undefined : { timeout: Duration.millis(options.timeoutMs) }
 
+const promiseRef = <M>(ref: AgentRef<M>, run: <A, E>(effect: Effect.Effect<A, E>) => Promise<A>): PromiseAgentRef<M> => ({
+  name: ref.name,
+  tell: (message) => run(ref.tell(message)),
+  ask: (request, options) => run(ref.ask(request, askOptions(options))),
+  stop: () => run(ref.stop)
+})
+
 export const createSwarm = async (options: CreateSwarmOptions = {}): Promise<SwarmHandle> => {
   const runtime = ManagedRuntime.make(layer(options).pipe(Layer.provideMerge(options.events ?? eventsInMemory())))
   const run = <A, E>(effect: Effect.Effect<A, E, Swarm | SwarmEvents>) => settle(runtime.runPromiseExit(effect))
   const swarm = await runtime.runPromise(Swarm)
 
-  const wrap = <M>(ref: AgentRef<M>): PromiseAgentRef<M> => ({
-    name: ref.name,
-    tell: (message) => run(ref.tell(message)),
-    ask: (request, options) => run(ref.ask(request, askOptions(options))),
-    stop: () => run(ref.stop)
-  })
+  const wrap = <M>(ref: AgentRef<M>) => promiseRef(ref, run)
 
   return {
     topology: swarm.topology,
@@ -134,18 +136,12 @@ export const defineAsync = <M, I, S>(spec: {
     if (found !== undefined) return found
     // Effects started from the handler's promises run as this agent, so what it sends comes `from` it.
     const asAgent = <A, E>(effect: Effect.Effect<A, E>) => settle(Effect.runPromiseExit(Effect.locally(effect, CurrentAgent, ctx.name)))
-    const wrapRef = <M2>(ref: AgentRef<M2>): PromiseAgentRef<M2> => ({
-      name: ref.name,
-      tell: (message) => asAgent(ref.tell(message)),
-      ask: (request, options) => asAgent(ref.ask(request, askOptions(options))),
-      stop: () => asAgent(ref.stop)
-    })
     found = {
       name: ctx.name,
-      self: wrapRef(ctx.self),
+      self: promiseRef(ctx.self, asAgent),
       reply: (request, value) => asAgent(ctx.reply(request, value)),
       replyFailure: (request, error) => asAgent(ctx.replyFailure(request, error)),
-      lookup: (name) => wrapRef(ctx.lookup(name)),
+      lookup: (name) => promiseRef(ctx.lookup(name), asAgent),
       stop: () => Effect.runSync(ctx.stop)
     }
     contexts.set(ctx, found)
