@@ -142,7 +142,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
     const expiry = (now: number, setOptions?: SetOptions) =>
       setOptions?.ttl === undefined ? null : now + Duration.toMillis(Duration.decode(setOptions.ttl))
 
-    const flushStats = Effect.suspend(() => {
+    const flushStats: Effect.Effect<void, DatabaseError> = Effect.suspend(() => {
       flushScheduled = false
       if (pending.size === 0) return Effect.void
       const rows = Array.from(pending.values(), (p) => [p.namespace, p.key, p.reads, p.lastAccess, p.lru])
@@ -196,25 +196,18 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
         }
       })
 
-    const get = Effect.fn("SharedMemory.get")(function* (namespace: string, key: string) {
-      const rows = yield* sql<{ value: Uint8Array; expires_at: number | null }>`
-        SELECT value, expires_at FROM memory WHERE namespace = ${namespace} AND key = ${key}`.pipe(
-        Effect.mapError(fail("memory.get"))
+    const scheduleFlush = Effect.suspend(() => {
+      flushScheduled = true
+      return Effect.sleep(flushInterval).pipe(
+        Effect.zipRight(flushStats),
+        Effect.catchAll((error) => Effect.logWarning("memory: could not write access statistics", error)),
+        Effect.forkIn(scope),
+        Effect.asVoid
       )
-      const row = rows[0]
-      if (row === undefined) return Option.none()
-      const now = yield* Clock.currentTimeMillis
-      if (row.expires_at !== null && row.expires_at <= now) return Option.none()
+    })
+
+    const recordRead = (namespace: string, key: string, now: number) => {
       const id = `${namespace}\u0000${key}`
-      if (!flushScheduled) {
-        // One delayed flush per interval, started by the first buffered read: an idle store never wakes.
-        flushScheduled = true
-        yield* Effect.sleep(flushInterval).pipe(
-          Effect.zipRight(flushStats),
-          Effect.catchAll((error) => Effect.logWarning("memory: could not write access statistics", error)),
-          Effect.forkIn(scope)
-        )
-      }
       const seen = pending.get(id)
       if (seen === undefined) pending.set(id, { namespace, key, reads: 1, lastAccess: now, lru: tick(now) })
       else {
@@ -222,8 +215,27 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
         seen.lastAccess = now
         seen.lru = tick(now)
       }
-      return Option.some(decode(row.value))
-    })
+    }
+
+    // The hot path: written without a generator or a span of its own (the SQL statement has one);
+    // both cost about as much as the indexed lookup itself.
+    const get = (namespace: string, key: string): Effect.Effect<Option.Option<unknown>, DatabaseError> =>
+      sql<{ value: Uint8Array; expires_at: number | null }>`
+        SELECT value, expires_at FROM memory WHERE namespace = ${namespace} AND key = ${key}`.pipe(
+        Effect.mapError(fail("memory.get")),
+        Effect.flatMap((rows) => {
+          const row = rows[0]
+          if (row === undefined) return Effect.succeedNone
+          return Effect.clockWith((clock) => {
+            const now = clock.unsafeCurrentTimeMillis()
+            if (row.expires_at !== null && row.expires_at <= now) return Effect.succeedNone
+            recordRead(namespace, key, now)
+            const value = Option.some(decode(row.value))
+            // One delayed flush per interval, started by the first buffered read: an idle store never wakes.
+            return flushScheduled ? Effect.succeed(value) : Effect.as(scheduleFlush, value)
+          })
+        })
+      )
 
     const setMany = Effect.fn("SharedMemory.setMany")(function* (
       namespace: string,
