@@ -233,7 +233,9 @@ export const runSupervisor = (
   Effect.scoped(Effect.gen(function*() {
     const slots: Array<Slot> = []
     const periodMs = Duration.toMillis(spec.period)
-    let restartTimes: Array<number> = []
+    // Restart times, oldest first; those before `firstRecent` have left the period.
+    const restartTimes: Array<number> = []
+    let firstRecent = 0
     const backoff: Schedule.ScheduleDriver<unknown, unknown> | undefined = spec.backoff === undefined
       ? undefined
       : yield* Schedule.driver(spec.backoff)
@@ -328,13 +330,17 @@ export const runSupervisor = (
         yield* publish("restarted", slot.name, data)
       })
 
-    /** Records a restart; false when it would exceed the intensity. */
-    const admitRestart = (): boolean => {
+    /** Records a restart; false when it would exceed the intensity. Returns how many restarts the period now holds. */
+    const admitRestart = (): number | false => {
       const now = kernel.clock.unsafeCurrentTimeMillis()
-      restartTimes = restartTimes.filter((t) => now - t < periodMs)
-      if (restartTimes.length >= spec.intensity) return false
+      while (firstRecent < restartTimes.length && now - restartTimes[firstRecent]! >= periodMs) firstRecent++
+      if (restartTimes.length - firstRecent >= spec.intensity) return false
+      if (firstRecent > 64 && firstRecent * 2 > restartTimes.length) {
+        restartTimes.splice(0, firstRecent)
+        firstRecent = 0
+      }
       restartTimes.push(now)
-      return true
+      return restartTimes.length - firstRecent
     }
 
     const escalate = (slot: Slot, cause: string) =>
@@ -360,9 +366,10 @@ export const runSupervisor = (
           yield* remove(slot)
           return yield* publish("stopped", slot.name, { reason: normal ? "normal" : "crashed", cause })
         }
-        if (!admitRestart()) return yield* escalate(slot, cause)
+        const recentRestarts = admitRestart()
+        if (recentRestarts === false) return yield* escalate(slot, cause)
         if (backoff !== undefined) {
-          if (restartTimes.length === 1) yield* backoff.reset
+          if (recentRestarts === 1) yield* backoff.reset
           const exhausted = yield* Effect.isFailure(backoff.next(undefined))
           if (exhausted) return yield* escalate(slot, cause)
         }
