@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, DejaVu fonts) when they are
+# Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, DejaVu fonts; python3 for a
+# test) when they are
 # missing: with apt-get when running as root, otherwise it says exactly what to install.
 set -euo pipefail
 
@@ -7,6 +8,8 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# The word-timing accuracy test reads espeak-ng's own word events through python3's ctypes.
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

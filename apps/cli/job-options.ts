@@ -39,6 +39,22 @@ export const aspect = Options.choice("aspect", keys(ASPECTS)).pipe(
   Options.withDefault(JOB_DEFAULTS.aspect),
   Options.withDescription("Output shape: 9:16 (1080x1920), 16:9 (1920x1080) or 1:1 (1080x1080).")
 )
+/** `--size 720x1280`: an explicit output size, overriding `--aspect`. */
+export const parseSize = (text: string): { width: number; height: number } | undefined => {
+  const m = /^(\d{2,5})x(\d{2,5})$/.exec(text.trim())
+  if (m === null) return undefined
+  const width = Number(m[1]), height = Number(m[2])
+  // Even sizes: H.264 with 4:2:0 chroma needs them.
+  return width % 2 === 0 && height % 2 === 0 && width <= 7680 && height <= 7680 ? { width, height } : undefined
+}
+export const size = Options.text("size").pipe(
+  Options.optional,
+  Options.withDescription("Output size as WIDTHxHEIGHT (even numbers, e.g. 720x1280); overrides --aspect.")
+)
+export const fps = Options.integer("fps").pipe(
+  Options.withDefault(JOB_DEFAULTS.fps),
+  Options.withDescription("Output frame rate.")
+)
 export const captions = Options.choice("captions", keys(CAPTION_STYLES)).pipe(
   Options.withDefault(JOB_DEFAULTS.captions),
   Options.withDescription("Caption style burned into the video: lines, words (word by word), karaoke, or none.")

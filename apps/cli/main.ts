@@ -60,6 +60,8 @@ const run = Command.make(
     footage: Options.directory("footage", { exists: "yes" }).pipe(Options.withDescription("Folder of clips and images to match to the scenes.")),
     out: Options.file("out").pipe(Options.withDescription("The MP4 to write; its JSON report goes beside it.")),
     aspect: job.aspect,
+    size: job.size,
+    fps: job.fps,
     captions: job.captions,
     music: job.music,
     voice: job.voice,
@@ -74,6 +76,9 @@ const run = Command.make(
     Effect.gen(function* () {
       if (extname(o.out).toLowerCase() !== ".mp4") return yield* new CliError({ message: `--out must name an .mp4 file, got ${o.out}` })
       if (o.segments < 1) return yield* new CliError({ message: `--segments must be 1 or more, got ${o.segments}` })
+      if (o.fps < 1 || o.fps > 120) return yield* new CliError({ message: `--fps must be between 1 and 120, got ${o.fps}` })
+      const size = Option.isSome(o.size) ? job.parseSize(o.size.value) : job.ASPECTS[o.aspect]
+      if (size === undefined) return yield* new CliError({ message: `--size must be WIDTHxHEIGHT with even numbers, got ${Option.getOrElse(o.size, () => "")}` })
       const script: JobSpec["script"] = yield* Option.match(o.topic, {
         onSome: (topic) =>
           process.env.ANTHROPIC_API_KEY
@@ -97,14 +102,13 @@ const run = Command.make(
       })
       if (script._tag === "Text" && script.text.trim() === "") return yield* new CliError({ message: "the script is empty" })
       const encoder = yield* resolveEncoder(o.encoder, o.state)
-      const size = job.ASPECTS[o.aspect]
       const spec: JobSpec = {
         script,
         footage: { _tag: "Folder", dir: o.footage },
         output: {
           path: o.out,
           ...size,
-          fps: job.JOB_DEFAULTS.fps,
+          fps: o.fps,
           encoder,
           captions: job.CAPTION_STYLES[o.captions],
           ...Option.match(o.music, { onNone: () => ({}), onSome: (path) => ({ music: { path } }) })

@@ -6,7 +6,7 @@ import { Effect, Stream } from "effect"
 import type { SwarmEvent } from "../../runtime/index.ts"
 
 /** The workflow's stages in order (agents/production/job.ts StageName). */
-const STAGES = ["script", "narration", "scenes", "footage", "shots", "plan", "render", "report"] as const
+const STAGES = ["script", "narration", "scenes", "footage", "shots", "fetch", "plan", "render", "report"] as const
 
 export interface ProgressView {
   readonly onEvent: (event: SwarmEvent) => void

@@ -1,0 +1,96 @@
+/**
+ * The `reelswarm` command as a user runs it: a real process, real ffmpeg and espeak-ng, a state
+ * directory with its SQLite file. Bad input exits 2 with a message naming what was wrong.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { Effect } from "effect"
+import { probe } from "../../../media/probe.ts"
+import { makeLibrary, SCRIPT } from "../agents/library-fixture.ts"
+
+const ROOT = resolve(import.meta.dirname, "../../..")
+const MAIN = join(ROOT, "apps/cli/main.ts")
+
+interface Outcome {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const reelswarm = (args: ReadonlyArray<string>, options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  Effect.async<Outcome>((resume) => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    child.stdin.end(options.stdin ?? "")
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-cli-"))),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+)
+
+describe("reelswarm CLI", () => {
+  it.scoped("rejects bad input with exit code 2 and says what was wrong", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const noKey = { ANTHROPIC_API_KEY: "" }
+      const cases: Array<[ReadonlyArray<string>, RegExp, string?]> = [
+        [["run", "--footage", dir, "--out", join(dir, "x.mov"), "--state", dir], /--out must name an \.mp4 file/, SCRIPT],
+        [["run", "--footage", dir, "--out", join(dir, "x.mp4"), "--state", dir, "--size", "181x320"], /--size must be WIDTHxHEIGHT/, SCRIPT],
+        [["run", "--footage", dir, "--out", join(dir, "x.mp4"), "--state", dir], /the script is empty/, "  \n"],
+        [["run", "--topic", "tides", "--footage", dir, "--out", join(dir, "x.mp4"), "--state", dir], /set ANTHROPIC_API_KEY.*--script FILE/],
+        [["run", "--footage", join(dir, "missing"), "--out", join(dir, "x.mp4")], /missing/],
+        [["run", "--script", join(dir, "s.txt")], /--footage/]
+      ]
+      for (const [args, message, stdin] of cases) {
+        const outcome = yield* reelswarm(args, { env: noKey, ...(stdin === undefined ? {} : { stdin }) })
+        expect({ args, code: outcome.code }).toEqual({ args, code: 2 })
+        expect(outcome.stderr + outcome.stdout).toMatch(message)
+      }
+    }))
+
+  it.scoped("turns a script on stdin into an MP4 and a JSON report, and leaves nothing to resume", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const footage = join(dir, "footage")
+      yield* Effect.promise(() => mkdir(footage))
+      yield* makeLibrary(footage)
+      const out = join(dir, "out", "patterns.mp4")
+      const state = join(dir, "state")
+      const args = ["run", "--footage", footage, "--out", out, "--size", "180x320", "--fps", "15", "--captions", "words", "--state", state]
+
+      const first = yield* reelswarm([...args, "--json"], { stdin: SCRIPT })
+      expect(first.code, first.stderr).toBe(0)
+      const report = JSON.parse(first.stdout)
+      expect(report.output).toBe(out)
+      expect(report.scenes.length).toBe(2)
+      expect(report.shots.map((s: { clip: { path: string } }) => s.clip.path.split("/").pop())).toEqual(["mandelbrot.mp4", "life.mp4"])
+      expect(JSON.parse(yield* Effect.promise(() => readFile(join(dir, "out", "patterns.json"), "utf8"))).job).toBe(report.job)
+
+      const media = yield* probe(out)
+      expect([media.width, media.height]).toEqual([180, 320])
+      expect(Math.abs(media.duration - report.narration.durationSec)).toBeLessThanOrEqual(2 / 15)
+      // Progress went to stderr as plain lines (not a terminal), one per stage.
+      expect(first.stderr).toMatch(/render: done in/)
+      // The job finished, so nothing is pending and the proven encoder was remembered.
+      expect(yield* Effect.promise(() => readdir(join(state, "jobs")))).toEqual([])
+      expect(existsSync(join(state, "encoder.json"))).toBe(true)
+
+      const resumed = yield* reelswarm(["resume", "--state", state])
+      expect(resumed.code).toBe(0)
+      expect(resumed.stderr).toMatch(/nothing to resume/)
+    }))
+})
