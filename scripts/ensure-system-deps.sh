@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, DejaVu fonts; python3 for a
-# test) when they are
-# missing: with apt-get when running as root, otherwise it says exactly what to install.
+# test) when they are missing: with apt-get when running as root, otherwise it says what to install.
 set -euo pipefail
 
 missing=()
