@@ -69,4 +69,4 @@ export {
   type SwarmOptions,
   type SwarmService
 } from "./swarm.ts"
-export { type Delivery, direct, type Router, type Topology } from "./topology.ts"
+export { type Delivery, direct, type Link, type Router, type Topology } from "./topology.ts"

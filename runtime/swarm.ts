@@ -25,7 +25,7 @@ import {
   type SupervisorRef,
   supervisorRef
 } from "./supervisor.ts"
-import { direct, type Topology } from "./topology.ts"
+import { direct, type Link, type Topology } from "./topology.ts"
 
 export interface SwarmOptions {
   /** How envelopes travel; default `direct` (what topologies' `mesh` is). */
@@ -58,6 +58,8 @@ export interface SwarmService extends Pick<SupervisorRef, "spawn" | "spawnSuperv
     request: Req,
     options?: AskOptions
   ) => Effect.Effect<Success<Req>, Failure<Req> | AskError | AgentNotFoundError>
+  /** The topology's links between the running agents (for drawing it). */
+  readonly links: Effect.Effect<ReadonlyArray<Link>>
   /** Every running agent with its mailbox fill and restart count. */
   readonly agents: Effect.Effect<ReadonlyArray<AgentInfo>>
   readonly events: SwarmEventsService
@@ -102,6 +104,7 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
       lookup: <M>(name: string) => Effect.sync(() => kernel.cells.has(name) ? Option.some(kernel.ref<M>(name)) : Option.none()),
       tell: (to, message) => known(to, (from) => kernel.tell(from, to, message)),
       ask: (to, request, askOptions) => known(to, (from) => kernel.ask(from, to, request, askOptions)),
+      links: Effect.sync(() => topology.links(Array.from(kernel.cells.keys()))),
       agents: Effect.sync(() =>
         Array.from(kernel.cells.values(), (cell) => ({
           name: cell.name,

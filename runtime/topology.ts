@@ -16,14 +16,20 @@ export interface Router {
   readonly send: (envelope: Envelope) => Effect.Effect<void>
 }
 
+/** An undirected link between two addresses, for drawing the topology. */
+export type Link = readonly [string, string]
+
 export interface Topology {
   readonly name: string
   /** Builds the router for one swarm; anything it starts (a relay fiber) lives in the swarm's scope. */
   readonly make: (delivery: Delivery) => Effect.Effect<Router, never, Scope.Scope>
+  /** The links envelopes travel between these agents. */
+  readonly links: (agents: ReadonlyArray<string>) => ReadonlyArray<Link>
 }
 
-/** Every envelope goes straight to its addressee: one hop. */
+/** Every envelope goes straight to its addressee: one hop, a link between every pair. */
 export const direct: Topology = {
   name: "direct",
-  make: (delivery) => Effect.succeed({ send: delivery.deliver })
+  make: (delivery) => Effect.succeed({ send: delivery.deliver }),
+  links: (agents) => agents.flatMap((a, i) => agents.slice(i + 1).map((b): Link => [a, b]))
 }

@@ -5,7 +5,7 @@
  */
 import { Effect, Queue } from "effect"
 import type { Envelope } from "../runtime/envelope.ts"
-import type { Topology } from "../runtime/topology.ts"
+import type { Link, Topology } from "../runtime/topology.ts"
 
 export interface StarOptions {
   /** The hub's name: an agent of the swarm or just the relay's address. Default "hub". */
@@ -30,6 +30,7 @@ export const star = (options: StarOptions = {}): Topology => {
           send: (envelope) =>
             envelope.from === hub || envelope.to === hub ? delivery.deliver(envelope) : Queue.offer(relay, envelope)
         }
-      })
+      }),
+    links: (agents) => agents.filter((agent) => agent !== hub).map((agent): Link => [hub, agent])
   }
 }

@@ -43,7 +43,7 @@ const sendAlongEveryLink = (topology: Topology) =>
     yield* a.ask(new Send({ to: "b", seq: 2 }))
     yield* hub.ask(new Send({ to: "b", seq: 3 }))
     yield* a.ask(new Send({ to: "hub", seq: 4 }))
-    return { atB: yield* b.ask(new Seen()), atHub: yield* hub.ask(new Seen()), topology: swarm.topology }
+    return { atB: yield* b.ask(new Seen()), atHub: yield* hub.ask(new Seen()), topology: swarm.topology, links: yield* swarm.links }
   }).pipe(Effect.provide(layerInMemory({ topology })))
 
 describe("topologies", () => {
@@ -57,6 +57,8 @@ describe("topologies", () => {
       expect(viaMesh.topology).toBe("mesh")
       expect(viaMesh.atB).toEqual([{ from: "a", seq: 1, hops: 1 }, { from: "a", seq: 2, hops: 1 }, { from: "hub", seq: 3, hops: 1 }])
       expect(viaMesh.atHub).toEqual([{ from: "a", seq: 4, hops: 1 }])
+      expect(viaStar.links).toEqual([["hub", "a"], ["hub", "b"]])
+      expect(viaMesh.links).toEqual([["hub", "a"], ["hub", "b"], ["a", "b"]])
     }))
 
   it.effect("asks work through the hub too (request and reply both relayed)", () =>
