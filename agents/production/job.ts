@@ -47,7 +47,7 @@ export type JobSpec = typeof JobSpec.Type
 export const jobId = (spec: JobSpec): string =>
   "job-" + createHash("sha256").update(JSON.stringify(Schema.encodeSync(JobSpec)(spec))).digest("hex").slice(0, 16)
 
-export const StageName = Schema.Literal("script", "narration", "scenes", "footage", "shots", "plan", "render", "report")
+export const StageName = Schema.Literal("script", "narration", "scenes", "footage", "shots", "fetch", "plan", "render", "report")
 export type StageName = typeof StageName.Type
 
 export const JobReport = Schema.Struct({

@@ -7,7 +7,7 @@
 import { extname } from "node:path"
 import { Activity, Workflow } from "@effect/workflow"
 import { Clock, Duration, Effect, Either, Schema } from "effect"
-import { generateSampleLibrary, indexFolder } from "../../media/footage/index.ts"
+import { type FootageWarning, indexFolder } from "../../media/footage/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
 import { measuredSentenceDurations } from "../director/measured.ts"
 import { PlanScript, Replan, WriteScriptForTopic } from "../director/protocol.ts"
@@ -18,6 +18,7 @@ import { writeAtomically } from "../renderer/plan-file.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
 import { Clip, ShotPick } from "../shot-matcher/shot.ts"
 import { type JobReport, jobId, JobReport as JobReportSchema, JobSpec, ProductionError, type StageName } from "./job.ts"
+import { drawPickedSamples, sampleClips } from "./samples.ts"
 import { DIRECTOR, RENDERER, SHOT_MATCHER, VideoSwarm } from "./video-swarm.ts"
 
 export const ProduceVideo = Workflow.make({
@@ -45,6 +46,8 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     const swarm = yield* Swarm
     const events = yield* SwarmEvents
     const job = jobId(spec)
+    const publishWarnings = (warnings: ReadonlyArray<FootageWarning>) =>
+      events.publishAll(warnings.map((warning) => ({ type: "footage-warning", job, data: { ...warning } })))
 
     /** One stage as an activity: timed, logged, its failures typed with the stage's name. */
     const stage = <A, I, R>(name: StageName, success: Schema.Schema<A, I>, work: Effect.Effect<A, unknown, R>) =>
@@ -98,22 +101,17 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       )
     )
 
+    const frame = { width: spec.output.width, height: spec.output.height, fps: spec.output.fps }
+
     const footage = yield* stage(
       "footage",
       Schema.Array(Clip),
       Effect.gen(function* () {
         const source = spec.footage
-        if (source._tag === "Samples") {
-          yield* generateSampleLibrary(source.dir, {
-            width: spec.output.width,
-            height: spec.output.height,
-            fps: spec.output.fps,
-            durationSec: source.durationSec,
-            ...(source.only === undefined ? {} : { only: source.only })
-          })
-        }
+        // The sample library is matched from its clips' records; only the picked clips are drawn ("fetch").
+        if (source._tag === "Samples") return yield* sampleClips(source, frame)
         const index = yield* indexFolder(source.dir)
-        yield* events.publishAll(index.warnings.map((warning) => ({ type: "footage-warning", job, data: { ...warning } })))
+        yield* publishWarnings(index.warnings)
         return index.clips.map((c) => ({ path: c.path, kind: c.kind, durationSec: c.durationSec, width: c.width, height: c.height, tags: c.tags }))
       })
     )
@@ -131,6 +129,19 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           job
         })
       )
+    )
+
+    /** The picked clips on disk: sample clips are drawn now; a folder's are there already. */
+    const fetched = yield* stage(
+      "fetch",
+      Schema.Array(Schema.String),
+      Effect.gen(function* () {
+        const source = spec.footage
+        if (source._tag !== "Samples") return []
+        const { drawn, warnings } = yield* drawPickedSamples(source, frame, shots.value.map((s) => s.clip.path))
+        yield* publishWarnings(warnings)
+        return drawn
+      })
     )
 
     const summary = yield* stage(
@@ -175,6 +186,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         scenes: scenes.seconds,
         footage: footage.seconds,
         shots: shots.seconds,
+        fetch: fetched.seconds,
         plan: summary.seconds,
         render: render.seconds
       }

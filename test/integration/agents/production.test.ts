@@ -89,15 +89,15 @@ describe("the production workflow (SingleRunner + SQLite, five agents, real ffmp
       const written = JSON.parse(yield* Effect.promise(() => readFile(reportPath(starOut), "utf8")))
       expect(written.job).toBe(first.report.job)
       expect(written.shots[0].reasons.length).toBeGreaterThan(0)
-      expect(Object.keys(written.stages).sort()).toEqual(["footage", "narration", "plan", "render", "scenes", "script", "shots"].sort())
+      expect(Object.keys(written.stages).sort()).toEqual(["fetch", "footage", "narration", "plan", "render", "scenes", "script", "shots"].sort())
 
       const started = (events: ReadonlyArray<{ type: string }>) => events.filter((e) => e.type === "stage-started").length
-      expect(started(first.events)).toBe(8)
+      expect(started(first.events)).toBe(9)
       expect(first.events.filter((e) => e.type === "shot-picked")).toHaveLength(2)
 
       const again = yield* run(dir, join(dir, "star.db"), "star", starOut)
       expect(again.report).toEqual(first.report)
-      expect(started(again.events)).toBe(8)
+      expect(started(again.events)).toBe(9)
 
       const meshOut = join(dir, "out", "mesh.mp4")
       const viaMesh = yield* run(dir, join(dir, "mesh.db"), "mesh", meshOut)

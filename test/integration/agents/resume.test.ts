@@ -93,7 +93,7 @@ describe("resume after SIGKILL", () => {
 
       const { events } = yield* readEvents(database, ["stage-started", "part-encoded"])
       const startsOf = (stage: string) => events.filter((e) => e.type === "stage-started" && e.data?.["stage"] === stage).length
-      for (const stage of ["script", "narration", "scenes", "footage", "shots", "plan"]) expect(startsOf(stage)).toBe(1)
+      for (const stage of ["script", "narration", "scenes", "footage", "shots", "fetch", "plan"]) expect(startsOf(stage)).toBe(1)
       expect(startsOf("render")).toBe(2)
       expect(startsOf("report")).toBe(1)
       // Segments finished before the kill are reused, not encoded again.
