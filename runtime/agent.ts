@@ -144,22 +144,26 @@ export declare namespace AgentDefinition {
 
 export const DEFAULT_SHUTDOWN_TIMEOUT: Duration.Duration = Duration.seconds(5)
 
-export const define = <M, I, S, R = never>(spec: {
+/** `init` and `receive` may each need services; the definition needs both (a scope is provided per incarnation). */
+export const define = <M, I, S, RInit = never, RReceive = never>(spec: {
   readonly name: string
   readonly protocol: Schema.Schema<M, I, never>
-  readonly init: (ctx: AgentContext<M>) => Effect.Effect<S, unknown, R | Scope.Scope>
-  readonly receive: (message: M, state: S, ctx: AgentContext<M>) => Effect.Effect<S, unknown, R>
+  readonly init: (ctx: AgentContext<M>) => Effect.Effect<S, unknown, RInit>
+  readonly receive: (message: M, state: S, ctx: AgentContext<M>) => Effect.Effect<S, unknown, RReceive>
   readonly mailbox?: MailboxOptions | undefined
   /** Default `permanent`. */
   readonly restart?: RestartType | undefined
   readonly shutdownTimeout?: Duration.DurationInput | undefined
-}): AgentDefinition<M, S, Exclude<R, Scope.Scope>> => ({
-  _tag: "AgentDefinition",
-  name: spec.name,
-  protocol: spec.protocol,
-  init: spec.init as AgentDefinition<M, S, Exclude<R, Scope.Scope>>["init"],
-  receive: spec.receive as AgentDefinition<M, S, Exclude<R, Scope.Scope>>["receive"],
-  mailbox: spec.mailbox ?? {},
-  restart: spec.restart ?? "permanent",
-  shutdownTimeout: spec.shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT : Duration.decode(spec.shutdownTimeout)
-})
+}): AgentDefinition<M, S, Exclude<RInit | RReceive, Scope.Scope>> => {
+  type Definition = AgentDefinition<M, S, Exclude<RInit | RReceive, Scope.Scope>>
+  return {
+    _tag: "AgentDefinition",
+    name: spec.name,
+    protocol: spec.protocol,
+    init: spec.init as Definition["init"],
+    receive: spec.receive as Definition["receive"],
+    mailbox: spec.mailbox ?? {},
+    restart: spec.restart ?? "permanent",
+    shutdownTimeout: spec.shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT : Duration.decode(spec.shutdownTimeout)
+  }
+}
