@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Option, Schema, TestClock } from "effect"
+import { Context, Effect, Exit, Fiber, Option, Schema, TestClock } from "effect"
 import { AgentCrashedError, AgentNotFoundError, AskTimeoutError, define, UndeliveredError } from "../../../runtime/agent.ts"
 import { CodecError } from "../../../runtime/codec.ts"
 import { layerInMemory, Swarm } from "../../../runtime/swarm.ts"
@@ -159,6 +159,30 @@ describe("agents", () => {
       expect(events.filter(is("escalated", "parent/children"))).toHaveLength(1)
       expect(yield* swarm.ask("parent/flaky", new Hello())).toEqual({ name: "parent/flaky", notes: [] })
     }).pipe(Effect.scoped, Effect.provide(layerInMemory())))
+
+  it.effect("services an agent needs are captured at spawn and provided again after a restart", () =>
+    Effect.gen(function*() {
+      class Greeting extends Context.Tag("test/Greeting")<Greeting, string>() {}
+      class Punctuation extends Context.Tag("test/Punctuation")<Punctuation, string>() {}
+      class Greet extends Schema.TaggedRequest<Greet>()("Greet", { success: Schema.String, failure: Schema.Never, payload: {} }) {}
+      const Greeter = define({
+        name: "greeter",
+        protocol: Schema.Union(Greet, Crash),
+        init: () => Greeting,
+        receive: (message, greeting, ctx) =>
+          message._tag === "Crash"
+            ? Effect.die("on purpose")
+            : Effect.flatMap(Punctuation, (mark) => Effect.as(ctx.reply(message, `${greeting}${mark}`), greeting))
+      })
+      const swarm = yield* Swarm
+      const greeter = yield* swarm.spawn(Greeter).pipe(
+        Effect.provideService(Greeting, "hello"),
+        Effect.provideService(Punctuation, "!")
+      )
+      yield* greeter.tell(new Crash())
+      expect(yield* greeter.ask(new Greet())).toBe("hello!")
+      expect((yield* swarm.agents).map((a) => a.restarts)).toEqual([1])
+    }).pipe(Effect.provide(layerInMemory())))
 
   it.effect("tests run in strict mode: agents get a decoded copy, never the sender's object", () =>
     Effect.gen(function*() {
