@@ -5,9 +5,9 @@
  * earlier run of the same plan) is reported without encoding it again. At every (re)start it
  * tells the renderer it is ready, which also gives back any item it held when it crashed.
  */
-import { Clock, Effect } from "effect"
-import { type RenderPlan, renderSegment, renderSinglePass } from "../../media/timeline.ts"
-import { define } from "../../runtime/index.ts"
+import { Clock, Effect, Fiber, Schedule } from "effect"
+import { type RenderPlan, type RenderProgress, renderSegment, renderSinglePass } from "../../media/timeline.ts"
+import { define, SwarmEvents } from "../../runtime/index.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { isFinished, readPlan } from "../renderer/plan-file.ts"
 import { EncoderProtocol, EncoderReady, PullWork, type RendererMessage, WorkDone, WorkFailed } from "../renderer/protocol.ts"
@@ -23,6 +23,39 @@ export interface EncoderAgentOptions {
 
 const errorText = (error: unknown) =>
   typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+
+/** Least time between two `encode-progress` events of one work item. */
+export const PROGRESS_INTERVAL = "250 millis"
+
+/**
+ * Runs one encode, publishing `encode-progress` events ({ planFile, index, frame, frames }) from
+ * ffmpeg's progress: the latest frame count at most every PROGRESS_INTERVAL, and a final one when
+ * the encode finished.
+ */
+const withProgress = <A, E, R>(
+  agent: string,
+  item: WorkItem,
+  frames: number,
+  encode: (onProgress: (progress: RenderProgress) => void) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function* () {
+    const events = yield* SwarmEvents
+    const publish = (frame: number) =>
+      events.publish({ type: "encode-progress", agent, data: { planFile: item.planFile, index: item.index, frame, frames } })
+    let latest = 0
+    let sent = 0
+    const ticker = Effect.suspend(() => {
+      if (latest === sent) return Effect.void
+      sent = latest
+      return publish(latest)
+    }).pipe(Effect.repeat(Schedule.spaced(PROGRESS_INTERVAL)), Effect.delay(PROGRESS_INTERVAL))
+    const fiber = yield* Effect.fork(ticker)
+    const result = yield* encode((progress) => {
+      latest = Math.min(frames, progress.frame)
+    }).pipe(Effect.ensuring(Fiber.interrupt(fiber)))
+    yield* publish(frames)
+    return result
+  })
 
 export const encoderAgent = (options: EncoderAgentOptions) =>
   define({
@@ -45,10 +78,13 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
             Effect.map(Clock.currentTimeMillis, (end) => ({
               kind: item.kind, index: item.index, agent: ctx.name, encoder, file, seconds: Math.round(end - start) / 1000, reused
             }))
-          if (item.kind === "single-pass") return yield* part(yield* renderSinglePass(plan, { encoder }), false)
+          if (item.kind === "single-pass") {
+            return yield* part(yield* withProgress(ctx.name, item, plan.totalFrames, (onProgress) => renderSinglePass(plan, { encoder, onProgress })), false)
+          }
           const file = plan.files.segments[item.index]
           if (file !== undefined && (yield* isFinished(file))) return yield* part(file, true)
-          return yield* part(yield* renderSegment(plan, item.index, { encoder }), false)
+          const frames = plan.segments[item.index]?.frames ?? 0
+          return yield* part(yield* withProgress(ctx.name, item, frames, (onProgress) => renderSegment(plan, item.index, { encoder, onProgress })), false)
         }).pipe(
           Effect.matchEffect({
             onSuccess: (part) => renderer.tell(new WorkDone({ planFile: item.planFile, part })),
@@ -74,7 +110,7 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
           return plan
         })
 
-      const drain: Effect.Effect<void> = Effect.gen(function* () {
+      const drain: Effect.Effect<void, never, SwarmEvents> = Effect.gen(function* () {
         for (;;) {
           const item = yield* renderer.ask(new PullWork({ agent: ctx.name }))
           if (item === null) return

@@ -101,6 +101,21 @@ describe("renderer and encoder agents on real ffmpeg and espeak-ng", () => {
       const events = yield* swarm.events.since(0)
       expect(events.filter((e) => e.type === "part-encoded")).toHaveLength(3)
       expect(events.filter((e) => e.type === "render-reused")).toHaveLength(1)
+
+      // Encode progress: per work item, frame counts that only grow, ending with one at the item's total.
+      const progress = events.filter((e) => e.type === "encode-progress")
+      const items = [
+        ...summary.segments.map((s) => ({ planFile: summary.planFile, index: s.index, frames: s.frames })),
+        { planFile: single.planFile, index: 0, frames: single.totalFrames }
+      ]
+      for (const item of items) {
+        const mine = progress.filter((e) => e.data?.["planFile"] === item.planFile && e.data?.["index"] === item.index)
+        expect(mine.length).toBeGreaterThan(0)
+        expect(mine.every((e) => e.data?.["frames"] === item.frames)).toBe(true)
+        const frames = mine.map((e) => e.data?.["frame"] as number)
+        expect(frames).toEqual([...frames].sort((a, b) => a - b))
+        expect(frames.at(-1)).toBe(item.frames)
+      }
     }).pipe(Effect.provide(env)))
 })
 
