@@ -16,7 +16,7 @@ export { GetHealth, Heartbeat, MonitorProtocol, SampleNow } from "./monitor/prot
 export { layer as systemSamplerLayer, MetricsSample, SystemSampler } from "./monitor/sample.ts"
 export { demoSpec, type DemoOptions } from "./production/demo.ts"
 export { productionLayer, type ProductionOptions } from "./production/environment.ts"
-export { FootageSource, JobReport, JobSpec, jobId, ProductionError, ScriptSource } from "./production/job.ts"
+export { executionId, FootageSource, JobReport, JobSpec, jobId, ProductionError, ScriptSource } from "./production/job.ts"
 export { layer as videoSwarmLayer, topologyFor, type TopologyChoice, VideoSwarm } from "./production/video-swarm.ts"
 export { ProduceVideo, ProduceVideoLive, reportPath } from "./production/workflow.ts"
 export { rendererAgent } from "./renderer/agent.ts"

@@ -2,6 +2,7 @@
  * A video job: what goes in (the spec, which is also the workflow payload) and what comes out (the
  * report written beside the MP4). The job id is a hash of the spec, so running the same command
  * again finds the same workflow execution: it resumes an unfinished job and returns a finished one.
+ * A failed job is run again as a new execution by bumping the spec's `attempt`.
  */
 import { createHash } from "node:crypto"
 import { Schema } from "effect"
@@ -40,12 +41,27 @@ export const JobSpec = Schema.Struct({
   /** Render segments (one per encoder slot). */
   segments: Schema.Int.pipe(Schema.positive()),
   /** Where narration, plans and segments go. */
-  workDir: Schema.String
+  workDir: Schema.String,
+  /**
+   * Which execution of the job this is: 0 (or absent) first, bumped after a failure so that
+   * running the job again starts afresh instead of answering with the recorded failure. Not part
+   * of the job's identity: the job id, the report and every artifact are the same for all attempts.
+   */
+  attempt: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
 })
 export type JobSpec = typeof JobSpec.Type
 
-export const jobId = (spec: JobSpec): string =>
-  "job-" + createHash("sha256").update(JSON.stringify(Schema.encodeSync(JobSpec)(spec))).digest("hex").slice(0, 16)
+/** The job's identity: a hash of the spec, attempt aside. */
+export const jobId = (spec: JobSpec): string => {
+  const { attempt: _attempt, ...identity } = Schema.encodeSync(JobSpec)(spec)
+  return "job-" + createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 16)
+}
+
+/** The workflow execution's idempotency key: the job id, plus the attempt after the first. */
+export const executionId = (spec: JobSpec): string => {
+  const attempt = spec.attempt ?? 0
+  return attempt === 0 ? jobId(spec) : `${jobId(spec)}-attempt-${attempt}`
+}
 
 export const StageName = Schema.Literal("script", "narration", "scenes", "footage", "shots", "fetch", "plan", "render", "report")
 export type StageName = typeof StageName.Type

@@ -17,7 +17,7 @@ import { Narration, RenderResult, RenderSummary } from "../renderer/render-data.
 import { writeAtomically } from "../renderer/plan-file.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
 import { Clip, ShotPick } from "../shot-matcher/shot.ts"
-import { type JobReport, jobId, JobReport as JobReportSchema, JobSpec, ProductionError, type StageName } from "./job.ts"
+import { executionId, type JobReport, jobId, JobReport as JobReportSchema, JobSpec, ProductionError, type StageName } from "./job.ts"
 import { drawPickedSamples, sampleClips } from "./samples.ts"
 import { DIRECTOR, RENDERER, SHOT_MATCHER, VideoSwarm } from "./video-swarm.ts"
 
@@ -26,7 +26,7 @@ export const ProduceVideo = Workflow.make({
   payload: JobSpec,
   success: JobReportSchema,
   error: ProductionError,
-  idempotencyKey: jobId
+  idempotencyKey: executionId
 })
 
 /** The report lies beside the MP4: out/demo.mp4 → out/demo.json. */

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises"
 import { delimiter, join } from "node:path"
-import { Data, Effect, Schema } from "effect"
+import { Cause, Data, Effect, Schema } from "effect"
 import {
   jobId, type JobReport, JobSpec, ProduceVideo, productionLayer, reportPath, type TopologyChoice
 } from "../../agents/index.ts"
@@ -68,13 +68,26 @@ const summary = (report: JobReport, seconds: number) =>
   `wrote ${report.output} (${report.narration.durationSec.toFixed(1)} s, ${report.scenes.length} scenes, ` +
   `${[...new Set(report.render.parts.map((p) => p.encoder))].join(", ")}) in ${seconds.toFixed(1)} s; report ${reportPath(report.output)}`
 
+/**
+ * The attempt to run: the one the job file of an earlier run of the same job recorded. A failed
+ * run bumps it there, so running the job again starts a fresh workflow execution instead of
+ * answering with the recorded failure; finished artifacts (narration, segments) are still reused.
+ */
+const attemptFor = (spec: JobSpec, pending: string) =>
+  Effect.promise(() => readFile(pending, "utf8").catch(() => undefined)).pipe(
+    Effect.map((text) => (text === undefined ? undefined : Schema.decodeUnknownOption(PendingJob)(text))),
+    Effect.map((stored) => Math.max(spec.attempt ?? 0, stored?._tag === "Some" ? (stored.value.spec.attempt ?? 0) : 0))
+  )
+
 /** Runs (or resumes) one job and prints its outcome. */
-export const runJob = (spec: JobSpec, settings: RunSettings) =>
+export const runJob = (requested: JobSpec, settings: RunSettings) =>
   Effect.gen(function* () {
-    const id = jobId(spec)
+    const id = jobId(requested)
     const pending = join(jobsDir(settings.state), `${id}.json`)
     yield* Effect.promise(() => mkdir(jobsDir(settings.state), { recursive: true }))
-    yield* Effect.orDie(writeAtomically(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology })))
+    const spec: JobSpec = { ...requested, attempt: yield* attemptFor(requested, pending) }
+    const record = (spec: JobSpec) => Effect.orDie(writeAtomically(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology })))
+    yield* record(spec)
 
     const started = Date.now()
     const report = yield* Effect.scoped(
@@ -85,10 +98,14 @@ export const runJob = (spec: JobSpec, settings: RunSettings) =>
       })
     ).pipe(
       Effect.provide(productionLayer({ database: databaseFile(settings.state), topology: settings.topology, pollInterval: "200 millis" })),
+      Effect.onError((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : record({ ...spec, attempt: (spec.attempt ?? 0) + 1 }))),
       Effect.catchTag("ProductionError", (e) => new JobFailedError({ message: `${e.stage} failed: ${e.message}` }))
     )
     yield* Effect.promise(() => rm(pending, { force: true }))
-    const line = settings.json ? JSON.stringify(report, null, 2) : summary(report, (Date.now() - started) / 1000)
+    const seconds = (Date.now() - started) / 1000
+    const line = settings.json
+      ? JSON.stringify({ ...report, run: { seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) } }, null, 2)
+      : summary(report, seconds)
     yield* Effect.sync(() => process.stdout.write(line + "\n"))
     return report
   })

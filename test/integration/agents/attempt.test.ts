@@ -1,0 +1,60 @@
+import { describe, expect, it } from "@effect/vitest"
+import { mkdir, mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { productionLayer } from "../../../agents/production/environment.ts"
+import { executionId, jobId, type JobSpec } from "../../../agents/production/job.ts"
+import { ProduceVideo } from "../../../agents/production/workflow.ts"
+import { makeLibrary, SCRIPT } from "./library-fixture.ts"
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-attempt-"))),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+)
+
+const spec = (dir: string, attempt?: number): JobSpec => ({
+  script: { _tag: "Text", title: "Patterns", text: SCRIPT },
+  footage: { _tag: "Folder", dir: join(dir, "footage") },
+  output: { path: join(dir, "out", "job.mp4"), width: 180, height: 320, fps: 15, encoder: "libx264", captions: "none" },
+  voice: "en",
+  seed: "1",
+  segments: 1,
+  workDir: join(dir, "work"),
+  ...(attempt === undefined ? {} : { attempt })
+})
+
+/** One run in its own environment over the same SQLite file, as a fresh process would have it. */
+const run = (dir: string, job: JobSpec) =>
+  Effect.scoped(
+    Effect.either(ProduceVideo.execute(job)).pipe(
+      Effect.provide(productionLayer({ database: join(dir, "swarm.db"), pollInterval: "100 millis" }))
+    )
+  )
+
+describe("a failed job run again", () => {
+  it.scopedLive("the same attempt answers with the recorded failure; the next attempt is a fresh execution of the same job", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      // The footage folder is empty: the job fails at the shot-matcher.
+      yield* Effect.promise(() => mkdir(join(dir, "footage")))
+      const failed = yield* run(dir, spec(dir))
+      expect(failed._tag).toBe("Left")
+      if (failed._tag === "Left") expect(failed.left.stage).toBe("shots")
+
+      // The input is fixed, but attempt 0 is the recorded failure.
+      yield* makeLibrary(join(dir, "footage"))
+      const recorded = yield* run(dir, spec(dir))
+      expect(recorded._tag).toBe("Left")
+
+      expect(jobId(spec(dir, 1))).toBe(jobId(spec(dir)))
+      expect(executionId(spec(dir, 1))).not.toBe(executionId(spec(dir)))
+      const retried = yield* run(dir, spec(dir, 1))
+      expect(retried._tag).toBe("Right")
+      if (retried._tag === "Right") {
+        expect(retried.right.job).toBe(jobId(spec(dir)))
+        expect(retried.right.shots.map((s) => s.clip.path)).toEqual([join(dir, "footage", "mandelbrot.mp4"), join(dir, "footage", "life.mp4")])
+      }
+    })
+  )
+})
