@@ -8,6 +8,7 @@
  * message it crashed on becomes a dead letter.
  */
 import {
+  type Cause,
   Context,
   Data,
   Deferred,
@@ -279,7 +280,7 @@ export const runSupervisor = (
           // A child supervisor of the agent escalating counts as the agent crashing, even while it still runs.
           const crashed = (escalation: SupervisorEscalation) =>
             Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit: Exit.fail(escalation) })
-          body = runAgent(kernel, slot.cell, crashed, ready)
+          body = runAgent(kernel, slot.cell, crashed, ready, (cause) => restartHere(slot, generation, cause))
         } else {
           const childHandle = yield* makeHandle(slot.name)
           slot.handle = childHandle
@@ -342,6 +343,23 @@ export const runSupervisor = (
       restartTimes.push(now)
       return restartTimes.length - firstRecent
     }
+
+    /**
+     * The common case, decided where the crash happened: a one-for-one (or pool) supervisor with no
+     * backoff restarts a crashed agent within the intensity, so the agent's own fiber may run the
+     * next incarnation at once (no hop through this loop, no new fiber). Everything else (another
+     * strategy, a backoff, the intensity exceeded) goes through the loop as an exit.
+     */
+    const restartHere = (slot: Slot, generation: number, cause: Cause.Cause<unknown>) =>
+      Effect.suspend(() => {
+        if (
+          (spec.strategy !== "one-for-one" && spec.strategy !== "simple-one-for-one") ||
+          backoff !== undefined || slot.restart === "temporary" || slot.generation !== generation ||
+          !slots.includes(slot) || admitRestart() === false
+        ) return Effect.succeed(undefined)
+        slot.cell!.restarts++
+        return Effect.succeed(publish("restarted", slot.name, { reason: "crashed", cause: describeCause(cause) }))
+      })
 
     const escalate = (slot: Slot, cause: string) =>
       Effect.gen(function*() {
@@ -463,8 +481,30 @@ const runAgent = (
   kernel: Kernel,
   cell: AgentCell,
   crashed: (escalation: SupervisorEscalation) => Effect.Effect<unknown>,
-  /** Completed once `init` has succeeded. */
-  ready: Deferred.Deferred<void>
+  /** Completed once the first `init` has succeeded. */
+  ready: Deferred.Deferred<void>,
+  /**
+   * Asked after a crash: when the supervisor lets this fiber run the next incarnation itself, what
+   * to do once its `init` has succeeded (announce the restart); otherwise undefined.
+   */
+  restartHere: (cause: Cause.Cause<unknown>) => Effect.Effect<Effect.Effect<void> | undefined>
+): Effect.Effect<void, unknown> =>
+  Effect.gen(function*() {
+    let exit = yield* Effect.exit(incarnation(kernel, cell, crashed, Deferred.succeed(ready, undefined)))
+    while (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) {
+      const started = yield* restartHere(exit.cause)
+      if (started === undefined) break
+      exit = yield* Effect.exit(incarnation(kernel, cell, crashed, started))
+    }
+    return yield* exit
+  }).pipe(Effect.locally(CurrentAgent, cell.name))
+
+const incarnation = (
+  kernel: Kernel,
+  cell: AgentCell,
+  crashed: (escalation: SupervisorEscalation) => Effect.Effect<unknown>,
+  /** Runs once `init` has succeeded. */
+  started: Effect.Effect<unknown>
 ): Effect.Effect<void, unknown> =>
   Effect.scoped(Effect.gen(function*() {
     // Its requirements were provided by the supervisor that launched it.
@@ -508,7 +548,7 @@ const runAgent = (
 
     const loop = Effect.gen(function*() {
       let state: unknown = yield* definition.init(ctx)
-      yield* Deferred.succeed(ready, undefined)
+      yield* started
       const mailbox = cell.mailbox
       while (!stopping) {
         const envelope = mailbox.poll()
@@ -531,8 +571,7 @@ const runAgent = (
         if (Exit.isSuccess(exit) || current === undefined) return Effect.void
         const interrupted = Exit.isInterrupted(exit)
         return kernel.deadLetter(current, interrupted ? "interrupted" : "crashed", describeCause(exit.cause))
-      }),
-      Effect.locally(CurrentAgent, cell.name)
+      })
     )
   }))
 
