@@ -354,7 +354,7 @@ export const runSupervisor = (
       Effect.suspend(() => {
         if (
           (spec.strategy !== "one-for-one" && spec.strategy !== "simple-one-for-one") ||
-          backoff !== undefined || slot.restart === "temporary" || slot.generation !== generation ||
+          backoff !== undefined || slot.restart === "temporary" || handle.stopped || slot.generation !== generation ||
           !slots.includes(slot) || admitRestart() === false
         ) return Effect.succeed(undefined)
         slot.cell!.restarts++
