@@ -41,14 +41,19 @@ const timed = <E, R>(n: number, run: (n: number) => Effect.Effect<void, E, R>) =
  * Subject and baseline run in alternating pairs (order flipped every pair) after a warm-up, and the
  * ratio is the median of the pairs' ratios: the machine's load drifts, a pair shares its moment.
  */
-const paired = <E, R>(n: number, baseline: (n: number) => Effect.Effect<void, E, R>, subject: (n: number) => Effect.Effect<void, E, R>) =>
+const paired = <E, R>(
+  n: number,
+  baseline: (n: number) => Effect.Effect<void, E, R>,
+  subject: (n: number) => Effect.Effect<void, E, R>,
+  pairs = REPEATS
+) =>
   Effect.gen(function*() {
     yield* baseline(Math.floor(n / 4))
     yield* subject(Math.floor(n / 4))
     const ratios: Array<number> = []
     const rates: Array<number> = []
     const baseRates: Array<number> = []
-    for (let i = 0; i < REPEATS; i++) {
+    for (let i = 0; i < pairs; i++) {
       let base: number
       let rate: number
       if (i % 2 === 0) {
@@ -183,42 +188,25 @@ const rawRestartLatencies = (n: number) =>
     return latencies.slice(Math.floor(n / 10))
   })
 
+/** Frames of 64 envelopes packed and unpacked: through the codec, and with raw msgpackr on the same objects. */
 const codecRatio = () => {
   const codec = makeCodec()
   const raw = new Packr()
   const envelopes: Array<Envelope> = Array.from({ length: BATCH }, (_, i) =>
     makeEnvelope(`e${i}`, "director", "renderer", "Scene", { _tag: "Scene", index: i, text: `scene ${i}`, keywords: ["a", "b"] }, i % 2 ? `c${i}` : undefined, i % 2 ? "director" : undefined))
-  const rawRoundTrip = () => raw.unpack(raw.pack(envelopes))
-  const codecRoundTrip = () => {
-    const bytes = codec.packFrame(envelopes)
-    if (bytes._tag === "Left") throw bytes.left
-    if (codec.unpackFrame(bytes.right)._tag === "Left") throw new Error("frame did not decode")
-  }
-  const time = (roundTrip: () => void) => {
-    const start = performance.now()
-    for (let i = 0; i < FRAMES; i++) roundTrip()
-    return FRAMES / ((performance.now() - start) / 1000)
-  }
-  time(rawRoundTrip)
-  time(codecRoundTrip)
-  const ratios: Array<number> = []
-  const codecRates: Array<number> = []
-  const rawRates: Array<number> = []
-  for (let i = 0; i < CODEC_PAIRS; i++) {
-    let rawRate: number
-    let codecRate: number
-    if (i % 2 === 0) {
-      rawRate = time(rawRoundTrip)
-      codecRate = time(codecRoundTrip)
-    } else {
-      codecRate = time(codecRoundTrip)
-      rawRate = time(rawRoundTrip)
-    }
-    ratios.push(codecRate / rawRate)
-    codecRates.push(codecRate)
-    rawRates.push(rawRate)
-  }
-  return { codecRatio: median(ratios), codecRate: median(codecRates), rawRate: median(rawRates) }
+  const rawRoundTrip = (n: number) =>
+    Effect.sync(() => {
+      for (let i = 0; i < n; i++) raw.unpack(raw.pack(envelopes))
+    })
+  const codecRoundTrip = (n: number) =>
+    Effect.sync(() => {
+      for (let i = 0; i < n; i++) {
+        const bytes = codec.packFrame(envelopes)
+        if (bytes._tag === "Left") throw bytes.left
+        if (codec.unpackFrame(bytes.right)._tag === "Left") throw new Error("frame did not decode")
+      }
+    })
+  return paired(FRAMES, rawRoundTrip, codecRoundTrip, CODEC_PAIRS)
 }
 
 const program = Effect.gen(function*() {
@@ -226,7 +214,7 @@ const program = Effect.gen(function*() {
   const ask = yield* paired(ASKS, rawPingPong, agentAsk)
   const latencies = yield* restartLatencies(RESTARTS)
   const rawLatencies = yield* rawRestartLatencies(RESTARTS)
-  const codec = codecRatio()
+  const codec = yield* codecRatio()
   const round = (x: number, digits = 3) => Number(x.toFixed(digits))
   return {
     tell_ratio: round(tell.ratio),
@@ -235,13 +223,13 @@ const program = Effect.gen(function*() {
     restart_p99_ms: round(percentile(latencies, 0.99), 4),
     raw_restart_p50_ms: round(percentile(rawLatencies, 0.5), 4),
     raw_restart_p99_ms: round(percentile(rawLatencies, 0.99), 4),
-    codec_ratio: round(codec.codecRatio),
+    codec_ratio: round(codec.ratio),
     tell_per_s: Math.round(tell.rate),
     ask_per_s: Math.round(ask.rate),
     raw_tell_per_s: Math.round(tell.baseline),
     raw_ask_per_s: Math.round(ask.baseline),
-    codec_frames_per_s: Math.round(codec.codecRate),
-    raw_msgpackr_frames_per_s: Math.round(codec.rawRate),
+    codec_frames_per_s: Math.round(codec.rate),
+    raw_msgpackr_frames_per_s: Math.round(codec.baseline),
     batch: BATCH,
     pairs: REPEATS,
     restarts_measured: latencies.length
