@@ -5,7 +5,7 @@
  * the model with what was wrong. Without ANTHROPIC_API_KEY the writer fails at once with a
  * MissingApiKeyError that says what to do instead.
  */
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Config, Context, Duration, Effect, JSONSchema, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
 import type { ScriptSentence } from "./sentences.ts"
 
@@ -127,11 +127,14 @@ const decodeScript = Schema.decodeUnknownEither(GeneratedScript)
 
 const isRetryableStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500
 
-const requestError = (cause: unknown, attempt: number): ClaudeRequestError => {
-  if (cause instanceof Anthropic.APIConnectionError) {
+/** The SDK is loaded on the first `--topic` request: most runs never need its few hundred modules. */
+const loadSdk = () => import("@anthropic-ai/sdk").then((module) => module.default)
+
+const requestError = (sdk: typeof Anthropic, cause: unknown, attempt: number): ClaudeRequestError => {
+  if (cause instanceof sdk.APIConnectionError) {
     return new ClaudeRequestError({ message: `cannot reach the Messages API: ${cause.message}`, retryable: true, attempt })
   }
-  if (cause instanceof Anthropic.APIError && typeof cause.status === "number") {
+  if (cause instanceof sdk.APIError && typeof cause.status === "number") {
     return new ClaudeRequestError({
       message: `the Messages API answered ${cause.status}: ${cause.message}`,
       status: cause.status,
@@ -144,22 +147,28 @@ const requestError = (cause: unknown, attempt: number): ClaudeRequestError => {
 
 export const make = (options: Partial<TopicWriterConfig> = {}): TopicWriterService => {
   const config: TopicWriterConfig = { ...defaultConfig, ...options }
-  let client: Anthropic | undefined
-  const clientFor = (apiKey: Redacted.Redacted<string>) =>
-    (client ??= new Anthropic({
+  let client: { readonly sdk: typeof Anthropic; readonly anthropic: Anthropic } | undefined
+  const clientFor = async (apiKey: Redacted.Redacted<string>) => {
+    if (client !== undefined) return client
+    const sdk = await loadSdk()
+    const anthropic = new sdk({
       apiKey: Redacted.value(apiKey),
       ...(config.baseURL === undefined ? {} : { baseURL: config.baseURL }),
       // Retries are ours (Schedule), so that invalid answers and API failures share one policy.
       maxRetries: 0,
       timeout: Duration.toMillis(config.requestTimeout)
-    }))
+    })
+    client = { sdk, anthropic }
+    return client
+  }
 
   const write = Effect.fn("director.writeScriptForTopic")(function* (topic: string) {
     yield* Effect.annotateCurrentSpan({ model: config.model })
     if (config.apiKey === undefined || Redacted.value(config.apiKey).trim() === "") {
       return yield* new MissingApiKeyError({ message: NO_KEY_MESSAGE })
     }
-    const anthropic = clientFor(config.apiKey)
+    const apiKey = config.apiKey
+    const { sdk, anthropic } = yield* Effect.promise(() => clientFor(apiKey))
     const format = structuredOutputSchema()
     const attempts = yield* Ref.make(0)
     // Earlier invalid answers and what was wrong with them, replayed so the model can correct itself.
@@ -180,7 +189,7 @@ export const make = (options: Partial<TopicWriterConfig> = {}): TopicWriterServi
             },
             { signal }
           ),
-        catch: (cause) => requestError(cause, n)
+        catch: (cause) => requestError(sdk, cause, n)
       })
       if (message.stop_reason === "refusal") {
         return yield* new ClaudeRequestError({ message: "Claude declined to write a script for this topic", retryable: false, attempt: n })

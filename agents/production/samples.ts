@@ -57,6 +57,7 @@ export const sampleClips = Effect.fn("production.sampleClips")(function* (source
         durationSec: source.durationSec,
         width: frame.width,
         height: frame.height,
+        fps: frame.fps,
         tags: normalizeTags([...tagsFromFileName(basename(path)), ...spec.tags])
       }
     })

@@ -65,29 +65,51 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         })
       })
 
-    const script = yield* stage(
+    const frame = { width: spec.output.width, height: spec.output.height, fps: spec.output.fps }
+
+    const footageStage = stage(
+      "footage",
+      Schema.Array(Clip),
+      Effect.gen(function* () {
+        const source = spec.footage
+        // The sample library is matched from its clips' records; only the picked clips are drawn ("fetch").
+        if (source._tag === "Samples") return yield* sampleClips(source, frame)
+        const index = yield* indexFolder(source.dir)
+        yield* publishWarnings(index.warnings)
+        return index.clips.map((c) => ({ path: c.path, kind: c.kind, durationSec: c.durationSec, width: c.width, height: c.height, tags: c.tags, ...(c.kind === "video" ? { fps: c.fps } : {}) }))
+      })
+    )
+
+    const scriptStage = stage(
       "script",
       ScriptPlan,
       spec.script._tag === "Text"
         ? swarm.ask(DIRECTOR, new PlanScript({ title: spec.script.title, script: spec.script.text }))
         : swarm.ask(DIRECTOR, new WriteScriptForTopic({ topic: spec.script.topic }), { timeout: "5 minutes" })
     )
-    const plan = script.value
 
-    const narration = yield* stage(
-      "narration",
-      Narration,
-      swarm.ask(
-        RENDERER,
-        new Narrate({
-          text: plan.sentences.map((s) => s.text).join(" "),
-          voice: spec.voice,
-          workDir: spec.workDir,
-          ...(spec.ttsProvider === undefined ? {} : { provider: spec.ttsProvider })
-        }),
-        { timeout: LONG }
+    const narrationStage = (plan: ScriptPlan) =>
+      stage(
+        "narration",
+        Narration,
+        swarm.ask(
+          RENDERER,
+          new Narrate({
+            text: plan.sentences.map((s) => s.text).join(" "),
+            voice: spec.voice,
+            workDir: spec.workDir,
+            ...(spec.ttsProvider === undefined ? {} : { provider: spec.ttsProvider })
+          }),
+          { timeout: LONG }
+        )
       )
+
+    // The footage is indexed while the script is planned and narrated: neither needs the other.
+    const [[script, narration], footage] = yield* Effect.all(
+      [Effect.flatMap(scriptStage, (script) => Effect.map(narrationStage(script.value), (narration) => [script, narration] as const)), footageStage],
+      { concurrency: 2 }
     )
+    const plan = script.value
 
     const scenes = yield* stage(
       "scenes",
@@ -99,21 +121,6 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         ),
         (durationsSec) => swarm.ask(DIRECTOR, new Replan({ sentences: plan.sentences, durationsSec }))
       )
-    )
-
-    const frame = { width: spec.output.width, height: spec.output.height, fps: spec.output.fps }
-
-    const footage = yield* stage(
-      "footage",
-      Schema.Array(Clip),
-      Effect.gen(function* () {
-        const source = spec.footage
-        // The sample library is matched from its clips' records; only the picked clips are drawn ("fetch").
-        if (source._tag === "Samples") return yield* sampleClips(source, frame)
-        const index = yield* indexFolder(source.dir)
-        yield* publishWarnings(index.warnings)
-        return index.clips.map((c) => ({ path: c.path, kind: c.kind, durationSec: c.durationSec, width: c.width, height: c.height, tags: c.tags }))
-      })
     )
 
     const shots = yield* stage(

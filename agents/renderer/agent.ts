@@ -68,6 +68,12 @@ const planRenderFor = Effect.fn("renderer.planRender")(function* (request: PlanR
   const paths = Array.from(new Set(request.picks.map((p) => p.clip.path)))
   const facts = new Map<string, ShotFacts>()
   for (const path of paths) {
+    // A video the footage index already probed is not probed again.
+    const clip = request.picks.find((p) => p.clip.path === path)!.clip
+    if (clip.kind === "video" && clip.fps !== undefined && clip.fps > 0) {
+      facts.set(path, { duration: clip.durationSec, width: clip.width, height: clip.height, fps: clip.fps })
+      continue
+    }
     const info = yield* Effect.mapError(probe(path), failWith("probe"))
     facts.set(path, { duration: info.duration, width: info.width, height: info.height, fps: info.fps })
   }

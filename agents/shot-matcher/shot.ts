@@ -11,7 +11,9 @@ export const Clip = Schema.Struct({
   durationSec: Schema.Number,
   width: Schema.Number,
   height: Schema.Number,
-  tags: Schema.Array(Schema.String)
+  tags: Schema.Array(Schema.String),
+  /** Frame rate of a video as the footage index probed it; the renderer then need not probe it again. */
+  fps: Schema.optional(Schema.Number)
 })
 export type Clip = typeof Clip.Type
 

@@ -26,7 +26,7 @@ describe("the lazy sample library", () => {
       const eager = join(dir, "eager")
       yield* generateSampleLibrary(eager, { ...FRAME, durationSec: 1, only: ONLY })
       const index = yield* indexFolder(eager)
-      const indexed = index.clips.map((c) => ({ path: c.path, kind: c.kind, durationSec: c.durationSec, width: c.width, height: c.height, tags: c.tags }))
+      const indexed = index.clips.map((c) => ({ path: c.path, kind: c.kind, durationSec: c.durationSec, width: c.width, height: c.height, fps: c.fps, tags: c.tags }))
       expect(records.map((r) => ({ ...r, path: r.path.replace(lazy, eager) }))).toEqual(indexed)
     })
   )
