@@ -20,7 +20,8 @@ import { promisify } from "node:util"
 import { Effect, Either } from "effect"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
-import { planRender, render, renderSinglePass, type RenderPlan, type TimelineInput } from "../media/timeline.ts"
+import { planRender, render, renderSinglePass, type TimelineInput } from "../media/timeline.ts"
+import { referenceArgs } from "./reference.ts"
 
 const CACHE = resolve(".reelswarm/bench/render")
 const WORK = join(CACHE, "work")
@@ -95,30 +96,6 @@ const captionsFile = (starts: ReadonlyArray<number>, end: number) =>
     ""
   ].join("\n")
 
-/** The same render written by hand as one ffmpeg command: trim, scale/crop, concat, captions, audio. */
-const referenceArgs = (plan: RenderPlan, captions: string): Array<string> => {
-  const inputs = plan.scenes.flatMap((s) => ["-ss", "0", "-t", ((s.frames + 2) / FPS).toFixed(3), "-i", s.shot.path])
-  const chains = plan.scenes.map((s, i) =>
-    `[${i}:v]fps=${FPS},scale=${WIDTH}:${HEIGHT}:force_original_aspect_ratio=increase,crop=${WIDTH}:${HEIGHT},setsar=1,trim=end_frame=${s.frames}[v${i}]`
-  )
-  const n = plan.scenes.length
-  const filter = [
-    ...chains,
-    `${plan.scenes.map((_, i) => `[v${i}]`).join("")}concat=n=${n}:v=1:a=0,subtitles=filename=${captions},format=yuv420p[v]`,
-    `[${n}:a]loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000,apad,atrim=end=${plan.durationSeconds.toFixed(6)}[a]`
-  ].join(";")
-  return [
-    ...inputs,
-    "-i", plan.input.output.narration.path,
-    "-filter_complex", filter,
-    "-map", "[v]", "-map", "[a]",
-    "-frames:v", String(plan.totalFrames),
-    "-c:v", "libx264", "-preset", PRESET, "-crf", String(CRF), "-pix_fmt", "yuv420p",
-    "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
-    "-movflags", "+faststart"
-  ]
-}
-
 /**
  * CPU seconds of this process's finished, reaped children (cutime + cstime in /proc/self/stat): the
  * ffmpeg processes. Less sensitive than wall time to other work on a shared machine. Linux only.
@@ -175,7 +152,7 @@ const main = Effect.gen(function*() {
 
   const runs = { reference: [] as Array<Run>, single: [] as Array<Run>, stitched: [] as Array<Run> }
   for (let round = 0; round < ROUNDS; round++) {
-    runs.reference.push(yield* timed(runFfmpeg({ args: referenceArgs(single, captions), output: referenceOut })))
+    runs.reference.push(yield* timed(runFfmpeg({ args: referenceArgs(single, { preset: PRESET, crf: CRF }), output: referenceOut })))
     runs.single.push(yield* timed(renderSinglePass(single)))
     runs.stitched.push(yield* timed(render(split)))
   }

@@ -1,0 +1,37 @@
+/**
+ * The hand-written one-command ffmpeg reference the benches compare against: the same timeline as
+ * a render plan (same shots, same frame counts, same captions and narration) written as a single
+ * ffmpeg command: trim, scale/crop, concat, captions, loudness-normalised narration, libx264.
+ */
+import type { RenderPlan } from "../media/timeline.ts"
+
+export interface ReferenceSettings {
+  /** libx264 preset, e.g. "veryfast" (the compiler's default). */
+  readonly preset: string
+  readonly crf: number
+}
+
+/** The reference's ffmpeg arguments, without the output file. */
+export const referenceArgs = (plan: RenderPlan, settings: ReferenceSettings): Array<string> => {
+  const { width, height, fps, captions } = plan.input.output
+  const inputs = plan.scenes.flatMap((s) => ["-ss", "0", "-t", ((s.frames + 2) / fps).toFixed(3), "-i", s.shot.path])
+  const chains = plan.scenes.map((s, i) =>
+    `[${i}:v]fps=${fps},scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,trim=end_frame=${s.frames}[v${i}]`
+  )
+  const n = plan.scenes.length
+  const filter = [
+    ...chains,
+    `${plan.scenes.map((_, i) => `[v${i}]`).join("")}concat=n=${n}:v=1:a=0${captions === undefined ? "" : `,subtitles=filename=${captions}`},format=yuv420p[v]`,
+    `[${n}:a]loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000,apad,atrim=end=${plan.durationSeconds.toFixed(6)}[a]`
+  ].join(";")
+  return [
+    ...inputs,
+    "-i", plan.input.output.narration.path,
+    "-filter_complex", filter,
+    "-map", "[v]", "-map", "[a]",
+    "-frames:v", String(plan.totalFrames),
+    "-c:v", "libx264", "-preset", settings.preset, "-crf", String(settings.crf), "-pix_fmt", "yuv420p",
+    "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
+    "-movflags", "+faststart"
+  ]
+}
