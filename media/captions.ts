@@ -4,11 +4,9 @@
  * `karaoke` (the page with each word filled in as it is spoken, `\kf` or `\k`).
  * PlayResX/PlayResY equal the output size, so font sizes and margins are in output pixels.
  */
-import { randomUUID } from "node:crypto"
-import { mkdir, rename, rm, writeFile } from "node:fs/promises"
-import { dirname } from "node:path"
 import { Data, Effect } from "effect"
 import { defaultFontSize, safeArea, wrapWords, type SafeArea } from "./captions-layout.ts"
+import { writeFileAtomically } from "./atomic-file.ts"
 import { escapeAssText, textWidthEm } from "./captions-text.ts"
 import type { SentenceTiming, WordTiming } from "./tts/narration.ts"
 
@@ -223,17 +221,7 @@ export const buildAss = (source: CaptionSource, options: CaptionOptions): Effect
 export const writeAss = Effect.fn("captions.write")(function* (file: string, source: CaptionSource, options: CaptionOptions) {
   const content = yield* buildAss(source, options)
   yield* Effect.tryPromise({
-    try: async () => {
-      await mkdir(dirname(file), { recursive: true })
-      const temp = `${file}.${randomUUID()}.tmp`
-      try {
-        await writeFile(temp, content, "utf8")
-        await rename(temp, file)
-      } catch (error) {
-        await rm(temp, { force: true })
-        throw error
-      }
-    },
+    try: () => writeFileAtomically(file, content),
     catch: (error) => new CaptionError({ reason: "Io", message: `cannot write ${file}`, detail: String(error) })
   })
   return file

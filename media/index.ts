@@ -1,4 +1,5 @@
 /** media/: the video craft as plain Effect services; imports nothing from runtime/, agents/, memory/ or apps/. */
+export * from "./atomic-file.ts"
 export * from "./ffmpeg.ts"
 export * from "./probe.ts"
 export * from "./hardware.ts"

@@ -4,11 +4,11 @@
  * cached in a JSON file keyed by path + size + mtime, so re-indexing only probes what changed.
  * A file ffprobe cannot read is left out with a warning in the result; it never fails the index.
  */
-import { randomUUID } from "node:crypto"
 import type { Dirent } from "node:fs"
-import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { readdir, readFile, stat } from "node:fs/promises"
 import { basename, extname, join, relative } from "node:path"
 import { Effect, Either, Schema } from "effect"
+import { writeFileAtomically } from "../atomic-file.ts"
 import { probe, type MediaInfo } from "../probe.ts"
 import { FootageError, type FootageWarning } from "./footage-error.ts"
 import { normalizeTags, tagsFromFileName } from "./tags.ts"
@@ -136,16 +136,7 @@ const loadCache = (cacheFile: string) =>
 
 const saveCache = (cacheFile: string, entries: ReadonlyMap<string, CachedProbe>) =>
   Effect.tryPromise({
-    try: async () => {
-      const temp = `${cacheFile}.${randomUUID()}.tmp`
-      try {
-        await writeFile(temp, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) }))
-        await rename(temp, cacheFile)
-      } catch (error) {
-        await rm(temp, { force: true })
-        throw error
-      }
-    },
+    try: () => writeFileAtomically(cacheFile, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })),
     catch: (error) => new FootageError({ reason: "Io", message: `cannot write the footage index cache ${cacheFile}`, detail: String(error) })
   })
 

@@ -3,14 +3,14 @@
  * header), download the best-fitting MP4 into a cache folder (temp name, then rename; a second call
  * finds it there), probe it, and write a sidecar with tags and credit so the folder index sees it too.
  */
-import { randomUUID } from "node:crypto"
 import { createWriteStream } from "node:fs"
-import { access, mkdir, rename, rm, stat, writeFile } from "node:fs/promises"
+import { access, mkdir, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import type { ReadableStream as WebReadableStream } from "node:stream/web"
 import { Effect, Redacted, Schema } from "effect"
+import { replaceAtomically } from "../atomic-file.ts"
 import { probe } from "../probe.ts"
 import { FootageError } from "./footage-error.ts"
 import { orientationOf, type FootageClip } from "./footage-index.ts"
@@ -114,14 +114,10 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
           // The file link is a CDN URL: it gets no API key.
           const response = await fetch(file.url, { signal })
           if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`)
-          const temp = `${path}.${randomUUID()}.tmp`
-          try {
-            await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(temp), { signal })
-            await rename(temp, path)
-          } catch (error) {
-            await rm(temp, { force: true })
-            throw error
-          }
+          const body = response.body
+          await replaceAtomically(path, (temp) =>
+            pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), createWriteStream(temp), { signal })
+          )
         },
         catch: (cause) => httpError(`downloading Pexels video ${candidate.id} failed`, String(cause))
       })

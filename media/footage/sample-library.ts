@@ -4,10 +4,10 @@
  * with a sidecar `<file>.json` saying what it shows, so the offline demo's footage is on-topic.
  * Costly sources (mandelbrot, geq, noise, automata cells) are drawn at a fraction of the size and scaled up.
  */
-import { randomUUID } from "node:crypto"
-import { access, mkdir, rename, rm, writeFile } from "node:fs/promises"
+import { access, mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { writeFileAtomically } from "../atomic-file.ts"
 import { runFfmpeg } from "../ffmpeg.ts"
 import { FootageError } from "./footage-error.ts"
 
@@ -230,14 +230,8 @@ const exists = (file: string) => Effect.promise(() => access(file).then(() => tr
 
 const writeSidecar = (file: string, spec: SampleClipSpec, graph: string) =>
   Effect.tryPromise({
-    try: async () => {
-      const temp = `${file}.json.${randomUUID()}.tmp`
-      await writeFile(temp, JSON.stringify({ tags: spec.tags, description: spec.description, source: { lavfi: graph } }, null, 1))
-      await rename(temp, `${file}.json`).catch(async (error) => {
-        await rm(temp, { force: true })
-        throw error
-      })
-    },
+    try: () =>
+      writeFileAtomically(`${file}.json`, JSON.stringify({ tags: spec.tags, description: spec.description, source: { lavfi: graph } }, null, 1)),
     catch: (error) => new FootageError({ reason: "Io", message: `cannot write ${file}.json`, detail: String(error) })
   })
 

@@ -1,8 +1,9 @@
 /** Writing a narration (WAV + timings JSON) under a content-addressed name, temp name first, then rename. */
-import { createHash, randomUUID } from "node:crypto"
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { createHash } from "node:crypto"
+import { mkdir, readFile, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { writeFileAtomically } from "../atomic-file.ts"
 import type { Narration, SentenceTiming, SynthesizeRequest } from "./narration.ts"
 import { TtsError } from "./tts-error.ts"
 import { encodeWav, type Pcm16 } from "./wav.ts"
@@ -54,19 +55,8 @@ export const writeNarration = (
         words: sentences.flatMap((s) => s.words),
         sentences
       }
-      for (const [file, bytes] of [
-        [audio, encodeWav(pcm)],
-        [timings, JSON.stringify(narration, null, 1)]
-      ] as const) {
-        const temp = `${file}.${randomUUID()}.tmp`
-        try {
-          await writeFile(temp, bytes)
-          await rename(temp, file)
-        } catch (error) {
-          await rm(temp, { force: true })
-          throw error
-        }
-      }
+      await writeFileAtomically(audio, encodeWav(pcm))
+      await writeFileAtomically(timings, JSON.stringify(narration, null, 1))
       return narration
     },
     catch: ioError(provider, `cannot write narration into ${outDir}`)
