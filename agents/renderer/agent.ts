@@ -16,6 +16,7 @@ import { Tts } from "../../media/tts/index.ts"
 import { type AgentContext, define, SwarmEvents } from "../../runtime/index.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
+import { type BreakerChange, type BreakerSettings, type DeviceBreakers, makeDeviceBreakers } from "./breaker.ts"
 import { contentKey, doneMarker, fileStamp, readDone, readPlan, writeAtomically } from "./plan-file.ts"
 import {
   AudioMixed, type PlanRender, type Render, RendererProtocol, type RendererMessage, StepFailed, Stitched, WorkAvailable
@@ -48,6 +49,8 @@ interface RendererState {
   /** Encoder name → the item it is working on. */
   readonly inFlight: Map<string, WorkItem>
   readonly jobs: Map<string, Job>
+  /** Per encoder slot: whether its device is skipped for a cool-down after failing. */
+  readonly breakers: DeviceBreakers
 }
 
 const errorText = (error: unknown) =>
@@ -129,7 +132,13 @@ const planRenderFor = Effect.fn("renderer.planRender")(function* (request: PlanR
   }
 })
 
-export const rendererAgent = (options: { readonly name?: string } = {}) =>
+export interface RendererOptions {
+  readonly name?: string
+  /** The circuit breaker around each encoder slot's device. */
+  readonly breaker?: BreakerSettings
+}
+
+export const rendererAgent = (options: RendererOptions = {}) =>
   define({
     name: options.name ?? RENDERER_NAME,
     protocol: RendererProtocol,
@@ -137,7 +146,15 @@ export const rendererAgent = (options: { readonly name?: string } = {}) =>
       Effect.gen(function* () {
         yield* startHeartbeat(ctx)
         const scope = yield* Effect.scope
-        return { scope, encoders: new Set(), queue: [], inFlight: new Map(), jobs: new Map() } as RendererState
+        const state: RendererState = {
+          scope,
+          encoders: new Set(),
+          queue: [],
+          inFlight: new Map(),
+          jobs: new Map(),
+          breakers: makeDeviceBreakers(options.breaker)
+        }
+        return state
       }),
     receive: (message, state, ctx) => Effect.as(handle(message, state, ctx), state)
   })
@@ -146,6 +163,12 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
   Effect.gen(function* () {
     const events = yield* SwarmEvents
     const publish = (type: string, data: Record<string, unknown>) => events.publish({ type, agent: ctx.name, data })
+
+    const publishBreaker = (agent: string, change: BreakerChange | undefined) => {
+      if (change === undefined) return Effect.void
+      const { _tag, ...data } = change
+      return publish(`device-breaker-${_tag.toLowerCase()}`, { agent, ...data })
+    }
 
     const notifyEncoders = Effect.forEach(state.encoders, (name) => ctx.lookup(name).tell(new WorkAvailable()), { discard: true })
 
@@ -289,13 +312,20 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
       }
 
       case "PullWork": {
-        const item = state.queue.shift() ?? null
+        let item = state.queue.shift() ?? null
+        if (item !== null && item.encoder === undefined) {
+          // A slot whose device is behind an open breaker encodes in software meanwhile.
+          const routed = state.breakers.route(message.agent, yield* Clock.currentTimeMillis)
+          yield* publishBreaker(message.agent, routed.change)
+          if (routed.encoder !== undefined) item = { ...item, encoder: routed.encoder }
+        }
         if (item !== null) state.inFlight.set(message.agent, item)
         return yield* ctx.reply(message, item)
       }
 
       case "WorkDone": {
         state.inFlight.delete(message.part.agent)
+        yield* publishBreaker(message.part.agent, state.breakers.success(message.part.agent, message.part.encoder))
         const job = state.jobs.get(message.planFile)
         if (job === undefined) return
         job.parts.set(message.part.index, message.part)
@@ -305,6 +335,10 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
 
       case "WorkFailed": {
         state.inFlight.delete(message.agent)
+        const fallback = softwareFallback(message.encoder)
+        if (fallback !== undefined) {
+          yield* publishBreaker(message.agent, state.breakers.failure(message.agent, message.encoder, fallback, yield* Clock.currentTimeMillis))
+        }
         const job = state.jobs.get(message.planFile)
         if (job === undefined) return
         const attempts = (job.attempts.get(message.item.index) ?? 0) + 1
@@ -312,7 +346,6 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
         if (attempts >= MAX_ATTEMPTS) {
           return yield* fail(job, new RenderError({ stage: "encode", message: `${message.item.kind} ${message.item.index}: ${message.message}` }))
         }
-        const fallback = softwareFallback(message.encoder)
         const retry: WorkItem = fallback === undefined ? message.item : { ...message.item, encoder: fallback }
         state.queue.unshift(retry)
         yield* publish("encode-retry", { planFile: message.planFile, item: retry, failedOn: message.encoder, agent: message.agent, message: message.message })

@@ -28,6 +28,8 @@ export const describe = (event: SwarmEvent): string | undefined => {
       return `warning: skipped ${str(field(event, "file")) ?? "a file"} (${str(field(event, "reason")) ?? "unusable"}): ${str(field(event, "message")) ?? ""}`
     case "encode-retry":
       return `encode: segment ${JSON.stringify(field(event, "item"))} failed on ${str(field(event, "failedOn"))}, retrying: ${str(field(event, "message"))}`
+    case "device-breaker-opened":
+      return `encode: ${str(field(event, "device"))} failed ${num(field(event, "failures"))} times on ${str(field(event, "agent")) ?? "a slot"}; using ${str(field(event, "fallback"))} for a while`
     case "render-reused":
       return "render: unchanged, reusing the finished output"
     case "restarted":

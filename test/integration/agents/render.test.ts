@@ -145,4 +145,36 @@ describe("encoder failure", () => {
       const retries = (yield* swarm.events.since(0)).filter((e) => e.type === "encode-retry")
       expect(retries.map((e) => e.data?.["failedOn"])).toEqual(["h264_unavailable"])
     }).pipe(Effect.provide(env)))
+
+  it.scopedLive("after two failures a slot's device is behind a circuit breaker: its next items go to software at once", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const [clip] = yield* makeLibrary(dir)
+      const audioFile = join(dir, "narration.wav")
+      yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "sine=frequency=440:duration=12", "-ac", "1"], output: audioFile })
+      const text = "Fractals repeat. Cells live. Rules compute."
+      const sentences = splitSentences(text).map((s, i) => ({ text: s.text, start: i * 4, end: i * 4 + 4, words: [] }))
+      const narration = { provider: "test", audioFile, durationSec: 12, sampleRate: 44100, words: [], sentences }
+      const scenes = planScenes(splitSentences(text), [4, 4, 4])
+      expect(scenes).toHaveLength(3)
+      const picks = rankShots(scenes, [clip!], { frame: { width: 180, height: 320 }, seed: 1 })
+
+      const swarm = yield* Swarm
+      const renderer = yield* swarm.spawn(rendererAgent())
+      yield* swarm.spawn(encoderAgent({ name: "encoder-0", encoder: "h264_unavailable" }))
+      const summary = yield* renderer.ask(
+        new PlanRender({ scenes, picks, narration, output: { ...output(join(dir, "breaker.mp4")), captions: "none" }, segments: 3, workDir: dir })
+      )
+      expect(summary.segments).toHaveLength(3)
+      const result = yield* renderer.ask(new Render({ planFile: summary.planFile }), { timeout: "2 minutes" })
+      expect(result.parts.map((p) => p.encoder)).toEqual(["libx264", "libx264", "libx264"])
+      const info = yield* probe(result.output, { countFrames: true })
+      expect(info.frames).toBe(summary.totalFrames)
+
+      const events = yield* swarm.events.since(0)
+      // Segments 0 and 1 failed on the device and were retried in software; segment 2 never tried it.
+      expect(events.filter((e) => e.type === "encode-retry").map((e) => (e.data?.["item"] as { index: number }).index)).toEqual([0, 1])
+      const opened = events.filter((e) => e.type === "device-breaker-opened")
+      expect(opened.map((e) => [e.data?.["agent"], e.data?.["device"], e.data?.["fallback"]])).toEqual([["encoder-0", "h264_unavailable", "libx264"]])
+    }).pipe(Effect.provide(env)))
 })
