@@ -21,7 +21,8 @@ typecheck: $(NPM_STAMP)
 	npx tsc --noEmit
 
 test: $(NPM_STAMP) system-deps typecheck
-	npx vitest run
+	npx vitest run --reporter=default --reporter=json --outputFile=out/test-results.json
+	@node -e 'const r = require("./out/test-results.json"); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests + r.numTodoTests} skipped`)'
 
 bench: $(NPM_STAMP) system-deps
 	@for b in bench/*.ts; do echo "== $$b"; npx tsx $$b; done
