@@ -3,7 +3,10 @@
  * reports them (systeminformation; utilisation comes from nvidia-smi on NVIDIA). Cheap enough for
  * every 2 s: graphics controllers are probed once, and re-queried on later samples only when a
  * controller reports live figures (otherwise the list cannot change and the probe costs a process).
+ * CPU load comes from the kernel's per-core counters (os.cpus()): systeminformation's currentLoad
+ * runs a shell synchronously on Linux, which blocks the event loop at every sample.
  */
+import { cpus } from "node:os"
 import { Clock, Context, Effect, Layer, Schema } from "effect"
 import si from "systeminformation"
 
@@ -70,14 +73,40 @@ const gpusOf = (graphics: si.Systeminformation.GraphicsData): ReadonlyArray<GpuS
     temperatureC: orNull(controller.temperatureGpu)
   }))
 
+interface CpuTimes {
+  readonly idle: number
+  readonly total: number
+}
+
+const cpuTimes = (): ReadonlyArray<CpuTimes> =>
+  cpus().map(({ times }) => ({ idle: times.idle, total: times.user + times.nice + times.sys + times.idle + times.irq }))
+
+const busyPct = (now: CpuTimes, before: CpuTimes | undefined) => {
+  const total = now.total - (before?.total ?? 0)
+  return total > 0 ? (1 - (now.idle - (before?.idle ?? 0)) / total) * 100 : 0
+}
+
+/** CPU load since the previous call (the first call: since the sampler was made). */
+const cpuMeter = () => {
+  let previous = cpuTimes()
+  return () => {
+    const now = cpuTimes()
+    const perCorePct = now.map((core, i) => round1(busyPct(core, previous[i])))
+    const sum = (times: ReadonlyArray<CpuTimes>) => times.reduce((a, t) => ({ idle: a.idle + t.idle, total: a.total + t.total }), { idle: 0, total: 0 })
+    const loadPct = round1(busyPct(sum(now), now.length === previous.length ? sum(previous) : undefined))
+    previous = now
+    return { loadPct, cores: now.length, perCorePct }
+  }
+}
+
 /**
- * A sampler. Creating it returns at once: the first CPU reading (load is measured between two
- * readings) and the graphics probe run in the background, and the first sample waits for them.
+ * A sampler. Creating it returns at once: the first CPU reading is taken (load is measured between
+ * two readings) and the graphics probe runs in the background; the first sample waits for it.
  */
 export const make: Effect.Effect<SystemSamplerService> = Effect.gen(function* () {
+  const cpuLoad = cpuMeter()
   const firstProbe = yield* Effect.cached(
     Effect.gen(function* () {
-      yield* probe("cpu", () => si.currentLoad())
       const firstGpus = gpusOf(yield* probe("graphics", () => si.graphics()))
       return { firstGpus, liveGpus: firstGpus.some((gpu) => gpu.utilizationPct !== null) }
     })
@@ -86,9 +115,9 @@ export const make: Effect.Effect<SystemSamplerService> = Effect.gen(function* ()
 
   const sample = Effect.gen(function* () {
     const { firstGpus, liveGpus } = yield* firstProbe
-    const [load, memory, gpus] = yield* Effect.all(
+    const [cpu, memory, gpus] = yield* Effect.all(
       [
-        probe("cpu", () => si.currentLoad()),
+        probe("cpu", async () => cpuLoad()),
         probe("memory", () => si.mem()),
         liveGpus ? Effect.map(probe("graphics", () => si.graphics()), gpusOf) : Effect.succeed(firstGpus)
       ],
@@ -98,7 +127,7 @@ export const make: Effect.Effect<SystemSamplerService> = Effect.gen(function* ()
     const usedBytes = memory.total - memory.available
     return {
       ts: yield* Clock.currentTimeMillis,
-      cpu: { loadPct: round1(load.currentLoad), cores: load.cpus.length, perCorePct: load.cpus.map((cpu) => round1(cpu.load)) },
+      cpu,
       memory: {
         totalBytes: memory.total,
         usedBytes,

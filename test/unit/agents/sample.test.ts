@@ -7,7 +7,14 @@ describe("monitor sampling (systeminformation on this machine)", () => {
     Effect.gen(function* () {
       const sampler = yield* SystemSampler
       const first = yield* sampler.sample
+      // Keep one core busy for a moment: the next sample's load (since the previous one) cannot be zero.
+      yield* Effect.sync(() => {
+        const until = performance.now() + 200
+        while (performance.now() < until) Math.sqrt(Math.random())
+      })
       const second = yield* sampler.sample
+      expect(second.cpu.loadPct).toBeGreaterThan(0)
+      expect(Math.max(...second.cpu.perCorePct)).toBeGreaterThan(0)
       for (const sample of [first, second]) {
         expect(Schema.is(MetricsSample)(sample)).toBe(true)
         expect(sample.cpu.cores).toBeGreaterThan(0)
