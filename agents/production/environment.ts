@@ -26,10 +26,16 @@ export interface ProductionOptions {
   readonly tts?: ReadonlyArray<TtsProvider>
   /** How often the workflow engine looks for work to resume. Default 1 second. */
   readonly pollInterval?: Duration.DurationInput
+  /**
+   * SQLite commit durability. Default "normal": in WAL mode a commit survives a crash or a SIGKILL
+   * (what resuming a job needs) without an fsync per commit; the last commits may be lost on a
+   * power loss, and the job then redoes those steps (its artifacts are content-addressed).
+   */
+  readonly synchronous?: "full" | "normal"
 }
 
 export const productionLayer = (options: ProductionOptions) => {
-  const memory = memoryLayer({ filename: options.database })
+  const memory = memoryLayer({ filename: options.database, synchronous: options.synchronous ?? "normal" })
   const sql = Layer.effect(SqlClient.SqlClient, Effect.map(Database, (db) => db.sql))
   const services = Layer.mergeAll(topicLayer(options.topic), ttsLayer(options.tts ?? [espeakNg()]), samplerLayer)
   const swarm = swarmLayer({ topology: topologyFor(options.topology ?? "star") })
