@@ -69,14 +69,16 @@ const summary = (report: JobReport, seconds: number) =>
   `${[...new Set(report.render.parts.map((p) => p.encoder))].join(", ")}) in ${seconds.toFixed(1)} s; report ${reportPath(report.output)}`
 
 /**
- * The attempt to run: the one the job file of an earlier run of the same job recorded. A failed
- * run bumps it there, so running the job again starts a fresh workflow execution instead of
- * answering with the recorded failure; finished artifacts (narration, segments) are still reused.
+ * Which execution of a job to run. A failed run records the next attempt in
+ * `<state>/attempts/<job id>` (and in its pending job file), so running the job again starts a fresh
+ * workflow execution instead of answering with the recorded failure, and every later run of it
+ * finds the execution that succeeded. Finished artifacts (narration, segments) are reused.
  */
-const attemptFor = (spec: JobSpec, pending: string) =>
-  Effect.promise(() => readFile(pending, "utf8").catch(() => undefined)).pipe(
-    Effect.map((text) => (text === undefined ? undefined : Schema.decodeUnknownOption(PendingJob)(text))),
-    Effect.map((stored) => Math.max(spec.attempt ?? 0, stored?._tag === "Some" ? (stored.value.spec.attempt ?? 0) : 0))
+const attemptsFile = (state: string, id: string) => join(state, "attempts", id)
+
+const attemptFor = (spec: JobSpec, state: string, id: string) =>
+  Effect.promise(() => readFile(attemptsFile(state, id), "utf8").catch(() => "0")).pipe(
+    Effect.map((text) => Math.max(spec.attempt ?? 0, Number.parseInt(text, 10) || 0))
   )
 
 /** Runs (or resumes) one job and prints its outcome. */
@@ -85,9 +87,15 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
     const id = jobId(requested)
     const pending = join(jobsDir(settings.state), `${id}.json`)
     yield* Effect.promise(() => mkdir(jobsDir(settings.state), { recursive: true }))
-    const spec: JobSpec = { ...requested, attempt: yield* attemptFor(requested, pending) }
+    const spec: JobSpec = { ...requested, attempt: yield* attemptFor(requested, settings.state, id) }
     const record = (spec: JobSpec) => Effect.orDie(writeAtomically(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology })))
     yield* record(spec)
+    const nextAttempt = Effect.gen(function* () {
+      const next = (spec.attempt ?? 0) + 1
+      yield* Effect.promise(() => mkdir(join(settings.state, "attempts"), { recursive: true }))
+      yield* Effect.orDie(writeAtomically(attemptsFile(settings.state, id), String(next)))
+      yield* record({ ...spec, attempt: next })
+    })
 
     const started = Date.now()
     const report = yield* Effect.scoped(
@@ -98,7 +106,7 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
       })
     ).pipe(
       Effect.provide(productionLayer({ database: databaseFile(settings.state), topology: settings.topology, pollInterval: "200 millis" })),
-      Effect.onError((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : record({ ...spec, attempt: (spec.attempt ?? 0) + 1 }))),
+      Effect.onError((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : nextAttempt)),
       Effect.catchTag("ProductionError", (e) => new JobFailedError({ message: `${e.stage} failed: ${e.message}` }))
     )
     yield* Effect.promise(() => rm(pending, { force: true }))
