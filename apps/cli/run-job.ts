@@ -5,9 +5,9 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises"
 import { delimiter, join } from "node:path"
-import { Cause, Data, Effect, Schema } from "effect"
+import { Data, Effect, Schema } from "effect"
 import {
-  jobId, type JobReport, JobSpec, ProduceVideo, productionLayer, reportPath, type TopologyChoice
+  jobId, type JobReport, JobSpec, ProduceVideo, productionLayer, reportPath, type TopologyChoice, withAttempts
 } from "../../agents/index.ts"
 import { writeAtomically } from "../../agents/renderer/plan-file.ts"
 import { chooseEncoder, encoderSpec } from "../../media/encoders.ts"
@@ -68,45 +68,26 @@ const summary = (report: JobReport, seconds: number) =>
   `wrote ${report.output} (${report.narration.durationSec.toFixed(1)} s, ${report.scenes.length} scenes, ` +
   `${[...new Set(report.render.parts.map((p) => p.encoder))].join(", ")}) in ${seconds.toFixed(1)} s; report ${reportPath(report.output)}`
 
-/**
- * Which execution of a job to run. A failed run records the next attempt in
- * `<state>/attempts/<job id>` (and in its pending job file), so running the job again starts a fresh
- * workflow execution instead of answering with the recorded failure, and every later run of it
- * finds the execution that succeeded. Finished artifacts (narration, segments) are reused.
- */
-const attemptsFile = (state: string, id: string) => join(state, "attempts", id)
-
-const attemptFor = (spec: JobSpec, state: string, id: string) =>
-  Effect.promise(() => readFile(attemptsFile(state, id), "utf8").catch(() => "0")).pipe(
-    Effect.map((text) => Math.max(spec.attempt ?? 0, Number.parseInt(text, 10) || 0))
-  )
-
 /** Runs (or resumes) one job and prints its outcome. */
 export const runJob = (requested: JobSpec, settings: RunSettings) =>
   Effect.gen(function* () {
     const id = jobId(requested)
     const pending = join(jobsDir(settings.state), `${id}.json`)
     yield* Effect.promise(() => mkdir(jobsDir(settings.state), { recursive: true }))
-    const spec: JobSpec = { ...requested, attempt: yield* attemptFor(requested, settings.state, id) }
     const record = (spec: JobSpec) => Effect.orDie(writeAtomically(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology })))
-    yield* record(spec)
-    const nextAttempt = Effect.gen(function* () {
-      const next = (spec.attempt ?? 0) + 1
-      yield* Effect.promise(() => mkdir(join(settings.state, "attempts"), { recursive: true }))
-      yield* Effect.orDie(writeAtomically(attemptsFile(settings.state, id), String(next)))
-      yield* record({ ...spec, attempt: next })
-    })
+    yield* record(requested)
 
     const started = Date.now()
-    const report = yield* Effect.scoped(
-      Effect.gen(function* () {
-        const events = yield* SwarmEvents
-        yield* showProgress(yield* events.subscribe, progressView())
-        return yield* ProduceVideo.execute(spec)
-      })
-    ).pipe(
-      Effect.provide(productionLayer({ database: databaseFile(settings.state), topology: settings.topology, pollInterval: "200 millis" })),
-      Effect.onError((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : nextAttempt)),
+    // After a failure the job runs as a fresh execution (its next attempt); see agents/production/attempts.ts.
+    const execute = (spec: JobSpec) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const events = yield* SwarmEvents
+          yield* showProgress(yield* events.subscribe, progressView())
+          return yield* ProduceVideo.execute(spec)
+        })
+      ).pipe(Effect.provide(productionLayer({ database: databaseFile(settings.state), topology: settings.topology, pollInterval: "200 millis" })))
+    const report = yield* withAttempts(join(settings.state, "attempts"), requested, execute, record).pipe(
       Effect.catchTag("ProductionError", (e) => new JobFailedError({ message: `${e.stage} failed: ${e.message}` }))
     )
     yield* Effect.promise(() => rm(pending, { force: true }))

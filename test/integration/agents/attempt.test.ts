@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { productionLayer } from "../../../agents/production/environment.ts"
+import { withAttempts } from "../../../agents/production/attempts.ts"
 import { executionId, jobId, type JobSpec } from "../../../agents/production/job.ts"
 import { ProduceVideo } from "../../../agents/production/workflow.ts"
 import { makeLibrary, SCRIPT } from "./library-fixture.ts"
@@ -55,6 +56,26 @@ describe("a failed job run again", () => {
         expect(retried.right.job).toBe(jobId(spec(dir)))
         expect(retried.right.shots.map((s) => s.clip.path)).toEqual([join(dir, "footage", "mandelbrot.mp4"), join(dir, "footage", "life.mp4")])
       }
+    })
+  )
+
+  it.scopedLive("withAttempts: a run after a failure is the next attempt, and later runs keep finding it", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const attempts = join(dir, "attempts")
+      const execute = (job: JobSpec) => run(dir, job).pipe(Effect.flatMap((result) => result))
+      const seen: Array<number | undefined> = []
+      const runJob = withAttempts(attempts, spec(dir), (job) => Effect.zipRight(Effect.sync(() => seen.push(job.attempt)), execute(job)))
+
+      yield* Effect.promise(() => mkdir(join(dir, "footage")))
+      const failed = yield* Effect.flip(runJob)
+      expect(failed._tag === "ProductionError" && failed.stage).toBe("shots")
+      yield* makeLibrary(join(dir, "footage"))
+      const fixed = yield* runJob
+      const again = yield* runJob
+      expect(again).toEqual(fixed)
+      expect(seen).toEqual([0, 1, 1])
+      expect(fixed.job).toBe(jobId(spec(dir)))
     })
   )
 })

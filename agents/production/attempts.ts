@@ -1,0 +1,45 @@
+/**
+ * Running a job again after a failure. A failed workflow execution keeps its failure under its
+ * idempotency key, so the next run of the same job must be a new execution: the attempt after a
+ * failure is kept in a small file per job id, and every later run of the job uses it (a finished
+ * execution is then answered from the workflow's record, as for any job). The job id, the report
+ * and the content-addressed artifacts do not depend on the attempt, so a new attempt reuses them.
+ */
+import { mkdir, readFile } from "node:fs/promises"
+import { join } from "node:path"
+import { Cause, Effect } from "effect"
+import { writeAtomically } from "../renderer/plan-file.ts"
+import { jobId, type JobSpec } from "./job.ts"
+
+const attemptFile = (dir: string, spec: JobSpec) => join(dir, jobId(spec))
+
+/** The spec with the attempt to run: the one recorded after the job's last failure, if later. */
+export const currentAttempt = (dir: string, spec: JobSpec): Effect.Effect<JobSpec> =>
+  Effect.promise(() => readFile(attemptFile(dir, spec), "utf8").catch(() => "0")).pipe(
+    Effect.map((text) => ({ ...spec, attempt: Math.max(spec.attempt ?? 0, Number.parseInt(text, 10) || 0) }))
+  )
+
+/** Records that `spec`'s attempt failed; returns the spec of the next attempt. */
+export const recordFailure = (dir: string, spec: JobSpec): Effect.Effect<JobSpec> =>
+  Effect.gen(function* () {
+    const next = { ...spec, attempt: (spec.attempt ?? 0) + 1 }
+    yield* Effect.promise(() => mkdir(dir, { recursive: true }))
+    yield* Effect.orDie(writeAtomically(attemptFile(dir, spec), String(next.attempt)))
+    return next
+  })
+
+/**
+ * Runs `run` on the job's current attempt (attempt files in `dir`); a failure that is not an
+ * interruption moves the job to its next attempt, and `onFailure` sees that attempt's spec.
+ */
+export const withAttempts = <A, E, R>(
+  dir: string,
+  spec: JobSpec,
+  run: (spec: JobSpec) => Effect.Effect<A, E, R>,
+  onFailure: (next: JobSpec) => Effect.Effect<void> = () => Effect.void
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(currentAttempt(dir, spec), (current) =>
+    Effect.onError(run(current), (cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.void : Effect.flatMap(recordFailure(dir, current), onFailure)
+    )
+  )
