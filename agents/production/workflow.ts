@@ -76,7 +76,16 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         if (source._tag === "Samples") return yield* sampleClips(source, frame)
         const index = yield* indexFolder(source.dir)
         yield* publishWarnings(index.warnings)
-        return index.clips.map((c) => ({ path: c.path, kind: c.kind, durationSec: c.durationSec, width: c.width, height: c.height, tags: c.tags, ...(c.kind === "video" ? { fps: c.fps } : {}) }))
+        return index.clips.map((c): Clip => ({
+          path: c.path,
+          kind: c.kind,
+          durationSec: c.durationSec,
+          width: c.width,
+          height: c.height,
+          tags: c.tags,
+          // The renderer takes a video's facts from here instead of probing it again.
+          ...(c.kind === "video" ? { fps: c.fps } : {})
+        }))
       })
     )
 
