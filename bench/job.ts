@@ -10,7 +10,7 @@
  *   peak_rss_mb = the reelswarm process's peak RSS (its own maxRSS, from --json)  (goal <= 250)
  *
  * The cold run starts from a fresh state directory (no workflow record, no narration, no plan);
- * the footage and its probe cache are kept. The CLI is built with tsc into .reelswarm/bench/job/dist
+ * the footage and its probe cache are kept. The CLI is bundled (scripts/bundle-cli.mjs) into .reelswarm/bench/job/dist
  * and run with node; if the build fails, with tsx. Each side runs BENCH_ROUNDS times (default 2),
  * interleaved; the fastest counts. Wall time gives the ratios asked for; CPU time (the reelswarm
  * process and its ffmpeg and espeak-ng children; the reference's ffmpeg) is reported beside them,
@@ -73,15 +73,12 @@ const ensureFootage = Effect.forEach(
   { discard: true }
 )
 
-/** The CLI as a command line: the tsc build run by node, else tsx on the sources. */
+/** The CLI as a command line: the esbuild bundle (what `npm run build` ships) run by node, else tsx on the sources. */
 const buildCli = Effect.promise(async () => {
-  const built = await sh("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", DIST]).then(
-    () => true,
-    // tsc exits non-zero on any type error anywhere but still emits; use the output when it is there.
-    () => existsSync(join(DIST, "apps/cli/main.js"))
-  )
+  const bundle = join(DIST, "cli.mjs")
+  const built = await sh(process.execPath, ["scripts/bundle-cli.mjs", bundle]).then(() => true, () => false)
   return built
-    ? { how: "node (tsc build)", command: process.execPath, args: [join(DIST, "apps/cli/main.js")] }
+    ? { how: "node (esbuild bundle)", command: process.execPath, args: [bundle] }
     : { how: "tsx", command: "npx", args: ["tsx", "apps/cli/main.ts"] }
 })
 

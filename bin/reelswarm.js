@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The `reelswarm` command: the compiled CLI when the package is built (npm pack/publish builds it),
-// otherwise the TypeScript sources through tsx (a git checkout).
+// The `reelswarm` command: the bundled CLI when the package is built (`npm run build`, run before
+// packing), otherwise the TypeScript sources through tsx (a git checkout).
 import { existsSync } from "node:fs"
 
-const built = new URL("../dist/apps/cli/main.js", import.meta.url)
-if (existsSync(built)) {
-  await import(built.href)
+const bundle = new URL("../dist/cli.mjs", import.meta.url)
+if (existsSync(bundle)) {
+  await import(bundle.href)
 } else {
   const { register } = await import("tsx/esm/api")
   register()
