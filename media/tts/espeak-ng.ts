@@ -11,7 +11,7 @@ import { defineTtsProvider, validateRequest, type SentenceTiming, type Synthesiz
 import { ioError, narrationKey, readCachedNarration, writeNarration } from "./narration-file.ts"
 import { toSentences } from "./text-units.ts"
 import { TtsError } from "./tts-error.ts"
-import { concatPcm, decodeWav } from "./wav.ts"
+import { concatPcm, decodeWav, type Pcm16 } from "./wav.ts"
 import { alignWords } from "./word-alignment.ts"
 
 const PROVIDER = "espeak-ng"
@@ -71,8 +71,9 @@ const runEspeak = (binary: string, args: ReadonlyArray<string>, text: string): E
     })
   })
 
-const espeakArgs = (request: SynthesizeRequest, wavFile: string, finalPause: boolean): ReadonlyArray<string> => [
+const espeakArgs = (request: SynthesizeRequest & { readonly ssml?: boolean }, wavFile: string, finalPause: boolean): ReadonlyArray<string> => [
   "--stdin",
+  ...(request.ssml === true ? ["-m"] : []),
   "-b",
   "1",
   "-v",
@@ -90,7 +91,7 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
   const binary = options.binary ?? "espeak-ng"
   const concurrency = options.concurrency ?? 4
 
-  const synthesizeToPcm = (request: SynthesizeRequest, text: string, file: string, finalPause: boolean) =>
+  const synthesizeToPcm = (request: SynthesizeRequest & { readonly ssml?: boolean }, text: string, file: string, finalPause: boolean) =>
     runEspeak(binary, espeakArgs(request, file, finalPause), text).pipe(
       Effect.zipRight(
         Effect.tryPromise({
@@ -115,22 +116,34 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
         }),
         (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
       )
-      // A word that recurs ("the", "and") is synthesized alone once per narration.
-      let soloFiles = 0
-      const solo = yield* Effect.cachedFunction((spoken: string) =>
-        synthesizeToPcm(request, spoken, join(work, `w${soloFiles++}.wav`), false)
+      // Every distinct word is synthesized alone once per narration, in batches: one espeak-ng run
+      // speaks a batch as separate one-word sentences with long pauses between them.
+      let files = 0
+      const nextFile = (prefix: string) => join(work, `${prefix}${files++}.wav`)
+      const distinct = [...new Set(sentences.flatMap((sentence) => sentence.words.map((word) => word.spoken)))]
+      const batches = Array.from({ length: Math.ceil(distinct.length / SOLO_BATCH) }, (_, i) => distinct.slice(i * SOLO_BATCH, (i + 1) * SOLO_BATCH))
+      const soloBatch = (words: ReadonlyArray<string>) =>
+        synthesizeToPcm({ ...request, ssml: true }, soloBatchSsml(words), nextFile("b"), false).pipe(
+          Effect.flatMap((pcm) => {
+            const parts = splitAtPauses(pcm, words.length)
+            // A batch that does not split into exactly its words is synthesized word by word.
+            return parts !== undefined
+              ? Effect.succeed(parts)
+              : Effect.forEach(words, (word) => synthesizeToPcm(request, word, nextFile("w"), false), { concurrency })
+          })
+        )
+      const [sentenceAudio, soloParts] = yield* Effect.all(
+        [
+          Effect.forEach(sentences, (sentence) => synthesizeToPcm(request, sentence.text, nextFile("s"), true), { concurrency }),
+          Effect.forEach(batches, soloBatch, { concurrency })
+        ],
+        { concurrency: 2 }
       )
-      const measured = yield* Effect.forEach(sentences, (sentence, s) =>
-        Effect.gen(function* () {
-          const audio = yield* synthesizeToPcm(request, sentence.text, join(work, `s${s}.wav`), true)
-          const solos = yield* Effect.forEach(
-            sentence.words,
-            (word) => solo(word.spoken),
-            { concurrency }
-          )
-          return { sentence, audio, aligned: alignWords(audio, solos) }
-        })
-      )
+      const solos = new Map(distinct.map((word, i) => [word, soloParts.flat()[i]!] as const))
+      const measured = sentences.map((sentence, s) => {
+        const audio = sentenceAudio[s]!
+        return { sentence, audio, aligned: alignWords(audio, sentence.words.map((word) => solos.get(word.spoken)!)) }
+      })
       const sampleRate = measured[0]?.audio.sampleRate ?? 22050
       const parts: Array<Int16Array> = []
       const timings: Array<SentenceTiming> = []
@@ -157,3 +170,39 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
 }
 
 const round = (sec: number) => Math.round(sec * 1000) / 1000
+
+/** Distinct words spoken alone per espeak-ng run. */
+const SOLO_BATCH = 32
+/** The pause between the words of a batch, and the shortest stillness taken for it when splitting. */
+const BATCH_PAUSE_MS = 600
+const SPLIT_PAUSE_SEC = 0.3
+
+const escapeSsml = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;")
+
+/** Each word its own sentence, as when spoken alone, with a long pause after it. */
+const soloBatchSsml = (words: ReadonlyArray<string>) =>
+  `<speak>${words.map((word) => `<s>${escapeSsml(word)}</s><break time="${BATCH_PAUSE_MS}ms"/>`).join("")}</speak>`
+
+/**
+ * Cuts a batch into its words at the pauses (espeak-ng's pauses are digital silence); undefined
+ * unless there are exactly `count` sounding stretches.
+ */
+export const splitAtPauses = (pcm: Pcm16, count: number): ReadonlyArray<Pcm16> | undefined => {
+  const { sampleRate, samples } = pcm
+  const minGap = Math.round(sampleRate * SPLIT_PAUSE_SEC)
+  const parts: Array<Pcm16> = []
+  let start = -1
+  let lastSound = -1
+  for (let i = 0; i < samples.length; i++) {
+    if (Math.abs(samples[i]!) > 16) {
+      if (start < 0) start = i
+      lastSound = i
+    } else if (start >= 0 && i - lastSound >= minGap) {
+      parts.push({ sampleRate, samples: samples.subarray(start, lastSound + 1) })
+      start = -1
+    }
+  }
+  if (start >= 0) parts.push({ sampleRate, samples: samples.subarray(start, lastSound + 1) })
+  return parts.length === count ? parts : undefined
+}
