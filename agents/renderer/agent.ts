@@ -80,7 +80,13 @@ const planRenderFor = Effect.fn("renderer.planRender")(function* (request: PlanR
     const info = yield* Effect.mapError(probe(path), failWith("probe"))
     facts.set(path, { duration: info.duration, width: info.width, height: info.height, fps: info.fps })
   }
-  const stamps = yield* Effect.forEach([...paths, request.narration.audioFile], fileStamp)
+  const music = request.output.music?.path
+  if (music !== undefined) {
+    // A music file ffmpeg cannot read fails the plan now, not every encode attempt later.
+    const info = yield* Effect.mapError(probe(music), (error) => new RenderError({ stage: "probe", message: `music ${error.message}` }))
+    if (!info.hasAudio) return yield* new RenderError({ stage: "probe", message: `music file ${music} has no audio stream` })
+  }
+  const stamps = yield* Effect.forEach([...paths, request.narration.audioFile, ...(music === undefined ? [] : [music])], fileStamp)
   const key = contentKey({
     scenes: request.scenes.map((s) => [s.text, s.estimatedSec]),
     shots: request.picks.map((p) => [p.scene, p.clip.path, p.clip.kind]),

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises"
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
@@ -92,5 +92,13 @@ describe("reelswarm CLI", () => {
       const resumed = yield* reelswarm(["resume", "--state", state])
       expect(resumed.code).toBe(0)
       expect(resumed.stderr).toMatch(/nothing to resume/)
+
+      // A music file ffmpeg cannot read fails the job at planning, naming the file, with exit code 1.
+      const music = join(dir, "not-music.mp3")
+      yield* Effect.promise(() => writeFile(music, "this is not audio"))
+      const failed = yield* reelswarm([...args.slice(0, 4), join(dir, "out", "with-music.mp4"), ...args.slice(5), "--music", music], { stdin: SCRIPT })
+      expect(failed.code).toBe(1)
+      expect(failed.stderr).toMatch(/plan failed: music .*not-music\.mp3/)
+      expect(existsSync(join(dir, "out", "with-music.mp4"))).toBe(false)
     }))
 })
