@@ -9,7 +9,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Config, Context, Duration, Effect, JSONSchema, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
 import type { ScriptSentence } from "./sentences.ts"
 
-export const DEFAULT_CLAUDE_MODEL = "claude-sonnet-4-5"
+export const DEFAULT_CLAUDE_MODEL = "claude-sonnet-5-5"
 
 const Sentence = Schema.compose(Schema.Trim, Schema.NonEmptyString)
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import type { IncomingHttpHeaders } from "node:http"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { planScenes } from "../../../agents/director/script.ts"
-import { make, layerConfig, structuredOutputSchema, TopicWriter } from "../../../agents/director/topic.ts"
+import { DEFAULT_CLAUDE_MODEL, make, layerConfig, structuredOutputSchema, TopicWriter } from "../../../agents/director/topic.ts"
 import { fakeMessagesApi } from "./fake-messages-api.ts"
 
 const validScript = {
@@ -105,7 +105,7 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
       const written = yield* Effect.flatMap(TopicWriter, (w) => w.write("patterns")).pipe(
         Effect.provide(layerConfig().pipe(Layer.provide(Layer.setConfigProvider(env))))
       )
-      expect(written.model).toBe("claude-sonnet-4-5")
+      expect(written.model).toBe(DEFAULT_CLAUDE_MODEL)
       expect(credential(api.requests[0]!.headers)).toBe("sk-env")
     }))
 

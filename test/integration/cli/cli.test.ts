@@ -10,6 +10,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import { probe } from "../../../media/probe.ts"
+import { fakeMessagesApi } from "../agents/fake-messages-api.ts"
 import { makeLibrary, SCRIPT } from "../agents/library-fixture.ts"
 
 const ROOT = resolve(import.meta.dirname, "../../..")
@@ -100,5 +101,35 @@ describe("reelswarm CLI", () => {
       expect(failed.code).toBe(1)
       expect(failed.stderr).toMatch(/plan failed: music .*not-music\.mp3/)
       expect(existsSync(join(dir, "out", "with-music.mp4"))).toBe(false)
+    }))
+
+  it.scopedLive("--topic has Claude write the script (real SDK against a loopback Messages API) and makes the video", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const footage = join(dir, "footage")
+      yield* Effect.promise(() => mkdir(footage))
+      yield* makeLibrary(footage)
+      const written = {
+        title: "Patterns that build themselves",
+        scenes: [
+          { sentences: ["The Mandelbrot set hides endless fractal detail in one formula."] },
+          { sentences: ["In the Game of Life, cells on a grid live or die by their neighbours."] },
+          { sentences: ["Zoom into the fractal again and the same shapes return."] }
+        ]
+      }
+      const api = yield* fakeMessagesApi([{ text: JSON.stringify(written) }])
+      const out = join(dir, "topic.mp4")
+      const run = yield* reelswarm(
+        ["run", "--topic", "emergent patterns", "--footage", footage, "--out", out, "--size", "180x320", "--fps", "15", "--state", join(dir, "state"), "--json"],
+        { env: { ANTHROPIC_API_KEY: "sk-test-key", ANTHROPIC_BASE_URL: api.baseURL } }
+      )
+      expect(run.code, run.stderr).toBe(0)
+      const report = JSON.parse(run.stdout)
+      expect(report.title).toBe(written.title)
+      expect(report.scenes.map((s: { text: string }) => s.text)).toEqual(written.scenes.map((s) => s.sentences[0]))
+      expect(report.shots.map((s: { clip: { path: string } }) => s.clip.path.split("/").pop())).toEqual(["mandelbrot.mp4", "life.mp4", "mandelbrot.mp4"])
+      expect(api.requests).toHaveLength(1)
+      expect(JSON.stringify(api.requests[0]!.body.messages)).toContain("emergent patterns")
+      expect(existsSync(out)).toBe(true)
     }))
 })
