@@ -24,8 +24,10 @@ test: $(NPM_STAMP) system-deps typecheck
 	npx vitest run --reporter=default --reporter=json --outputFile=out/test-results.json
 	@node -e 'const r = require("./out/test-results.json"); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests + r.numTodoTests} skipped`)'
 
+BENCHES := runtime memory render job
+
 bench: $(NPM_STAMP) system-deps
-	@for b in bench/*.ts; do echo "== $$b"; npx tsx $$b; done
+	@for b in $(BENCHES); do echo "== bench/$$b.ts" >&2; npx tsx bench/$$b.ts; done
 
 clean:
 	rm -rf dist out .reelswarm
