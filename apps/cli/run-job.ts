@@ -86,7 +86,17 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
           yield* showProgress(yield* events.subscribe, progressView())
           return yield* ProduceVideo.execute(spec)
         })
-      ).pipe(Effect.provide(productionLayer({ database: databaseFile(settings.state), topology: settings.topology, pollInterval: "200 millis" })))
+      ).pipe(
+        Effect.provide(
+          productionLayer({
+            database: databaseFile(settings.state),
+            topology: settings.topology,
+            // One encoder agent per segment: `--segments k` encodes k segments at once.
+            encoders: Array.from({ length: spec.segments }, () => ({})),
+            pollInterval: "200 millis"
+          })
+        )
+      )
     const report = yield* withAttempts(join(settings.state, "attempts"), requested, execute, record).pipe(
       Effect.catchTag("ProductionError", (e) => new JobFailedError({ message: `${e.stage} failed: ${e.message}` }))
     )

@@ -71,7 +71,7 @@ describe("reelswarm CLI", () => {
       yield* makeLibrary(footage)
       const out = join(dir, "out", "patterns.mp4")
       const state = join(dir, "state")
-      const args = ["run", "--footage", footage, "--out", out, "--size", "180x320", "--fps", "15", "--captions", "words", "--state", state]
+      const args = ["run", "--footage", footage, "--out", out, "--size", "180x320", "--fps", "15", "--captions", "words", "--segments", "2", "--state", state]
 
       const first = yield* reelswarm([...args, "--json"], { stdin: SCRIPT })
       expect(first.code, first.stderr).toBe(0)
@@ -80,6 +80,8 @@ describe("reelswarm CLI", () => {
       expect(report.scenes.length).toBe(2)
       expect(report.shots.map((s: { clip: { path: string } }) => s.clip.path.split("/").pop())).toEqual(["mandelbrot.mp4", "life.mp4"])
       expect(JSON.parse(yield* Effect.promise(() => readFile(join(dir, "out", "patterns.json"), "utf8"))).job).toBe(report.job)
+      // `--segments 2`: two segments, each encoded by its own encoder agent, then stitched.
+      expect(report.render.parts.map((p: { kind: string; agent: string }) => `${p.kind}@${p.agent}`).sort()).toEqual(["segment@encoder-0", "segment@encoder-1"])
 
       const media = yield* probe(out)
       expect([media.width, media.height]).toEqual([180, 320])
