@@ -38,7 +38,9 @@ export const productionLayer = (options: ProductionOptions) => {
   const memory = memoryLayer({ filename: options.database, synchronous: options.synchronous ?? "normal" })
   const sql = Layer.effect(SqlClient.SqlClient, Effect.map(Database, (db) => db.sql))
   const services = Layer.mergeAll(topicLayer(options.topic), ttsLayer(options.tts ?? [espeakNg()]), samplerLayer)
-  const swarm = swarmLayer({ topology: topologyFor(options.topology ?? "star") })
+  // A job runs for minutes: allow an agent a few crashes (each restart keeps its queue) before the
+  // whole swarm gives up, rather than OTP's default 3 restarts in 5 s.
+  const swarm = swarmLayer({ topology: topologyFor(options.topology ?? "star"), root: { intensity: 10, period: "1 minute" } })
   const engine = ClusterWorkflowEngine.layer.pipe(
     Layer.provideMerge(SingleRunner.layer({ shardingConfig: { entityMessagePollInterval: options.pollInterval ?? "1 second" } })),
     Layer.provide(sql)
