@@ -3,27 +3,19 @@
  * directory, so a re-run finds the plan, finished segments and the done marker of an earlier run.
  * Files are written under a temporary name and renamed, so a reader never sees half a file.
  */
-import { createHash, randomUUID } from "node:crypto"
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { createHash } from "node:crypto"
+import { readFile, stat } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { Effect, Option, Schema } from "effect"
+import { writeFileAtomically } from "../../media/atomic-file.ts"
 import type { RenderPlan } from "../../media/timeline.ts"
 import { RenderResult } from "./render-data.ts"
 
 export const contentKey = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)
 
+/** The Effect form of media's temp-name-then-rename write. */
 export const writeAtomically = (file: string, content: string): Effect.Effect<void, unknown> =>
-  Effect.tryPromise(async () => {
-    await mkdir(dirname(file), { recursive: true })
-    const temp = `${file}.${randomUUID()}.tmp`
-    try {
-      await writeFile(temp, content, "utf8")
-      await rename(temp, file)
-    } catch (error) {
-      await rm(temp, { force: true })
-      throw error
-    }
-  })
+  Effect.tryPromise(() => writeFileAtomically(file, content))
 
 /** A file that exists and is not empty (finished: files only appear by rename). */
 export const isFinished = (file: string): Effect.Effect<boolean> =>

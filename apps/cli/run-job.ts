@@ -9,7 +9,7 @@ import { Data, Effect, Schema } from "effect"
 import {
   jobId, type JobReport, JobSpec, ProduceVideo, productionLayer, reportPath, type TopologyChoice, withAttempts
 } from "../../agents/index.ts"
-import { writeAtomically } from "../../agents/renderer/plan-file.ts"
+import { writeFileAtomically } from "../../media/atomic-file.ts"
 import { chooseEncoder, encoderSpec } from "../../media/encoders.ts"
 import { SwarmEvents } from "../../runtime/index.ts"
 import { progressView, showProgress } from "./progress.ts"
@@ -60,7 +60,7 @@ export const resolveEncoder = (name: string, state: string) =>
     if (cached !== undefined && cached.ffmpeg === ffmpeg && Date.now() - cached.at < DETECTION_TTL_MS) return cached.encoder
     const best = yield* Effect.mapError(chooseEncoder("h264"), (e) => new CliError({ message: e.message }))
     yield* Effect.promise(() => mkdir(state, { recursive: true }))
-    yield* Effect.orDie(writeAtomically(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })))
+    yield* Effect.promise(() => writeFileAtomically(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })))
     return best.name
   })
 
@@ -74,7 +74,7 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
     const id = jobId(requested)
     const pending = join(jobsDir(settings.state), `${id}.json`)
     yield* Effect.promise(() => mkdir(jobsDir(settings.state), { recursive: true }))
-    const record = (spec: JobSpec) => Effect.orDie(writeAtomically(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology })))
+    const record = (spec: JobSpec) => Effect.promise(() => writeFileAtomically(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology })))
     yield* record(requested)
 
     const started = Date.now()
