@@ -7,23 +7,14 @@ import { productionLayer } from "../../../agents/production/environment.ts"
 import { withAttempts } from "../../../agents/production/attempts.ts"
 import { executionId, jobId, type JobSpec } from "../../../agents/production/job.ts"
 import { ProduceVideo } from "../../../agents/production/workflow.ts"
-import { makeLibrary, SCRIPT } from "./library-fixture.ts"
+import { makeLibrary, tinyJob } from "./library-fixture.ts"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-attempt-"))),
   (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
 )
 
-const spec = (dir: string, attempt?: number): JobSpec => ({
-  script: { _tag: "Text", title: "Patterns", text: SCRIPT },
-  footage: { _tag: "Folder", dir: join(dir, "footage") },
-  output: { path: join(dir, "out", "job.mp4"), width: 180, height: 320, fps: 15, encoder: "libx264", captions: "none" },
-  voice: "en",
-  seed: "1",
-  segments: 1,
-  workDir: join(dir, "work"),
-  ...(attempt === undefined ? {} : { attempt })
-})
+const spec = (dir: string, attempt?: number): JobSpec => tinyJob(dir, attempt === undefined ? {} : { attempt })
 
 /** One run in its own environment over the same SQLite file, as a fresh process would have it. */
 const run = (dir: string, job: JobSpec) =>

@@ -2,6 +2,8 @@
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
+import type { JobSpec } from "../../../agents/production/job.ts"
+import type { OutputSettings } from "../../../agents/renderer/render-data.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 
 export const LIBRARY = [
@@ -25,3 +27,18 @@ export const makeLibrary = (dir: string) =>
 
 /** Two sentences in two paragraphs: two scenes, one per clip. */
 export const SCRIPT = "Fractals repeat the same shapes forever, at every scale.\n\nCells on a grid live and die by counting their neighbours."
+
+/** A tiny job over the library in `dir/footage`: SCRIPT, work files in `dir/work`, output overridable. */
+export const tinyJob = (
+  dir: string,
+  options: { readonly script?: string; readonly output?: Partial<OutputSettings>; readonly segments?: number; readonly attempt?: number } = {}
+): JobSpec => ({
+  script: { _tag: "Text", title: "Patterns", text: options.script ?? SCRIPT },
+  footage: { _tag: "Folder", dir: join(dir, "footage") },
+  output: { path: join(dir, "out", "job.mp4"), width: 180, height: 320, fps: 15, encoder: "libx264", captions: "none", ...options.output },
+  voice: "en",
+  seed: "1",
+  segments: options.segments ?? 1,
+  workDir: join(dir, "work"),
+  ...(options.attempt === undefined ? {} : { attempt: options.attempt })
+})

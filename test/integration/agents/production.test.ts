@@ -12,22 +12,14 @@ import { productionLayer } from "../../../agents/production/environment.ts"
 import type { JobSpec } from "../../../agents/production/job.ts"
 import type { TopologyChoice } from "../../../agents/production/video-swarm.ts"
 import { ProduceVideo, reportPath } from "../../../agents/production/workflow.ts"
-import { makeLibrary, SCRIPT } from "./library-fixture.ts"
+import { makeLibrary, tinyJob } from "./library-fixture.ts"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-production-"))),
   (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
 )
 
-const spec = (dir: string, output: string): JobSpec => ({
-  script: { _tag: "Text", title: "Patterns", text: SCRIPT },
-  footage: { _tag: "Folder", dir: join(dir, "footage") },
-  output: { path: output, width: 180, height: 320, fps: 15, encoder: "libx264", captions: "lines" },
-  voice: "en",
-  seed: "1",
-  segments: 2,
-  workDir: join(dir, "work")
-})
+const spec = (dir: string, output: string): JobSpec => tinyJob(dir, { output: { path: output, captions: "lines" }, segments: 2 })
 
 /** One run in its own environment, as a fresh process would have it. */
 const run = (dir: string, database: string, topology: TopologyChoice, output: string) =>

@@ -10,7 +10,7 @@ import { EventLog, layer as memoryLayer } from "../../../memory/index.ts"
 import { productionLayer } from "../../../agents/production/environment.ts"
 import type { JobSpec } from "../../../agents/production/job.ts"
 import { ProduceVideo } from "../../../agents/production/workflow.ts"
-import { makeLibrary } from "./library-fixture.ts"
+import { makeLibrary, tinyJob } from "./library-fixture.ts"
 
 /** Four scenes, so one encoder slot encodes four segments in turn and there is time to kill it. */
 const SCRIPT = [
@@ -58,15 +58,7 @@ describe("resume after SIGKILL", () => {
       yield* Effect.promise(() => mkdir(join(dir, "footage")))
       yield* makeLibrary(join(dir, "footage"))
       const database = join(dir, "swarm.db")
-      const spec: JobSpec = {
-        script: { _tag: "Text", title: "Patterns", text: SCRIPT },
-        footage: { _tag: "Folder", dir: join(dir, "footage") },
-        output: { path: join(dir, "out", "job.mp4"), width: 360, height: 640, fps: 30, encoder: "libx264", captions: "karaoke" },
-        voice: "en",
-        seed: "1",
-        segments: 4,
-        workDir: join(dir, "work")
-      }
+      const spec = tinyJob(dir, { script: SCRIPT, output: { width: 360, height: 640, fps: 30, captions: "karaoke" }, segments: 4 })
 
       const child = yield* startChild(spec, database)
       // Wait until the first segment is encoded, then kill the whole process group mid-render.
