@@ -18,6 +18,7 @@ import { cpus } from "node:os"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { Effect, Either } from "effect"
+import { assTime } from "../media/captions.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
 import { planRender, render, renderSinglePass, type TimelineInput } from "../media/timeline.ts"
@@ -71,12 +72,6 @@ const ensureMedia = Effect.gen(function*() {
   }
   return { clips, narration }
 })
-
-const assTime = (s: number) => {
-  const cs = Math.round(s * 100)
-  const h = Math.floor(cs / 360000), m = Math.floor((cs % 360000) / 6000), sec = Math.floor((cs % 6000) / 100)
-  return `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}.${String(cs % 100).padStart(2, "0")}`
-}
 
 const captionsFile = (starts: ReadonlyArray<number>, end: number) =>
   [
