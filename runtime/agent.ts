@@ -3,7 +3,7 @@
  * or a supervisor runs it. An `AgentRef` is how everyone else talks to it: `tell` (fire and
  * forget) and `ask` (request and typed reply, with a timeout). One message at a time per agent.
  */
-import { Data, Duration, type Effect, type Schema, type Scope } from "effect"
+import { Data, Duration, type Effect, Schema, type Scope } from "effect"
 import type { Envelope } from "./envelope.ts"
 import type { MailboxOptions } from "./mailbox.ts"
 
@@ -18,6 +18,8 @@ export type DeadLetterReason =
   | "interrupted"
   | "stopped"
   | "no-such-agent"
+  /** A reply that arrived after its ask had timed out or was abandoned (Akka's dead letter for late replies). */
+  | "late-reply"
 
 export class AskTimeoutError extends Data.TaggedError("AskTimeoutError")<{
   readonly agent: string
@@ -49,6 +51,37 @@ export class UndeliveredError extends Data.TaggedError("UndeliveredError")<{
 }> {
   override get message(): string {
     return `${this.tag} to ${this.agent} was not delivered: ${this.reason}`
+  }
+}
+
+/**
+ * A child could not be started. Nothing of it runs, no restart is counted and no `spawned` event is
+ * published; the supervisor and the child's siblings go on.
+ * - `init-failed`: its `init` failed (for a supervisor: one of its children could not start); `cause`
+ *   is what it failed with.
+ * - `name-taken`: another agent or supervisor of the swarm has the name.
+ * - `duplicate-name`: two children of one supervisor spec share the name.
+ * - `supervisor-stopped`: the supervisor asked to start it has stopped.
+ */
+export class SpawnError extends Data.TaggedError("SpawnError")<{
+  readonly name: string
+  readonly reason: "init-failed" | "name-taken" | "duplicate-name" | "supervisor-stopped"
+  /** init-failed: the failure (or defect) `init` ended with. */
+  readonly cause?: unknown
+  /** A short account of what went wrong. */
+  readonly detail?: string | undefined
+}> {
+  override get message(): string {
+    switch (this.reason) {
+      case "init-failed":
+        return `cannot spawn ${this.name}: its init failed: ${this.detail ?? "unknown cause"}`
+      case "name-taken":
+        return `cannot spawn ${this.name}: an agent or supervisor of that name already exists`
+      case "duplicate-name":
+        return `cannot spawn ${this.name}: two of its children are named ${this.detail ?? "alike"}`
+      case "supervisor-stopped":
+        return `cannot spawn ${this.name}: its supervisor has stopped`
+    }
   }
 }
 
@@ -90,14 +123,51 @@ export interface AgentRef<M> {
   readonly stop: Effect.Effect<void>
 }
 
+/**
+ * How a supervisor stops a child (OTP's shutdown): wait up to a timeout for its finalizers, then kill
+ * it; kill it at once (`brutal_kill`); or wait as long as it takes (`infinity`). A killed child's
+ * finalizers may still run in the background, but nothing of it reaches its next incarnation.
+ */
+export type Shutdown = Duration.DurationInput | "brutal_kill" | "infinity"
+
+/** A `Shutdown` with its duration decoded. */
+export type ShutdownPolicy = Duration.Duration | "brutal_kill" | "infinity"
+
+export const shutdownPolicy = (shutdown: Shutdown): ShutdownPolicy =>
+  shutdown === "brutal_kill" || shutdown === "infinity" ? shutdown : Duration.decode(shutdown)
+
+/**
+ * Why an agent stopped on its own (OTP's exit reasons): `normal`, `shutdown` or `shutdown(reason)`.
+ * A transient agent is restarted for none of them; a permanent one for all. Any failure is a crash.
+ */
+export type ExitReason = "normal" | "shutdown" | { readonly shutdown: string }
+
+export const describeExitReason = (reason: ExitReason): string =>
+  typeof reason === "string" ? reason : `shutdown(${reason.shutdown})`
+
 export interface SpawnOptions {
   /** Overrides the definition's name (several instances of one definition). */
   readonly name?: string | undefined
   readonly restart?: RestartType | undefined
   readonly mailbox?: MailboxOptions | undefined
-  /** How long a stop waits for the agent's finalizers; default 5 seconds. */
-  readonly shutdownTimeout?: Duration.DurationInput | undefined
+  /** How a stop treats the agent's finalizers; default 5 seconds, then it is killed. */
+  readonly shutdownTimeout?: Shutdown | undefined
 }
+
+/**
+ * What a watcher receives when the agent it watches stops for good (Akka's `Terminated`, OTP's
+ * `DOWN`); a restart is not an end. Include it in the watcher's protocol.
+ */
+export class Terminated extends Schema.TaggedClass<Terminated>()("Terminated", {
+  agent: Schema.String,
+  /** `normal`, `shutdown`, `shutdown(...)`, `crashed`, `terminated`, `escalation`, `no-such-agent`, ... */
+  reason: Schema.String
+}) {}
+
+/** When a timer fires: once after `delay`, or every `interval` (a fixed delay between deliveries). */
+export type TimerSchedule =
+  | { readonly delay: Duration.DurationInput }
+  | { readonly interval: Duration.DurationInput; readonly initialDelay?: Duration.DurationInput | undefined }
 
 /** What an agent's `init` and `receive` get besides the message and the state. */
 export interface AgentContext<M> {
@@ -116,12 +186,30 @@ export interface AgentContext<M> {
   readonly spawn: <D extends AgentDefinition.Any>(
     definition: D,
     options?: SpawnOptions
-  ) => Effect.Effect<AgentRef<AgentDefinition.Message<D>>, never, AgentDefinition.Requirements<D>>
+  ) => Effect.Effect<AgentRef<AgentDefinition.Message<D>>, SpawnError, AgentDefinition.Requirements<D>>
   /** A ref to any agent of the swarm, by name. */
   readonly lookup: <M2 = unknown>(name: string) => AgentRef<M2>
   /** Ends this agent normally once the current message is handled (a transient agent is not restarted). */
   readonly stop: Effect.Effect<void>
+  /** Ends this agent with `shutdown` (or `shutdown(reason)`) once the current message is handled. */
+  readonly shutdown: (reason?: string) => Effect.Effect<void>
+  /**
+   * Sends `message` to this agent through its mailbox, once or repeatedly (Akka's timers). A timer
+   * with the same key replaces the previous one; a cancelled or replaced timer's message is not
+   * received even when already queued. Timers end with the incarnation: a restart cancels them.
+   */
+  readonly startTimer: (key: string, message: M, schedule: TimerSchedule) => Effect.Effect<void>
+  readonly cancelTimer: (key: string) => Effect.Effect<void>
+  readonly isTimerActive: (key: string) => Effect.Effect<boolean>
+  /**
+   * Watches another agent: when it stops for good this agent receives a `Terminated` (at once
+   * when there is no such agent). Watches end with the incarnation, like timers.
+   */
+  readonly watch: (agent: string) => Effect.Effect<void>
+  readonly unwatch: (agent: string) => Effect.Effect<void>
 }
+
+
 
 export interface AgentDefinition<M, S = unknown, R = never> {
   readonly _tag: "AgentDefinition"
@@ -133,7 +221,7 @@ export interface AgentDefinition<M, S = unknown, R = never> {
   readonly receive: (message: M, state: S, ctx: AgentContext<M>) => Effect.Effect<S, unknown, R>
   readonly mailbox: MailboxOptions
   readonly restart: RestartType
-  readonly shutdownTimeout: Duration.Duration
+  readonly shutdownTimeout: ShutdownPolicy
 }
 
 export declare namespace AgentDefinition {
@@ -153,7 +241,7 @@ export const define = <M, I, S, RInit = never, RReceive = never>(spec: {
   readonly mailbox?: MailboxOptions | undefined
   /** Default `permanent`. */
   readonly restart?: RestartType | undefined
-  readonly shutdownTimeout?: Duration.DurationInput | undefined
+  readonly shutdownTimeout?: Shutdown | undefined
 }): AgentDefinition<M, S, Exclude<RInit | RReceive, Scope.Scope>> => {
   type Definition = AgentDefinition<M, S, Exclude<RInit | RReceive, Scope.Scope>>
   return {
@@ -164,6 +252,6 @@ export const define = <M, I, S, RInit = never, RReceive = never>(spec: {
     receive: spec.receive as Definition["receive"],
     mailbox: spec.mailbox ?? {},
     restart: spec.restart ?? "permanent",
-    shutdownTimeout: spec.shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT : Duration.decode(spec.shutdownTimeout)
+    shutdownTimeout: shutdownPolicy(spec.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT)
   }
 }

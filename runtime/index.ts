@@ -11,11 +11,16 @@ export {
   type DeadLetterReason,
   DEFAULT_ASK_TIMEOUT,
   define,
+  type ExitReason,
   type Failure,
   type Request,
   type RestartType,
+  type Shutdown,
+  SpawnError,
   type SpawnOptions,
   type Success,
+  Terminated,
+  type TimerSchedule,
   UndeliveredError
 } from "./agent.ts"
 export {
@@ -30,6 +35,8 @@ export {
 } from "./codec.ts"
 export { type Envelope, isReply, makeEnvelope, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "./envelope.ts"
 export {
+  DEFAULT_SUBSCRIBER_BUFFER,
+  EVENTS_DROPPED,
   layerInMemory as eventsLayerInMemory,
   type LifecycleEventType,
   makeInMemory as makeInMemoryEvents,
@@ -50,9 +57,11 @@ export {
 } from "./promise.ts"
 export {
   child,
+  type ChildCounts,
+  ChildError,
+  type ChildInfo,
   type ChildSpec,
   pool,
-  SpawnError,
   type Strategy,
   supervisor,
   SupervisorEscalation,
@@ -67,6 +76,8 @@ export {
   make as makeSwarm,
   Swarm,
   type SwarmOptions,
-  type SwarmService
+  type SwarmService,
+  SwarmStoppedError,
+  SupervisorNotFoundError
 } from "./swarm.ts"
 export { type Delivery, direct, type Link, type Router, type Topology } from "./topology.ts"

@@ -13,6 +13,7 @@ import {
   type DeadLetterReason,
   DEFAULT_ASK_TIMEOUT,
   type Request,
+  Terminated,
   UndeliveredError
 } from "./agent.ts"
 import { type Codec, makeCodec, type PayloadCodec, payloadCodec, roundTrip } from "./codec.ts"
@@ -29,12 +30,56 @@ export interface AgentCell {
   readonly name: string
   readonly definition: AgentDefinition.Any
   readonly mailbox: Mailbox<Envelope>
-  /** The message being handled, if any: a crash sends it to dead letters. */
-  current: Envelope | undefined
+  /** The running incarnation, if any; a killed one is detached from its cell at once. */
+  incarnation: Incarnation | undefined
   restarts: number
+  /**
+   * Ids of queued timer messages whose timer was cancelled or replaced, or whose incarnation ended:
+   * the agent skips them when it takes them from the mailbox.
+   */
+  readonly cancelledTimers: Set<string>
   /** Stops the agent for good, through its supervisor. */
   terminate: Effect.Effect<void>
 }
+
+/**
+ * One run of an agent, from `init` to its end. Whatever is per incarnation lives here, not in the
+ * cell, so an old incarnation that is still finishing (killed after its shutdown timeout) cannot
+ * touch the next one.
+ */
+export interface Incarnation {
+  readonly cell: AgentCell
+  /** The message being handled, if any: a crash or a kill sends it to dead letters. */
+  current: Envelope | undefined
+  /** Set when the supervisor gave up waiting for it: it must not take messages or report anything. */
+  killed: boolean
+  /** Set once `init` has succeeded. */
+  started: boolean
+  /**
+   * Requests received and not answered yet, by request object, each with the envelope whose
+   * correlation id the reply must carry (an array when one request object was asked more than once).
+   */
+  readonly owed: Map<object, Envelope | Array<Envelope>>
+  /** This incarnation's timer messages still queued, by envelope id, with the timer that sent each. */
+  readonly timerMessages: Map<string, TimerRun>
+  /** The agents it watches. */
+  readonly watching: Set<string>
+}
+
+/** One started timer; a cancelled or replaced one's queued messages are skipped. */
+export interface TimerRun {
+  cancelled: boolean
+}
+
+export const makeIncarnation = (cell: AgentCell): Incarnation => ({
+  cell,
+  current: undefined,
+  killed: false,
+  started: false,
+  owed: new Map(),
+  timerMessages: new Map(),
+  watching: new Set()
+})
 
 interface PendingAsk {
   readonly to: string
@@ -52,18 +97,42 @@ export interface Kernel {
   readonly clock: Clock.Clock
   readonly nextId: () => string
   readonly cells: Map<string, AgentCell>
+  /**
+   * Every running child of every supervisor (agents and supervisors share one namespace), with the
+   * supervisor that owns it (a handle supervisor.ts defines).
+   */
+  readonly names: Map<string, object>
+  /** False once the swarm has shut down: envelopes then become dead letters (`stopped`). */
+  readonly isOpen: () => boolean
+  /** Fails every pending ask with `UndeliveredError` (`stopped`) and refuses further envelopes. Idempotent. */
+  readonly close: Effect.Effect<void>
   readonly newCell: (name: string, definition: AgentDefinition.Any, mailbox: MailboxOptions) => AgentCell
   readonly deliver: (envelope: Envelope) => Effect.Effect<void>
+  /** Routes an envelope through the topology (strict mode: after a codec round trip). */
+  readonly send: (envelope: Envelope) => Effect.Effect<void>
   readonly deadLetter: (envelope: Envelope, reason: DeadLetterReason, cause?: string) => Effect.Effect<void>
   /** Builds the envelope when called, so call it from inside a lazy effect (as `ref` does). */
   readonly tell: (from: string, to: string, message: unknown) => Effect.Effect<void>
   /** Registers the ask when called, so call it from inside a lazy effect (as `ref` does). */
   readonly ask: (from: string, to: string, request: Request, options?: AskOptions) => Effect.Effect<any, any>
-  /** Answers a request handed to `receive`; a no-op when nobody waits for it (told, answered, timed out). */
-  readonly reply: (from: string, request: unknown, success: boolean, value: unknown) => Effect.Effect<void>
+  /**
+   * Answers a request the incarnation received, with the correlation id of the very envelope that
+   * brought it; a no-op when nothing is owed for it (it was told, or answered already).
+   */
+  readonly reply: (incarnation: Incarnation, request: unknown, success: boolean, value: unknown) => Effect.Effect<void>
   readonly ref: <M>(name: string) => AgentRef<M>
-  /** Marks the request envelope being handled, so `reply` finds where its answer goes. */
-  readonly receiving: (envelope: Envelope) => void
+  /** Records a request envelope the incarnation takes from its mailbox, so `reply` finds where its answer goes. */
+  readonly receiving: (incarnation: Incarnation, envelope: Envelope) => void
+  /** `watcher` receives a `Terminated` when `watched` stops for good (at once when there is no such agent). */
+  readonly watch: (watcher: string, watched: string) => Effect.Effect<void>
+  readonly unwatch: (watcher: string, watched: string) => void
+  /**
+   * The incarnation has ended (or was killed): its queued timer messages will be skipped, its
+   * watches end, and its cell no longer points at it.
+   */
+  readonly retire: (incarnation: Incarnation) => void
+  /** `name` stopped for good: tells its watchers why. */
+  readonly terminated: (name: string, reason: string) => Effect.Effect<void>
 }
 
 /** A short account of a cause for events and errors (no stack: this runs on every crash). */
@@ -85,9 +154,11 @@ export const makeKernel = (options: {
     const clock = yield* Effect.clock
     const nextId = makeIdGenerator()
     const cells = new Map<string, AgentCell>()
+    const names = new Map<string, object>()
+    let open = true
     const pending = new Map<string, PendingAsk>()
-    /** Request payload -> its envelope, while a reply is owed. */
-    const inbound = new WeakMap<object, Envelope>()
+    /** Watched agent -> the agents watching it. */
+    const watchers = new Map<string, Set<string>>()
     const codec: Codec = makeCodec()
     const protocolCodecs = new WeakMap<Schema.Schema.Any, PayloadCodec<unknown>>()
     let router: Router | undefined
@@ -140,12 +211,12 @@ export const makeKernel = (options: {
       envelope.hops++
       if (isReply(envelope)) {
         const ask = pending.get(envelope.correlationId!)
-        // A reply nobody waits for any more (the ask timed out) is dropped.
-        if (ask !== undefined) {
-          settle(envelope.correlationId!, ask, envelope.tag === REPLY_SUCCESS ? Exit.succeed(envelope.payload) : Exit.fail(envelope.payload))
-        }
+        // Nobody waits for it any more (the ask timed out, or its asker gave up): Akka's late reply.
+        if (ask === undefined) return deadLetter(envelope, "late-reply")
+        settle(envelope.correlationId!, ask, envelope.tag === REPLY_SUCCESS ? Exit.succeed(envelope.payload) : Exit.fail(envelope.payload))
         return Effect.void
       }
+      if (!open) return deadLetter(envelope, "stopped")
       const cell = cells.get(envelope.to)
       return cell === undefined ? deadLetter(envelope, "no-such-agent") : cell.mailbox.offer(envelope)
     }
@@ -158,6 +229,7 @@ export const makeKernel = (options: {
     }
 
     const send = (envelope: Envelope): Effect.Effect<void> => {
+      if (!open) return deadLetter(envelope, "stopped")
       if (!strict) return router!.send(envelope)
       const cell = cells.get(envelope.to)
       return strictly(envelope, cell === undefined ? undefined : protocolCodec(cell.definition.protocol))
@@ -173,7 +245,7 @@ export const makeKernel = (options: {
       dirty: false,
       wake: undefined as ((effect: Effect.Effect<void>) => void) | undefined
     }
-    const watch = (deadline: number) => {
+    const watchDeadline = (deadline: number) => {
       if (deadline >= sweeper.wakeAt) return
       sweeper.dirty = true
       const wake = sweeper.wake
@@ -223,7 +295,7 @@ export const makeKernel = (options: {
         resume: undefined
       }
       pending.set(correlationId, waiting)
-      watch(waiting.deadline)
+      watchDeadline(waiting.deadline)
       const reply = Effect.async<unknown, unknown>((resume) => {
         if (waiting.exit !== undefined) return resume(waiting.exit)
         waiting.resume = resume
@@ -234,20 +306,93 @@ export const makeKernel = (options: {
       return Effect.zipRight(send(envelope), reply)
     }
 
-    const receiving = (envelope: Envelope) => {
-      if (typeof envelope.payload === "object" && envelope.payload !== null) inbound.set(envelope.payload, envelope)
+    const receiving = (incarnation: Incarnation, envelope: Envelope) => {
+      const request = envelope.payload
+      if (typeof request !== "object" || request === null) return
+      const owed = incarnation.owed.get(request)
+      if (owed === undefined) incarnation.owed.set(request, envelope)
+      else if (Array.isArray(owed)) owed.push(envelope)
+      else incarnation.owed.set(request, [owed, envelope])
     }
 
-    const reply = (from: string, request: unknown, success: boolean, value: unknown): Effect.Effect<void> =>
+    /** The envelope a reply to `request` answers: the one being handled when it brought this request, else the oldest. */
+    const takeOwed = (incarnation: Incarnation, request: object): Envelope | undefined => {
+      const owed = incarnation.owed.get(request)
+      if (owed === undefined) return undefined
+      if (!Array.isArray(owed)) {
+        incarnation.owed.delete(request)
+        return owed
+      }
+      const at = Math.max(0, owed.indexOf(incarnation.current!))
+      const [asked] = owed.splice(at, 1)
+      if (owed.length === 1) incarnation.owed.set(request, owed[0]!)
+      return asked
+    }
+
+    const reply = (incarnation: Incarnation, request: unknown, success: boolean, value: unknown): Effect.Effect<void> =>
       Effect.suspend(() => {
-        const asked = typeof request === "object" && request !== null ? inbound.get(request) : undefined
+        const asked = typeof request === "object" && request !== null ? takeOwed(incarnation, request) : undefined
         if (asked === undefined || asked.correlationId === undefined || asked.replyTo === undefined) return Effect.void
-        inbound.delete(request as object)
-        const envelope = makeEnvelope(nextId(), from, asked.replyTo, success ? REPLY_SUCCESS : REPLY_FAILURE, value, asked.correlationId, undefined)
+        const envelope = makeEnvelope(
+          nextId(),
+          incarnation.cell.name,
+          asked.replyTo,
+          success ? REPLY_SUCCESS : REPLY_FAILURE,
+          value,
+          asked.correlationId,
+          undefined
+        )
         if (!strict) return router!.send(envelope)
         const withResult = request as Schema.WithResult<unknown, unknown, unknown, unknown, never>
         return strictly(envelope, payloadCodec(success ? Schema.successSchema(withResult) : Schema.failureSchema(withResult)))
       })
+
+    const terminatedEnvelope = (name: string, watcher: string, reason: string) =>
+      makeEnvelope(nextId(), name, watcher, "Terminated", new Terminated({ agent: name, reason }), undefined, undefined)
+
+    // Terminated is a system message: delivered straight to the watcher's mailbox, past the topology.
+    const watch = (watcher: string, watched: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!names.has(watched)) return deliver(terminatedEnvelope(watched, watcher, "no-such-agent"))
+        let set = watchers.get(watched)
+        if (set === undefined) watchers.set(watched, set = new Set())
+        set.add(watcher)
+        return Effect.void
+      })
+
+    const unwatch = (watcher: string, watched: string) => {
+      const set = watchers.get(watched)
+      if (set === undefined) return
+      set.delete(watcher)
+      if (set.size === 0) watchers.delete(watched)
+    }
+
+    const terminated = (name: string, reason: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const set = watchers.get(name)
+        if (set === undefined) return Effect.void
+        watchers.delete(name)
+        return Effect.forEach(set, (watcher) => deliver(terminatedEnvelope(name, watcher, reason)), { discard: true })
+      })
+
+    const retire = (incarnation: Incarnation) => {
+      const cell = incarnation.cell
+      for (const id of incarnation.timerMessages.keys()) cell.cancelledTimers.add(id)
+      incarnation.timerMessages.clear()
+      for (const watched of incarnation.watching) unwatch(cell.name, watched)
+      incarnation.watching.clear()
+      if (cell.incarnation === incarnation) cell.incarnation = undefined
+    }
+
+    const close = Effect.suspend(() => {
+      if (!open) return Effect.void
+      open = false
+      const stranded = Array.from(pending)
+      for (const [correlationId, ask] of stranded) {
+        settle(correlationId, ask, Exit.fail(new UndeliveredError({ agent: ask.to, tag: ask.tag, reason: "stopped" })))
+      }
+      return Effect.void
+    })
 
     const ref = <M>(name: string): AgentRef<M> => ({
       name,
@@ -261,12 +406,16 @@ export const makeKernel = (options: {
       name,
       definition,
       mailbox: new Mailbox<Envelope>(mailbox, (envelope, reason) => deadLetter(envelope, reason)),
-      current: undefined,
+      incarnation: undefined,
       restarts: 0,
+      cancelledTimers: new Set(),
       terminate: Effect.void
     })
 
     router = yield* options.topology.make({ deliver })
+    // Added after the router's own finalizers, so it runs before them: the router then finds the
+    // kernel closed and turns whatever it still holds into dead letters.
+    yield* Effect.addFinalizer(() => close)
 
     return {
       strict,
@@ -274,13 +423,21 @@ export const makeKernel = (options: {
       clock,
       nextId,
       cells,
+      names,
+      isOpen: () => open,
+      close,
       newCell,
       deliver,
+      send,
       deadLetter,
       tell,
       ask,
       reply,
       ref,
-      receiving
+      receiving,
+      watch,
+      unwatch,
+      retire,
+      terminated
     } satisfies Kernel
   })

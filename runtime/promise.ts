@@ -11,14 +11,16 @@ import {
   type Failure,
   type Request,
   type RestartType,
+  type Shutdown,
   type SpawnOptions,
-  type Success
+  type Success,
+  type TimerSchedule
 } from "./agent.ts"
 import { layerInMemory as eventsInMemory, type SwarmEvent, type SwarmEvents } from "./events.ts"
 import { CurrentAgent } from "./kernel.ts"
 import type { MailboxOptions } from "./mailbox.ts"
-import type { SpawnError } from "./supervisor.ts"
-import { type AgentInfo, layer, Swarm, type SwarmOptions } from "./swarm.ts"
+import type { ChildCounts, ChildInfo, SpawnError } from "./supervisor.ts"
+import { type AgentInfo, layer, Swarm, type SwarmOptions, SwarmStoppedError } from "./swarm.ts"
 
 export interface PromiseAskOptions {
   /** Default 30 000. */
@@ -41,10 +43,20 @@ export interface SwarmHandle {
   readonly tell: (to: string, message: unknown) => Promise<void>
   readonly ask: <Req extends Request>(to: string, request: Req, options?: PromiseAskOptions) => Promise<Success<Req>>
   readonly agents: () => Promise<ReadonlyArray<AgentInfo>>
+  /** The children of a supervisor (default the root), as `Swarm.whichChildren`. */
+  readonly whichChildren: (supervisor?: string) => Promise<ReadonlyArray<ChildInfo>>
+  readonly countChildren: (supervisor?: string) => Promise<ChildCounts>
+  readonly terminateChild: (name: string) => Promise<void>
+  readonly restartChild: (name: string) => Promise<void>
+  readonly deleteChild: (name: string) => Promise<void>
   /** Calls `listener` for every event from now on; resolves once subscribed, to a function that unsubscribes. */
   readonly subscribe: (listener: (event: SwarmEvent) => void) => Promise<() => Promise<void>>
   /** Events recorded so far with an id above `afterId`. */
   readonly history: (afterId?: number) => Promise<ReadonlyArray<SwarmEvent>>
+  /**
+   * Stops every agent; asks still waiting reject with `UndeliveredError`. Every later call rejects
+   * with `SwarmStoppedError`; calling it again does nothing.
+   */
   readonly shutdown: () => Promise<void>
 }
 
@@ -73,7 +85,9 @@ const promiseRef = <M>(ref: AgentRef<M>, run: <A, E>(effect: Effect.Effect<A, E>
 
 export const createSwarm = async (options: CreateSwarmOptions = {}): Promise<SwarmHandle> => {
   const runtime = ManagedRuntime.make(layer(options).pipe(Layer.provideMerge(options.events ?? eventsInMemory())))
-  const run = <A, E>(effect: Effect.Effect<A, E, Swarm | SwarmEvents>) => settle(runtime.runPromiseExit(effect))
+  let disposed: Promise<void> | undefined
+  const run = <A, E>(effect: Effect.Effect<A, E, Swarm | SwarmEvents>): Promise<A> =>
+    disposed === undefined ? settle(runtime.runPromiseExit(effect)) : Promise.reject(new SwarmStoppedError({ reason: "shutdown" }))
   const swarm = await runtime.runPromise(Swarm)
 
   const wrap = <M>(ref: AgentRef<M>) => promiseRef(ref, run)
@@ -82,12 +96,22 @@ export const createSwarm = async (options: CreateSwarmOptions = {}): Promise<Swa
     topology: swarm.topology,
     spawn: <D extends AgentDefinition<any, any, never>>(definition: D, spawnOptions?: SpawnOptions) =>
       // D needs nothing (`never`), which TypeScript cannot see through the conditional type.
-      run(Effect.map(swarm.spawn(definition, spawnOptions) as Effect.Effect<AgentRef<AgentDefinition.Message<D>>, SpawnError>, wrap)),
+      run(
+        Effect.map(
+          swarm.spawn(definition, spawnOptions) as Effect.Effect<AgentRef<AgentDefinition.Message<D>>, SpawnError | SwarmStoppedError>,
+          wrap
+        )
+      ),
     tell: (to, message) => run(swarm.tell(to, message)),
     ask: (to, request, options) => run(swarm.ask(to, request, askOptions(options))),
     agents: () => run(swarm.agents),
+    whichChildren: (supervisor) => run(swarm.whichChildren(supervisor)),
+    countChildren: (supervisor) => run(swarm.countChildren(supervisor)),
+    terminateChild: (name) => run(swarm.terminateChild(name)),
+    restartChild: (name) => run(swarm.restartChild(name)),
+    deleteChild: (name) => run(swarm.deleteChild(name)),
     subscribe: async (listener) => {
-      const fiber = await runtime.runPromise(
+      const fiber = await run(
         Effect.gen(function*() {
           const subscribed = yield* Effect.makeLatch(false)
           const fiber = yield* Effect.scoped(
@@ -98,12 +122,12 @@ export const createSwarm = async (options: CreateSwarmOptions = {}): Promise<Swa
           return fiber
         })
       )
-      return () => runtime.runPromise(Fiber.interrupt(fiber)).then(() => undefined)
+      return () => disposed === undefined ? runtime.runPromise(Fiber.interrupt(fiber)).then(() => undefined) : Promise.resolve()
     },
     history: (afterId = 0) => run(swarm.events.since(afterId)),
-    shutdown: async () => {
-      await run(swarm.shutdown)
-      await runtime.dispose()
+    shutdown: () => {
+      disposed ??= runtime.runPromise(swarm.shutdown).then(() => runtime.dispose())
+      return disposed
     }
   }
 }
@@ -118,6 +142,12 @@ export interface AsyncAgentContext<M> {
   readonly lookup: <M2 = unknown>(name: string) => PromiseAgentRef<M2>
   /** Ends this agent normally after the current message. */
   readonly stop: () => void
+  /** As `AgentContext.startTimer`: `message` arrives through the mailbox after the delay, or every interval. */
+  readonly startTimer: (key: string, message: M, schedule: TimerSchedule) => Promise<void>
+  readonly cancelTimer: (key: string) => Promise<void>
+  /** As `AgentContext.watch`: a `Terminated` arrives when that agent stops for good. */
+  readonly watch: (agent: string) => Promise<void>
+  readonly unwatch: (agent: string) => Promise<void>
 }
 
 /** `define` for handlers that return values or Promises; a thrown error or rejection crashes the agent. */
@@ -128,7 +158,7 @@ export const defineAsync = <M, I, S>(spec: {
   readonly receive: (message: M, state: S, ctx: AsyncAgentContext<M>) => S | Promise<S>
   readonly mailbox?: MailboxOptions | undefined
   readonly restart?: RestartType | undefined
-  readonly shutdownTimeout?: Duration.DurationInput | undefined
+  readonly shutdownTimeout?: Shutdown | undefined
 }): AgentDefinition<M, S, never> => {
   const contexts = new WeakMap<object, AsyncAgentContext<M>>()
   const asyncContext = (ctx: Parameters<AgentDefinition<M, S, never>["init"]>[0]): AsyncAgentContext<M> => {
@@ -142,7 +172,11 @@ export const defineAsync = <M, I, S>(spec: {
       reply: (request, value) => asAgent(ctx.reply(request, value)),
       replyFailure: (request, error) => asAgent(ctx.replyFailure(request, error)),
       lookup: (name) => promiseRef(ctx.lookup(name), asAgent),
-      stop: () => Effect.runSync(ctx.stop)
+      stop: () => Effect.runSync(ctx.stop),
+      startTimer: (key, message, schedule) => asAgent(ctx.startTimer(key, message, schedule)),
+      cancelTimer: (key) => asAgent(ctx.cancelTimer(key)),
+      watch: (agent) => asAgent(ctx.watch(agent)),
+      unwatch: (agent) => asAgent(ctx.unwatch(agent))
     }
     contexts.set(ctx, found)
     return found

@@ -6,28 +6,47 @@
  * stop every child in reverse start order and escalate: it fails, and its own supervisor decides.
  * An agent's mailbox belongs to its slot here, so a restarted agent keeps its queued messages; the
  * message it crashed on becomes a dead letter.
+ *
+ * Starting is synchronous, as in OTP: `spawn` returns once the child's `init` has succeeded, and
+ * fails with `SpawnError` (`init-failed`) when it does not: then nothing of the child runs, no
+ * restart is counted, and the supervisor and the siblings go on. A restart delayed by a backoff is
+ * a timer, so the supervisor keeps serving its other children meanwhile.
  */
 import {
-  type Cause,
+  Cause,
   Context,
   Data,
   Deferred,
   Duration,
   Effect,
+  Either,
   Exit,
   Fiber,
+  Option,
   Queue,
-  Schedule
+  type Schedule,
+  ScheduleDecision,
+  ScheduleIntervals
 } from "effect"
 import {
   type AgentContext,
   type AgentDefinition,
   type AgentRef,
   DEFAULT_SHUTDOWN_TIMEOUT,
+  describeExitReason,
+  type ExitReason,
   type RestartType,
-  type SpawnOptions
+  type Shutdown,
+  type ShutdownPolicy,
+  shutdownPolicy,
+  SpawnError,
+  type SpawnOptions,
+  type TimerSchedule
 } from "./agent.ts"
-import { type AgentCell, CurrentAgent, describeCause, type Kernel } from "./kernel.ts"
+import { type Envelope, makeEnvelope } from "./envelope.ts"
+import { type AgentCell, CurrentAgent, describeCause, type Incarnation, type Kernel, makeIncarnation, type TimerRun } from "./kernel.ts"
+
+export { SpawnError }
 
 export type Strategy = "one-for-one" | "one-for-all" | "rest-for-one" | "simple-one-for-one"
 
@@ -44,12 +63,22 @@ export class SupervisorEscalation extends Data.TaggedError("SupervisorEscalation
   }
 }
 
-export class SpawnError extends Data.TaggedError("SpawnError")<{
-  readonly name: string
-  readonly reason: "name-taken" | "supervisor-stopped"
+/** A request about one child that its supervisor refused (OTP's `{error, not_found | running | restarting}`). */
+export class ChildError extends Data.TaggedError("ChildError")<{
+  readonly supervisor: string
+  readonly child: string
+  readonly reason: "not-found" | "running" | "restarting" | "supervisor-stopped"
 }> {
   override get message(): string {
-    return this.reason === "name-taken" ? `an agent named ${this.name} already exists` : `cannot spawn ${this.name}: its supervisor has stopped`
+    switch (this.reason) {
+      case "not-found":
+        return `${this.supervisor} has no child named ${this.child}`
+      case "running":
+      case "restarting":
+        return `${this.child} is ${this.reason}: terminate it first`
+      case "supervisor-stopped":
+        return `${this.supervisor} has stopped`
+    }
   }
 }
 
@@ -68,7 +97,8 @@ export interface SupervisorSpec<R = any> {
   readonly period: Duration.Duration
   /** Delays between consecutive restarts (reset once a period passes without restarts); none by default. */
   readonly backoff: Schedule.Schedule<unknown, unknown> | undefined
-  readonly shutdownTimeout: Duration.Duration
+  /** How its parent stops it; `infinity` by default, as OTP recommends for supervisors. */
+  readonly shutdownTimeout: ShutdownPolicy
   /** How this supervisor's own parent treats it. */
   readonly restart: RestartType
   readonly children: ReadonlyArray<ChildSpec<R>>
@@ -93,8 +123,8 @@ export interface SupervisorOptions<Children extends ReadonlyArray<ChildSpec>> {
   /** ... within 5 seconds. */
   readonly period?: Duration.DurationInput | undefined
   readonly backoff?: Schedule.Schedule<unknown, unknown> | undefined
-  /** How long stopping one child may take (its finalizers); default 5 seconds. */
-  readonly shutdownTimeout?: Duration.DurationInput | undefined
+  /** How its parent stops it (its children's own shutdowns included); default `infinity`. */
+  readonly shutdownTimeout?: Shutdown | undefined
   readonly restart?: RestartType | undefined
   readonly children?: Children | undefined
 }
@@ -108,7 +138,7 @@ export const supervisor = <const Children extends ReadonlyArray<ChildSpec> = []>
   intensity: options.intensity ?? 3,
   period: Duration.decode(options.period ?? Duration.seconds(5)),
   backoff: options.backoff,
-  shutdownTimeout: Duration.decode(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT),
+  shutdownTimeout: shutdownPolicy(options.shutdownTimeout ?? "infinity"),
   restart: options.restart ?? "permanent",
   children: (options.children ?? []) as ReadonlyArray<ChildSpec<ChildRequirements<Children>>>
 })
@@ -127,6 +157,31 @@ export const pool = <D extends AgentDefinition.Any>(
     children: Array.from({ length: options.size }, (_, i) => child(options.agent, { ...options.worker, name: `${options.name}-${i + 1}` }))
   }) as SupervisorSpec<AgentDefinition.Requirements<D>>
 
+/** One child as its supervisor sees it (OTP's `which_children`, with what a console shows). */
+export interface ChildInfo {
+  readonly name: string
+  readonly kind: "agent" | "supervisor"
+  readonly restart: RestartType
+  /** `running`; `restarting` (waiting out a backoff, or between a failed restart and the next try); `terminated` (stopped, spec kept). */
+  readonly state: "running" | "restarting" | "terminated"
+  /** How many times it has been started (1 until its first restart). */
+  readonly incarnation: number
+  /** Restarts so far (by this supervisor or, for `restartChild`, on request). */
+  readonly restarts: number
+  /** Agents: messages waiting in the mailbox (not counting the one being handled) and its capacity. */
+  readonly mailbox: { readonly queued: number; readonly capacity: number } | undefined
+}
+
+/** OTP's `count_children`. */
+export interface ChildCounts {
+  /** Children with a spec, running or not. */
+  readonly specs: number
+  /** Children running now. */
+  readonly active: number
+  readonly supervisors: number
+  readonly workers: number
+}
+
 export interface SupervisorRef {
   readonly name: string
   /** Starts one more child agent under this supervisor (in a pool, unnamed workers are numbered on). */
@@ -136,68 +191,137 @@ export interface SupervisorRef {
   ) => Effect.Effect<AgentRef<AgentDefinition.Message<D>>, SpawnError, AgentDefinition.Requirements<D>>
   /** Starts a child supervisor under this one. */
   readonly spawnSupervisor: <R>(spec: SupervisorSpec<R>) => Effect.Effect<SupervisorRef, SpawnError, R>
-  /** Names of the running children, in start order. */
+  /** Names of the children that are running or about to restart, in start order. */
   readonly children: Effect.Effect<ReadonlyArray<string>>
+  readonly whichChildren: Effect.Effect<ReadonlyArray<ChildInfo>>
+  readonly countChildren: Effect.Effect<ChildCounts>
+  /** Starts a terminated child again from its kept spec (OTP `restart_child`). */
+  readonly restartChild: (name: string) => Effect.Effect<void, ChildError | SpawnError>
+  /** Stops a child and keeps its spec, so `restartChild` can start it again (OTP `terminate_child`). */
+  readonly terminateChild: (name: string) => Effect.Effect<void, ChildError>
+  /** Forgets a terminated child's spec; its name is free again (OTP `delete_child`). */
+  readonly deleteChild: (name: string) => Effect.Effect<void, ChildError>
   /** Stops this supervisor and its children for good. */
   readonly stop: Effect.Effect<void>
 }
 
+/** What a supervisor can be asked to do; each runs in the supervisor's own fiber, one at a time. */
+interface Operations {
+  readonly start: (spec: ChildSpec, context: Context.Context<never>) => Effect.Effect<Slot, SpawnError>
+  readonly terminate: (name: string, keep: boolean) => Effect.Effect<void, ChildError>
+  readonly restartChild: (name: string) => Effect.Effect<void, ChildError | SpawnError>
+  readonly deleteChild: (name: string) => Effect.Effect<void, ChildError>
+  readonly whichChildren: Effect.Effect<ReadonlyArray<ChildInfo>>
+}
+
 type Command =
   | { readonly _tag: "Exited"; readonly slot: Slot; readonly generation: number; readonly exit: Exit.Exit<unknown, unknown> }
+  | { readonly _tag: "RestartDue"; readonly slot: Slot; readonly generation: number; readonly group: ReadonlyArray<Slot> }
   | {
-    readonly _tag: "Start"
-    readonly spec: ChildSpec
-    readonly context: Context.Context<never>
-    readonly done: Deferred.Deferred<Slot, SpawnError>
+    readonly _tag: "Call"
+    readonly run: (operations: Operations) => Effect.Effect<void>
+    /** Answers the caller when the supervisor stopped before it got to this call. */
+    readonly refuse: Effect.Effect<void>
   }
-  | { readonly _tag: "Terminate"; readonly name: string; readonly done: Deferred.Deferred<void> }
-  | { readonly _tag: "Children"; readonly done: Deferred.Deferred<ReadonlyArray<string>> }
 
-/** One running supervisor: its command queue. */
+/** One running supervisor: its command queue and its children. */
 export interface SupervisorHandle {
   readonly name: string
   readonly control: Queue.Queue<Command>
   stopped: boolean
+  readonly slots: Array<Slot>
 }
 
 interface Slot {
   readonly name: string
   readonly spec: ChildSpec
   readonly restart: RestartType
-  readonly shutdownTimeout: Duration.Duration
+  readonly shutdown: ShutdownPolicy
   readonly context: Context.Context<never>
-  /** Bumped whenever the supervisor itself ends the child, so the exit it reports is ignored. */
+  /** The current incarnation's number: an exit reported under another one is stale and ignored. */
   generation: number
+  state: "running" | "restarting" | "terminated"
+  incarnation: number
+  restarts: number
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
-  /** Agents only: survives restarts. */
-  readonly cell: AgentCell | undefined
+  /** Agents only: survives restarts (a new one after `terminateChild` + `restartChild`). */
+  cell: AgentCell | undefined
   /** Supervisors only: the running instance. */
   handle: SupervisorHandle | undefined
 }
 
 export const makeHandle = (name: string): Effect.Effect<SupervisorHandle> =>
-  Effect.map(Queue.unbounded<Command>(), (control) => ({ name, control, stopped: false }))
+  Effect.map(Queue.unbounded<Command>(), (control) => ({ name, control, stopped: false, slots: [] }))
 
-const command = <A, E>(handle: SupervisorHandle, make: (done: Deferred.Deferred<A, E>) => Command, ifStopped: Effect.Effect<A, E>) =>
-  Effect.suspend(() =>
-    handle.stopped
-      ? ifStopped
-      : Effect.flatMap(Deferred.make<A, E>(), (done) => Effect.zipRight(Queue.offer(handle.control, make(done)), Deferred.await(done)))
-  )
+/** Runs `operation` in the supervisor's fiber and waits for its result; `ifStopped` when the supervisor has stopped. */
+const call = <A, E>(
+  handle: SupervisorHandle,
+  operation: (operations: Operations) => Effect.Effect<A, E>,
+  ifStopped: Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    if (handle.stopped) return ifStopped
+    return Effect.flatMap(Deferred.make<A, E>(), (done) =>
+      Effect.zipRight(
+        Queue.offer(handle.control, {
+          _tag: "Call",
+          run: (operations) => Effect.asVoid(Deferred.complete(done, operation(operations))),
+          refuse: Effect.asVoid(Deferred.complete(done, ifStopped))
+        }),
+        Deferred.await(done)
+      ))
+  })
 
 const terminate = (handle: SupervisorHandle, name: string): Effect.Effect<void> =>
-  command<void, never>(handle, (done) => ({ _tag: "Terminate", name, done }), Effect.void)
+  call(handle, (operations) => Effect.ignore(operations.terminate(name, false)), Effect.void)
 
 /** Starts a child through a running supervisor; `R` is captured here and provided to the child on every (re)start. */
 const startChild = <R>(handle: SupervisorHandle, spec: ChildSpec<R>): Effect.Effect<Slot, SpawnError, R> =>
   Effect.flatMap(Effect.context<R>(), (context) =>
-    command<Slot, SpawnError>(
+    call(
       handle,
-      (done) => ({ _tag: "Start", spec, context: context as Context.Context<never>, done }),
+      (operations) => operations.start(spec, context as Context.Context<never>),
       Effect.fail(new SpawnError({ name: childName(spec), reason: "supervisor-stopped" }))
     ))
 
 const childName = (spec: ChildSpec): string => spec._tag === "AgentChild" ? spec.options.name ?? spec.definition.name : spec.name
+
+/** The first name used twice in a spec's subtree (agents and supervisors share one namespace). */
+const duplicateName = (spec: ChildSpec): string | undefined => {
+  const seen = new Set<string>()
+  const visit = (node: ChildSpec): string | undefined => {
+    const name = childName(node)
+    if (seen.has(name)) return name
+    seen.add(name)
+    if (node._tag === "SupervisorSpec") {
+      for (const c of node.children) {
+        const found = visit(c)
+        if (found !== undefined) return found
+      }
+    }
+    return undefined
+  }
+  return visit(spec)
+}
+
+/** Every name in a spec's subtree. */
+const namesIn = (spec: ChildSpec): Array<string> =>
+  spec._tag === "AgentChild" ? [childName(spec)] : [spec.name, ...spec.children.flatMap(namesIn)]
+
+const describeFailure = (cause: Cause.Cause<unknown>): { readonly cause: unknown; readonly detail: string } => ({
+  cause: Cause.squash(cause),
+  detail: describeCause(cause)
+})
+
+const childInfo = (slot: Slot): ChildInfo => ({
+  name: slot.name,
+  kind: slot.spec._tag === "AgentChild" ? "agent" : "supervisor",
+  restart: slot.restart,
+  state: slot.state,
+  incarnation: slot.incarnation,
+  restarts: slot.restarts,
+  mailbox: slot.cell === undefined ? undefined : { queued: slot.cell.mailbox.size, capacity: slot.cell.mailbox.capacity }
+})
 
 /** A ref follows its supervisor across restarts: `current` gives the running instance. */
 export const supervisorRef = (
@@ -205,23 +329,95 @@ export const supervisorRef = (
   name: string,
   current: () => SupervisorHandle,
   parent: (() => SupervisorHandle) | undefined
-): SupervisorRef => ({
-  name,
-  spawn: (definition, options) =>
-    Effect.suspend(() => Effect.map(startChild(current(), child(definition, options)), (slot) => kernel.ref(slot.name))),
-  spawnSupervisor: (spec) =>
-    Effect.suspend(() =>
-      Effect.map(startChild(current(), spec), (slot) => supervisorRef(kernel, slot.name, () => slot.handle!, current))
+): SupervisorRef => {
+  const stopped = Effect.fail(new ChildError({ supervisor: name, child: name, reason: "supervisor-stopped" }))
+  const ask = <A, E>(operation: (operations: Operations) => Effect.Effect<A, E>, ifStopped: Effect.Effect<A, E>) =>
+    Effect.suspend(() => call(current(), operation, ifStopped))
+  return {
+    name,
+    spawn: (definition, options) =>
+      Effect.suspend(() => Effect.map(startChild(current(), child(definition, options)), (slot) => kernel.ref(slot.name))),
+    spawnSupervisor: (spec) =>
+      Effect.suspend(() =>
+        Effect.map(startChild(current(), spec), (slot) => supervisorRef(kernel, slot.name, () => slot.handle!, current))
+      ),
+    children: ask(
+      (operations) => Effect.map(operations.whichChildren, (infos) => infos.filter((c) => c.state !== "terminated").map((c) => c.name)),
+      Effect.succeed([])
     ),
-  children: Effect.suspend(() =>
-    command<ReadonlyArray<string>, never>(current(), (done) => ({ _tag: "Children", done }), Effect.succeed([]))
-  ),
-  stop: parent === undefined ? Effect.void : Effect.suspend(() => terminate(parent(), name))
-})
+    whichChildren: ask((operations) => operations.whichChildren, Effect.succeed([])),
+    countChildren: ask(
+      (operations) =>
+        Effect.map(operations.whichChildren, (infos) => ({
+          specs: infos.length,
+          active: infos.filter((c) => c.state === "running").length,
+          supervisors: infos.filter((c) => c.kind === "supervisor").length,
+          workers: infos.filter((c) => c.kind === "agent").length
+        })),
+      Effect.succeed({ specs: 0, active: 0, supervisors: 0, workers: 0 })
+    ),
+    restartChild: (child) => ask((operations) => operations.restartChild(child), stopped),
+    terminateChild: (child) => ask((operations) => operations.terminate(child, true), stopped),
+    deleteChild: (child) => ask((operations) => operations.deleteChild(child), stopped),
+    stop: parent === undefined ? Effect.void : Effect.suspend(() => terminate(parent(), name))
+  }
+}
+
+/**
+ * Takes a slot out of its supervisor for good: its name is free again, its queued messages become
+ * dead letters and its watchers hear why it ended. Safe to call twice.
+ */
+const removeSlot = (kernel: Kernel, handle: SupervisorHandle, slot: Slot, reason: string): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const at = handle.slots.indexOf(slot)
+    if (at < 0) return Effect.void
+    handle.slots.splice(at, 1)
+    if (kernel.names.get(slot.name) === handle) kernel.names.delete(slot.name)
+    return Effect.zipRight(closeCell(kernel, slot), kernel.terminated(slot.name, reason))
+  })
+
+/** The agent's cell leaves the swarm: messages to it become dead letters (`no-such-agent`), queued ones `stopped`. */
+const closeCell = (kernel: Kernel, slot: Slot): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const cell = slot.cell
+    if (cell === undefined) return Effect.void
+    if (kernel.cells.get(slot.name) === cell) kernel.cells.delete(slot.name)
+    return Effect.forEach(cell.mailbox.close(), (envelope) => kernel.deadLetter(envelope, "stopped"), { discard: true })
+  })
+
+/**
+ * The supervisor gave up waiting for the child: whatever of it still runs is cut off from the
+ * swarm. The message it was handling becomes a dead letter now; its later exit is ignored (the
+ * caller has moved the slot's generation on); a killed supervisor's whole subtree is cut off too.
+ */
+const kill = (kernel: Kernel, slot: Slot): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const incarnation = slot.cell?.incarnation
+    if (incarnation !== undefined) {
+      incarnation.killed = true
+      kernel.retire(incarnation)
+      const current = incarnation.current
+      incarnation.current = undefined
+      if (current !== undefined) return kernel.deadLetter(current, "interrupted", "killed")
+    }
+    const handle = slot.handle
+    if (handle === undefined) return Effect.void
+    handle.stopped = true
+    return Effect.forEach(
+      handle.slots.slice().reverse(),
+      (descendant) => {
+        descendant.generation++
+        descendant.fiber = undefined
+        return Effect.zipRight(kill(kernel, descendant), removeSlot(kernel, handle, descendant, "killed"))
+      },
+      { discard: true }
+    )
+  })
 
 /**
  * Runs a supervisor until it escalates (fails with `SupervisorEscalation`) or is interrupted (its
- * children are then stopped in reverse start order).
+ * children are then stopped in reverse start order). It fails with `SpawnError` before `ready`
+ * when one of its static children cannot start (those already started are stopped first).
  */
 export const runSupervisor = (
   kernel: Kernel,
@@ -229,58 +425,66 @@ export const runSupervisor = (
   handle: SupervisorHandle,
   context: Context.Context<never>,
   /** Completed once the static children have started. */
-  ready: Deferred.Deferred<void>
-): Effect.Effect<never, SupervisorEscalation> =>
+  ready: Deferred.Deferred<void, Cause.Cause<unknown>>
+): Effect.Effect<never, SupervisorEscalation | SpawnError> =>
   Effect.scoped(Effect.gen(function*() {
-    const slots: Array<Slot> = []
+    const slots = handle.slots
+    const scope = yield* Effect.scope
     const periodMs = Duration.toMillis(spec.period)
     // Restart times, oldest first; those before `firstRecent` have left the period.
     const restartTimes: Array<number> = []
     let firstRecent = 0
-    const backoff: Schedule.ScheduleDriver<unknown, unknown> | undefined = spec.backoff === undefined
-      ? undefined
-      : yield* Schedule.driver(spec.backoff)
+    let backoffState: unknown = spec.backoff?.initial
 
     const publish = (type: string, agent: string, data: Record<string, unknown>) =>
       kernel.events.publish({ type, agent, data: { supervisor: spec.name, ...data } })
 
+    const reportExit = (slot: Slot, generation: number, exit: Exit.Exit<unknown, unknown>) =>
+      Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit })
+
+    const newCell = (childSpec: AgentChildSpec, name: string): AgentCell => {
+      const cell = kernel.newCell(name, childSpec.definition, { ...childSpec.definition.mailbox, ...childSpec.options.mailbox })
+      cell.terminate = terminate(handle, name)
+      kernel.cells.set(name, cell)
+      return cell
+    }
+
     const makeSlot = (childSpec: ChildSpec, childContext: Context.Context<never>): Slot => {
       const name = childName(childSpec)
-      const cell = childSpec._tag === "AgentChild"
-        ? kernel.newCell(name, childSpec.definition, { ...childSpec.definition.mailbox, ...childSpec.options.mailbox })
-        : undefined
-      if (cell !== undefined) {
-        cell.terminate = terminate(handle, name)
-        kernel.cells.set(name, cell)
-      }
+      kernel.names.set(name, handle)
       return {
         name,
         spec: childSpec,
         restart: childSpec._tag === "AgentChild" ? childSpec.options.restart ?? childSpec.definition.restart : childSpec.restart,
-        shutdownTimeout: childSpec._tag === "AgentChild"
+        shutdown: childSpec._tag === "AgentChild"
           ? childSpec.options.shutdownTimeout === undefined
             ? childSpec.definition.shutdownTimeout
-            : Duration.decode(childSpec.options.shutdownTimeout)
+            : shutdownPolicy(childSpec.options.shutdownTimeout)
           : childSpec.shutdownTimeout,
         context: childContext,
         generation: 0,
+        state: "restarting",
+        incarnation: 0,
+        restarts: 0,
         fiber: undefined,
-        cell,
+        cell: childSpec._tag === "AgentChild" ? newCell(childSpec, name) : undefined,
         handle: undefined
       }
     }
 
-    const launch = (slot: Slot) =>
+    /**
+     * Starts one incarnation and waits for its `init` (OTP's synchronous start). Fails with the
+     * cause `init` failed with; nothing of that incarnation then runs or reports an exit.
+     */
+    const launch = (slot: Slot): Effect.Effect<void, Cause.Cause<unknown>> =>
       Effect.gen(function*() {
-        const generation = slot.generation
-        // Like OTP's synchronous start: the supervisor goes on once the child has initialized (or ended).
-        const ready = yield* Deferred.make<void>()
+        const generation = ++slot.generation
+        const ready = yield* Deferred.make<void, Cause.Cause<unknown>>()
         let body: Effect.Effect<unknown, unknown>
         if (slot.cell !== undefined) {
           // A child supervisor of the agent escalating counts as the agent crashing, even while it still runs.
-          const crashed = (escalation: SupervisorEscalation) =>
-            Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit: Exit.fail(escalation) })
-          body = runAgent(kernel, slot.cell, crashed, ready, (cause) => restartHere(slot, generation, cause))
+          const crashed = (escalation: SupervisorEscalation) => reportExit(slot, generation, Exit.fail(escalation))
+          body = runAgent(kernel, slot.cell, crashed, ready, (cause, initFailed) => restartHere(slot, generation, cause, initFailed))
         } else {
           const childHandle = yield* makeHandle(slot.name)
           slot.handle = childHandle
@@ -288,12 +492,40 @@ export const runSupervisor = (
         }
         slot.fiber = yield* body.pipe(
           Effect.onExit((exit) =>
-            Effect.zipRight(Deferred.succeed(ready, undefined), Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit }))
+            Effect.flatMap(Deferred.isDone(ready), (started) =>
+              started
+                ? reportExit(slot, generation, exit)
+                : Deferred.fail(ready, Exit.isFailure(exit) ? exit.cause : Cause.die("ended before it started")))
           ),
           Effect.provide(slot.context),
           Effect.forkDaemon
         )
-        yield* Deferred.await(ready)
+        const started = yield* Effect.either(Deferred.await(ready))
+        if (Either.isLeft(started)) {
+          if (slot.generation === generation) {
+            slot.generation++
+            slot.fiber = undefined
+          }
+          return yield* Effect.fail(started.left)
+        }
+        slot.incarnation++
+        slot.state = "running"
+      })
+
+    /** Stops the running incarnation by the slot's shutdown policy; says whether it had to be killed. */
+    const stopFiber = (slot: Slot, fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+      Effect.gen(function*() {
+        if (slot.shutdown === "infinity") {
+          yield* Fiber.interrupt(fiber)
+          return false
+        }
+        yield* Fiber.interruptFork(fiber)
+        if (slot.shutdown !== "brutal_kill") {
+          const done = yield* Effect.timeoutOption(fiber.await, slot.shutdown)
+          if (Option.isSome(done)) return false
+        }
+        yield* kill(kernel, slot)
+        return true
       })
 
     const stopSlot = (slot: Slot, reason: string) =>
@@ -302,39 +534,28 @@ export const runSupervisor = (
         slot.generation++
         slot.fiber = undefined
         if (fiber === undefined) return
-        const stoppedInTime = yield* Effect.timeoutOption(Fiber.interrupt(fiber), slot.shutdownTimeout)
-        yield* publish("stopped", slot.name, { reason, ...(stoppedInTime._tag === "None" ? { shutdownTimedOut: true } : {}) })
+        const killed = yield* stopFiber(slot, fiber)
+        yield* publish("stopped", slot.name, {
+          reason,
+          ...(killed ? { killed: true, ...(slot.shutdown === "brutal_kill" ? {} : { shutdownTimedOut: true }) } : {})
+        })
       })
 
-    /** Takes the slot out for good: its name is free again and its queued messages become dead letters. */
-    const remove = (slot: Slot) =>
-      Effect.suspend(() => {
-        const at = slots.indexOf(slot)
-        if (at >= 0) slots.splice(at, 1)
-        if (slot.cell === undefined) return Effect.void
-        if (kernel.cells.get(slot.name) === slot.cell) kernel.cells.delete(slot.name)
-        return Effect.forEach(slot.cell.mailbox.close(), (envelope) => kernel.deadLetter(envelope, "stopped"), { discard: true })
-      })
+    const remove = (slot: Slot, reason: string) => removeSlot(kernel, handle, slot, reason)
 
     const stopAll = (reason: string) =>
       Effect.gen(function*() {
         for (const slot of slots.slice().reverse()) {
           yield* stopSlot(slot, reason)
-          yield* remove(slot)
+          yield* remove(slot, reason)
         }
-      })
-
-    const restartSlot = (slot: Slot, data: Record<string, unknown>) =>
-      Effect.gen(function*() {
-        if (slot.cell !== undefined) slot.cell.restarts++
-        yield* launch(slot)
-        yield* publish("restarted", slot.name, data)
       })
 
     /** Records a restart; false when it would exceed the intensity. Returns how many restarts the period now holds. */
     const admitRestart = (): number | false => {
       const now = kernel.clock.unsafeCurrentTimeMillis()
-      while (firstRecent < restartTimes.length && now - restartTimes[firstRecent]! >= periodMs) firstRecent++
+      // OTP keeps the restarts R with R >= now - period: one exactly a period old still counts.
+      while (firstRecent < restartTimes.length && now - restartTimes[firstRecent]! > periodMs) firstRecent++
       if (restartTimes.length - firstRecent >= spec.intensity) return false
       if (firstRecent > 64 && firstRecent * 2 > restartTimes.length) {
         restartTimes.splice(0, firstRecent)
@@ -344,21 +565,44 @@ export const runSupervisor = (
       return restartTimes.length - firstRecent
     }
 
+    /** The backoff's next delay in milliseconds (0 without a backoff), or undefined once it is exhausted. */
+    const nextDelay = (recentRestarts: number) =>
+      Effect.gen(function*() {
+        const backoff = spec.backoff
+        if (backoff === undefined) return 0
+        // The first restart of a quiet period starts the schedule over.
+        if (recentRestarts === 1) backoffState = backoff.initial
+        const now = kernel.clock.unsafeCurrentTimeMillis()
+        const [state, , decision] = yield* backoff.step(now, undefined, backoffState)
+        backoffState = state
+        if (ScheduleDecision.isDone(decision)) return undefined
+        return Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+      })
+
     /**
      * The common case, decided where the crash happened: a one-for-one (or pool) supervisor with no
      * backoff restarts a crashed agent within the intensity, so the agent's own fiber may run the
      * next incarnation at once (no hop through this loop, no new fiber). Everything else (another
      * strategy, a backoff, the intensity exceeded) goes through the loop as an exit.
      */
-    const restartHere = (slot: Slot, generation: number, cause: Cause.Cause<unknown>) =>
+    const restartHere = (slot: Slot, generation: number, cause: Cause.Cause<unknown>, initFailed: boolean) =>
       Effect.suspend(() => {
+        const failed = initFailed ? publish("restart-failed", slot.name, { cause: describeCause(cause) }) : Effect.void
         if (
           (spec.strategy !== "one-for-one" && spec.strategy !== "simple-one-for-one") ||
-          backoff !== undefined || slot.restart === "temporary" || handle.stopped || slot.generation !== generation ||
+          spec.backoff !== undefined || slot.restart === "temporary" || handle.stopped || slot.generation !== generation ||
           !slots.includes(slot) || admitRestart() === false
-        ) return Effect.succeed(undefined)
-        slot.cell!.restarts++
-        return Effect.succeed(publish("restarted", slot.name, { reason: "crashed", cause: describeCause(cause) }))
+        ) return Effect.as(failed, undefined)
+        const data = { reason: "crashed", cause: describeCause(cause) }
+        return Effect.as(
+          failed,
+          Effect.suspend(() => {
+            slot.cell!.restarts++
+            slot.restarts++
+            slot.incarnation++
+            return publish("restarted", slot.name, data)
+          })
+        )
       })
 
     const escalate = (slot: Slot, cause: string) =>
@@ -369,6 +613,32 @@ export const runSupervisor = (
         return yield* new SupervisorEscalation({ supervisor: spec.name, child: slot.name, intensity: spec.intensity, periodMs, cause })
       })
 
+    /** One restart attempt; a failed `init` is published and handled as the child exiting again. */
+    const restartSlot = (slot: Slot, data: Record<string, unknown>) =>
+      Effect.gen(function*() {
+        const started = yield* Effect.either(launch(slot))
+        if (Either.isLeft(started)) {
+          slot.state = "restarting"
+          yield* publish("restart-failed", slot.name, { cause: describeCause(started.left) })
+          yield* reportExit(slot, ++slot.generation, Exit.failCause(started.left))
+          return false
+        }
+        slot.restarts++
+        if (slot.cell !== undefined) slot.cell.restarts++
+        yield* publish("restarted", slot.name, data)
+        return true
+      })
+
+    const restartGroup = (trigger: Slot, group: ReadonlyArray<Slot>, data: Record<string, unknown>) =>
+      Effect.gen(function*() {
+        for (const member of group) {
+          if (!slots.includes(member) || member.state === "terminated" || member.fiber !== undefined) continue
+          const ok = yield* restartSlot(member, member === trigger ? data : { reason: "sibling", sibling: trigger.name })
+          // The failed member's exit restarts what its strategy says, the rest of this group included.
+          if (!ok) return
+        }
+      })
+
     const onExited = (slot: Slot, generation: number, exit: Exit.Exit<unknown, unknown>) =>
       Effect.gen(function*() {
         if (slot.generation !== generation || !slots.includes(slot)) return
@@ -376,21 +646,19 @@ export const runSupervisor = (
         slot.fiber = undefined
         slot.generation++
         // Set when the exit was reported on the child's behalf (its own child supervisor escalated).
-        if (running !== undefined && running.unsafePoll() === null) yield* Fiber.interrupt(running)
+        if (running !== undefined && running.unsafePoll() === null) yield* stopFiber(slot, running)
         const normal = Exit.isSuccess(exit)
-        const cause = Exit.isFailure(exit) ? describeCause(exit.cause) : "normal"
+        const reason = normal ? describeExitReason((exit.value as ExitReason | undefined) ?? "normal") : "crashed"
+        const cause = Exit.isFailure(exit) ? describeCause(exit.cause) : reason
         const restart = slot.restart === "permanent" || (slot.restart === "transient" && !normal)
         if (!restart) {
-          yield* remove(slot)
-          return yield* publish("stopped", slot.name, { reason: normal ? "normal" : "crashed", cause })
+          yield* remove(slot, reason)
+          return yield* publish("stopped", slot.name, { reason, cause })
         }
         const recentRestarts = admitRestart()
         if (recentRestarts === false) return yield* escalate(slot, cause)
-        if (backoff !== undefined) {
-          if (recentRestarts === 1) yield* backoff.reset
-          const exhausted = yield* Effect.isFailure(backoff.next(undefined))
-          if (exhausted) return yield* escalate(slot, cause)
-        }
+        const delay = yield* nextDelay(recentRestarts)
+        if (delay === undefined) return yield* escalate(slot, cause)
         const at = slots.indexOf(slot)
         const group = spec.strategy === "one-for-all"
           ? slots.slice()
@@ -398,17 +666,20 @@ export const runSupervisor = (
           ? slots.slice(at)
           : [slot]
         for (const sibling of group.slice().reverse()) {
-          if (sibling !== slot) yield* stopSlot(sibling, "restarting")
+          if (sibling === slot) continue
+          yield* stopSlot(sibling, "restarting")
+          if (sibling.restart === "temporary") yield* remove(sibling, "restarting")
+          else sibling.state = "restarting"
         }
-        for (const member of group) {
-          if (member === slot) {
-            yield* restartSlot(member, { reason: normal ? "normal" : "crashed", cause })
-          } else if (member.restart === "temporary") {
-            yield* remove(member)
-          } else {
-            yield* restartSlot(member, { reason: "sibling", sibling: slot.name })
-          }
-        }
+        slot.state = "restarting"
+        const data = { reason, cause }
+        if (delay === 0) return yield* restartGroup(slot, group, data)
+        // The restart waits on a timer, not in this loop: the supervisor keeps serving meanwhile.
+        const due = slot.generation
+        yield* Effect.sleep(Duration.millis(delay)).pipe(
+          Effect.zipRight(Queue.offer(handle.control, { _tag: "RestartDue", slot, generation: due, group })),
+          Effect.forkIn(scope)
+        )
       })
 
     let poolWorkers = spec.children.length
@@ -422,29 +693,84 @@ export const runSupervisor = (
       Effect.gen(function*() {
         const childSpec = named(unnamed)
         const name = childName(childSpec)
-        if (slots.some((s) => s.name === name) || (childSpec._tag === "AgentChild" && kernel.cells.has(name))) {
+        const duplicate = duplicateName(childSpec)
+        if (duplicate !== undefined) return yield* new SpawnError({ name, reason: "duplicate-name", detail: duplicate })
+        if (namesIn(childSpec).some((n) => kernel.names.has(n) || kernel.cells.has(n))) {
           return yield* new SpawnError({ name, reason: "name-taken" })
         }
         const slot = makeSlot(childSpec, childContext)
         slots.push(slot)
-        yield* launch(slot)
+        const started = yield* Effect.either(launch(slot))
+        if (Either.isLeft(started)) {
+          // It never ran: no `stopped`, no watchers to tell; messages sent to it meanwhile are dead letters.
+          slots.splice(slots.indexOf(slot), 1)
+          if (kernel.names.get(name) === handle) kernel.names.delete(name)
+          yield* closeCell(kernel, slot)
+          return yield* new SpawnError({ name, reason: "init-failed", ...describeFailure(started.left) })
+        }
         yield* publish("spawned", name, { kind: childSpec._tag === "AgentChild" ? "agent" : "supervisor" })
         return slot
       })
+
+    const find = (name: string) => {
+      const slot = slots.find((s) => s.name === name)
+      return slot === undefined ? Effect.fail(new ChildError({ supervisor: spec.name, child: name, reason: "not-found" })) : Effect.succeed(slot)
+    }
+
+    const operations: Operations = {
+      start,
+      terminate: (name, keep) =>
+        Effect.gen(function*() {
+          const slot = yield* find(name)
+          yield* stopSlot(slot, "terminated")
+          // Pool workers and temporary children are not kept (OTP deletes their specs on termination).
+          if (!keep || spec.strategy === "simple-one-for-one" || slot.restart === "temporary") return yield* remove(slot, "terminated")
+          slot.state = "terminated"
+          yield* closeCell(kernel, slot)
+          yield* kernel.terminated(slot.name, "terminated")
+        }),
+      restartChild: (name) =>
+        Effect.gen(function*() {
+          const slot = yield* find(name)
+          if (slot.state !== "terminated") return yield* new ChildError({ supervisor: spec.name, child: name, reason: slot.state })
+          if (slot.spec._tag === "AgentChild") slot.cell = newCell(slot.spec, name)
+          const started = yield* Effect.either(launch(slot))
+          if (Either.isLeft(started)) {
+            slot.state = "terminated"
+            yield* closeCell(kernel, slot)
+            return yield* new SpawnError({ name, reason: "init-failed", ...describeFailure(started.left) })
+          }
+          slot.restarts++
+          if (slot.cell !== undefined) slot.cell.restarts = slot.restarts
+          yield* publish("restarted", name, { reason: "requested" })
+        }),
+      deleteChild: (name) =>
+        Effect.gen(function*() {
+          const slot = yield* find(name)
+          if (slot.state !== "terminated") return yield* new ChildError({ supervisor: spec.name, child: name, reason: slot.state })
+          yield* remove(slot, "deleted")
+        }),
+      whichChildren: Effect.sync(() => slots.map(childInfo))
+    }
 
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         handle.stopped = true
         yield* stopAll("shutdown")
         for (const pending of yield* Queue.takeAll(handle.control)) {
-          if (pending._tag === "Start") yield* Deferred.fail(pending.done, new SpawnError({ name: childName(pending.spec), reason: "supervisor-stopped" }))
-          else if (pending._tag === "Terminate") yield* Deferred.succeed(pending.done, undefined)
-          else if (pending._tag === "Children") yield* Deferred.succeed(pending.done, [])
+          if (pending._tag === "Call") yield* pending.refuse
         }
       })
     )
 
-    for (const childSpec of spec.children) yield* Effect.orDie(start(childSpec, context))
+    for (const childSpec of spec.children) {
+      const started = yield* Effect.either(start(childSpec, context))
+      if (Either.isLeft(started)) {
+        handle.stopped = true
+        yield* stopAll("shutdown")
+        return yield* Effect.fail(started.left)
+      }
+    }
     yield* Deferred.succeed(ready, undefined)
 
     while (true) {
@@ -453,125 +779,196 @@ export const runSupervisor = (
         case "Exited":
           yield* onExited(next.slot, next.generation, next.exit)
           break
-        case "Start":
-          yield* Deferred.complete(next.done, start(next.spec, next.context))
-          break
-        case "Terminate": {
-          const slot = slots.find((s) => s.name === next.name)
-          if (slot !== undefined) {
-            yield* stopSlot(slot, "terminated")
-            yield* remove(slot)
+        case "RestartDue":
+          if (next.slot.generation === next.generation && slots.includes(next.slot)) {
+            yield* restartGroup(next.slot, next.group, { reason: "crashed", delayed: true })
           }
-          yield* Deferred.succeed(next.done, undefined)
           break
-        }
-        case "Children":
-          yield* Deferred.succeed(next.done, slots.map((s) => s.name))
+        case "Call":
+          yield* next.run(operations)
           break
       }
     }
   }))
 
 /**
- * One incarnation of an agent: `init`, then one message at a time until it stops itself (a normal
- * exit), crashes, or is interrupted by its supervisor. The message in hand at a crash or an
- * interruption becomes a dead letter (and its asker gets `AgentCrashedError`).
+ * An agent for as long as its supervisor keeps it in this fiber: `init`, then one message at a
+ * time until it stops itself (a normal exit, with its reason), crashes, or is interrupted by its
+ * supervisor. The message in hand at a crash or an interruption becomes a dead letter (and its
+ * asker gets `AgentCrashedError`).
  */
 const runAgent = (
   kernel: Kernel,
   cell: AgentCell,
   crashed: (escalation: SupervisorEscalation) => Effect.Effect<unknown>,
   /** Completed once the first `init` has succeeded. */
-  ready: Deferred.Deferred<void>,
+  ready: Deferred.Deferred<void, Cause.Cause<unknown>>,
   /**
-   * Asked after a crash: when the supervisor lets this fiber run the next incarnation itself, what
-   * to do once its `init` has succeeded (announce the restart); otherwise undefined.
+   * Asked after a crash (or a failed restart's `init`): when the supervisor lets this fiber run the
+   * next incarnation itself, what to do once its `init` has succeeded (announce the restart);
+   * otherwise undefined.
    */
-  restartHere: (cause: Cause.Cause<unknown>) => Effect.Effect<Effect.Effect<void> | undefined>
-): Effect.Effect<void, unknown> =>
+  restartHere: (cause: Cause.Cause<unknown>, initFailed: boolean) => Effect.Effect<Effect.Effect<void> | undefined>
+): Effect.Effect<ExitReason, unknown> =>
   Effect.gen(function*() {
-    let exit = yield* Effect.exit(incarnation(kernel, cell, crashed, Deferred.succeed(ready, undefined)))
-    while (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) {
-      const started = yield* restartHere(exit.cause)
+    let run = makeIncarnation(cell)
+    let exit = yield* Effect.exit(incarnation(kernel, run, crashed, Deferred.succeed(ready, undefined)))
+    // The failed init of this fiber's first incarnation is the launch's failure (a spawn's or a
+    // restart's), which the supervisor handles; later ones are failed restarts decided here.
+    let first = true
+    while (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && !run.killed && (run.started || !first)) {
+      first = false
+      const started = yield* restartHere(exit.cause, !run.started)
       if (started === undefined) break
-      exit = yield* Effect.exit(incarnation(kernel, cell, crashed, started))
+      run = makeIncarnation(cell)
+      exit = yield* Effect.exit(incarnation(kernel, run, crashed, started))
     }
     return yield* exit
   }).pipe(Effect.locally(CurrentAgent, cell.name))
 
+interface Timer {
+  readonly run: TimerRun
+  readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
+}
+
 const incarnation = (
   kernel: Kernel,
-  cell: AgentCell,
+  run: Incarnation,
   crashed: (escalation: SupervisorEscalation) => Effect.Effect<unknown>,
   /** Runs once `init` has succeeded. */
   started: Effect.Effect<unknown>
-): Effect.Effect<void, unknown> =>
+): Effect.Effect<ExitReason, unknown> =>
   Effect.scoped(Effect.gen(function*() {
+    const cell = run.cell
+    cell.incarnation = run
     // Its requirements were provided by the supervisor that launched it.
     const definition = cell.definition as AgentDefinition<unknown, unknown, never>
     const scope = yield* Effect.scope
-    let stopping = false
+    let exitReason: ExitReason | undefined
     let children: SupervisorHandle | undefined
+    const timers = new Map<string, Timer>()
+    yield* Effect.addFinalizer(() => Effect.sync(() => kernel.retire(run)))
 
     const childSupervisor = Effect.gen(function*() {
       if (children !== undefined) return children
       const handle = yield* makeHandle(`${cell.name}/children`)
       children = handle
       const spec = supervisor({ name: handle.name })
-      yield* runSupervisor(kernel, spec, handle, Context.empty() as Context.Context<never>, yield* Deferred.make<void>()).pipe(
-        Effect.catchAll(crashed),
+      yield* runSupervisor(kernel, spec, handle, Context.empty() as Context.Context<never>, yield* Deferred.make<void, Cause.Cause<unknown>>()).pipe(
+        Effect.catchAll((error) => error._tag === "SupervisorEscalation" ? crashed(error) : Effect.void),
         Effect.forkIn(scope)
       )
       return handle
     })
 
+    const cancelTimer = (key: string) =>
+      Effect.suspend(() => {
+        const timer = timers.get(key)
+        if (timer === undefined) return Effect.void
+        timers.delete(key)
+        timer.run.cancelled = true
+        return Fiber.interruptFork(timer.fiber)
+      })
+
+    const startTimer = (key: string, message: unknown, schedule: TimerSchedule) =>
+      Effect.gen(function*() {
+        yield* cancelTimer(key)
+        const timerRun: TimerRun = { cancelled: false }
+        const tag = (message as { readonly _tag: string })._tag
+        const fire = Effect.suspend(() => {
+          if (run.killed || timerRun.cancelled) return Effect.interrupt
+          const envelope: Envelope = makeEnvelope(kernel.nextId(), cell.name, cell.name, tag, message, undefined, undefined)
+          run.timerMessages.set(envelope.id, timerRun)
+          return kernel.send(envelope)
+        })
+        const once = "delay" in schedule
+        const body = once
+          ? Effect.zipRight(Effect.sleep(schedule.delay), fire)
+          : Effect.zipRight(
+            Effect.sleep(schedule.initialDelay ?? schedule.interval),
+            Effect.forever(Effect.zipRight(fire, Effect.sleep(schedule.interval)))
+          )
+        const fiber = yield* body.pipe(
+          Effect.ensuring(Effect.sync(() => {
+            if (once && timers.get(key)?.run === timerRun) timers.delete(key)
+          })),
+          Effect.forkIn(scope)
+        )
+        timers.set(key, { run: timerRun, fiber })
+      })
+
     const ctx: AgentContext<unknown> = {
       name: cell.name,
       self: kernel.ref(cell.name),
       get envelope() {
-        return cell.current
+        return run.current
       },
-      reply: (request, value) => kernel.reply(cell.name, request, true, value),
-      replyFailure: (request, error) => kernel.reply(cell.name, request, false, error),
+      reply: (request, value) => kernel.reply(run, request, true, value),
+      replyFailure: (request, error) => kernel.reply(run, request, false, error),
       spawn: (childDefinition, options) =>
         Effect.gen(function*() {
           const handle = yield* childSupervisor
           const name = `${cell.name}/${options?.name ?? childDefinition.name}`
-          const slot = yield* Effect.orDie(startChild(handle, child(childDefinition, { ...options, name })))
+          const slot = yield* startChild(handle, child(childDefinition, { ...options, name }))
           return kernel.ref(slot.name)
         }),
       lookup: (name) => kernel.ref(name),
       stop: Effect.sync(() => {
-        stopping = true
-      })
+        exitReason = "normal"
+      }),
+      shutdown: (reason) =>
+        Effect.sync(() => {
+          exitReason = reason === undefined ? "shutdown" : { shutdown: reason }
+        }),
+      startTimer,
+      cancelTimer,
+      isTimerActive: (key) => Effect.sync(() => timers.has(key)),
+      watch: (agent) =>
+        Effect.suspend(() => {
+          run.watching.add(agent)
+          return kernel.watch(cell.name, agent)
+        }),
+      unwatch: (agent) =>
+        Effect.sync(() => {
+          run.watching.delete(agent)
+          kernel.unwatch(cell.name, agent)
+        })
     }
 
     const loop = Effect.gen(function*() {
       let state: unknown = yield* definition.init(ctx)
+      run.started = true
       yield* started
       const mailbox = cell.mailbox
-      while (!stopping) {
+      while (exitReason === undefined && !run.killed) {
         const envelope = mailbox.poll()
         if (envelope === undefined) {
-          if (mailbox.isClosed) return
+          if (mailbox.isClosed) return "normal" as const
           yield* mailbox.awaitMessage
           continue
         }
-        cell.current = envelope
-        if (envelope.correlationId !== undefined) kernel.receiving(envelope)
+        if (run.timerMessages.size > 0 || cell.cancelledTimers.size > 0) {
+          const timer = run.timerMessages.get(envelope.id)
+          run.timerMessages.delete(envelope.id)
+          if (cell.cancelledTimers.delete(envelope.id) || timer?.cancelled === true) continue
+        }
+        run.current = envelope
+        if (envelope.correlationId !== undefined) kernel.receiving(run, envelope)
         state = yield* definition.receive(envelope.payload, state, ctx)
-        cell.current = undefined
+        run.current = undefined
       }
+      return exitReason ?? "normal"
     })
 
-    yield* loop.pipe(
+    return yield* loop.pipe(
       Effect.onExit((exit) => {
-        const current = cell.current
-        cell.current = undefined
-        if (Exit.isSuccess(exit) || current === undefined) return Effect.void
+        const current = run.current
+        run.current = undefined
+        if (Exit.isSuccess(exit) || current === undefined || run.killed) return Effect.void
         const interrupted = Exit.isInterrupted(exit)
         return kernel.deadLetter(current, interrupted ? "interrupted" : "crashed", describeCause(exit.cause))
       })
     )
   }))
 
+export { DEFAULT_SHUTDOWN_TIMEOUT }

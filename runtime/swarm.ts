@@ -3,14 +3,17 @@
  * starts agents, routes every envelope through its topology, and publishes lifecycle events to the
  * `SwarmEvents` service. `Swarm` is the Effect API; promise.ts wraps it for code without Effect.
  */
-import { Context, Deferred, Effect, Fiber, Layer, Option, type Scope } from "effect"
+import { type Cause, Context, Data, Deferred, Effect, Fiber, Layer, Option, type Scope } from "effect"
 import {
+  type AgentDefinition,
   AgentNotFoundError,
   type AgentRef,
   type AskError,
   type AskOptions,
   type Failure,
   type Request,
+  type SpawnError,
+  type SpawnOptions,
   type Success
 } from "./agent.ts"
 import { strictFromEnv } from "./codec.ts"
@@ -18,12 +21,17 @@ import { layerInMemory as eventsInMemory, SwarmEvents, type SwarmEventsService }
 import { CurrentAgent, makeKernel } from "./kernel.ts"
 import type { OverflowPolicy } from "./mailbox.ts"
 import {
+  type ChildCounts,
+  ChildError,
+  type ChildInfo,
   makeHandle,
   runSupervisor,
   supervisor,
+  type SupervisorHandle,
   type SupervisorOptions,
   type SupervisorRef,
-  supervisorRef
+  supervisorRef,
+  type SupervisorSpec
 } from "./supervisor.ts"
 import { direct, type Link, type Topology } from "./topology.ts"
 
@@ -45,25 +53,67 @@ export interface AgentInfo {
 }
 
 /**
+ * The swarm no longer runs: its root supervisor escalated (too many restarts of its children) or it
+ * was shut down. Every call but `shutdown` and `events` fails with this from then on.
+ */
+export class SwarmStoppedError extends Data.TaggedError("SwarmStoppedError")<{
+  readonly reason: "escalated" | "shutdown"
+  /** escalated: what the root gave up on. */
+  readonly detail?: string | undefined
+}> {
+  override get message(): string {
+    return this.reason === "escalated"
+      ? `the swarm has stopped: its root supervisor escalated (${this.detail ?? "too many restarts"})`
+      : "the swarm has been shut down"
+  }
+}
+
+/** Nothing of that name is a supervisor of this swarm. */
+export class SupervisorNotFoundError extends Data.TaggedError("SupervisorNotFoundError")<{
+  readonly supervisor: string
+}> {
+  override get message(): string {
+    return `no supervisor named ${this.supervisor}`
+  }
+}
+
+/**
  * `spawn` and `spawnSupervisor` start children of the root supervisor (one-for-one); an agent's
  * requirements are captured at spawn and provided again on every restart.
  */
-export interface SwarmService extends Pick<SupervisorRef, "spawn" | "spawnSupervisor"> {
+export interface SwarmService {
   readonly topology: string
   readonly strict: boolean
-  readonly lookup: <M = unknown>(name: string) => Effect.Effect<Option.Option<AgentRef<M>>>
-  readonly tell: (to: string, message: unknown) => Effect.Effect<void, AgentNotFoundError>
+  readonly spawn: <D extends AgentDefinition.Any>(
+    definition: D,
+    options?: SpawnOptions
+  ) => Effect.Effect<AgentRef<AgentDefinition.Message<D>>, SpawnError | SwarmStoppedError, AgentDefinition.Requirements<D>>
+  readonly spawnSupervisor: <R>(spec: SupervisorSpec<R>) => Effect.Effect<SupervisorRef, SpawnError | SwarmStoppedError, R>
+  readonly lookup: <M = unknown>(name: string) => Effect.Effect<Option.Option<AgentRef<M>>, SwarmStoppedError>
+  readonly tell: (to: string, message: unknown) => Effect.Effect<void, AgentNotFoundError | SwarmStoppedError>
   readonly ask: <Req extends Request>(
     to: string,
     request: Req,
     options?: AskOptions
-  ) => Effect.Effect<Success<Req>, Failure<Req> | AskError | AgentNotFoundError>
+  ) => Effect.Effect<Success<Req>, Failure<Req> | AskError | AgentNotFoundError | SwarmStoppedError>
   /** The topology's links between the running agents (for drawing it). */
-  readonly links: Effect.Effect<ReadonlyArray<Link>>
+  readonly links: Effect.Effect<ReadonlyArray<Link>, SwarmStoppedError>
   /** Every running agent with its mailbox fill and restart count. */
-  readonly agents: Effect.Effect<ReadonlyArray<AgentInfo>>
+  readonly agents: Effect.Effect<ReadonlyArray<AgentInfo>, SwarmStoppedError>
+  /** The children of a supervisor (default the root, `swarm`), in start order (OTP `which_children`). */
+  readonly whichChildren: (supervisor?: string) => Effect.Effect<ReadonlyArray<ChildInfo>, SupervisorNotFoundError | SwarmStoppedError>
+  readonly countChildren: (supervisor?: string) => Effect.Effect<ChildCounts, SupervisorNotFoundError | SwarmStoppedError>
+  /** Stops a child anywhere in the tree and keeps its spec (OTP `terminate_child`). */
+  readonly terminateChild: (name: string) => Effect.Effect<void, ChildError | SwarmStoppedError>
+  /** Starts a terminated child again from its spec (OTP `restart_child`). */
+  readonly restartChild: (name: string) => Effect.Effect<void, ChildError | SpawnError | SwarmStoppedError>
+  /** Forgets a terminated child (OTP `delete_child`). */
+  readonly deleteChild: (name: string) => Effect.Effect<void, ChildError | SwarmStoppedError>
   readonly events: SwarmEventsService
-  /** Stops every agent (children before parents, in reverse start order). Also runs when the swarm's scope closes. */
+  /**
+   * Stops every agent (children before parents, in reverse start order); asks still waiting fail
+   * with `UndeliveredError` (`stopped`). Also runs when the swarm's scope closes.
+   */
   readonly shutdown: Effect.Effect<void>
 }
 
@@ -80,32 +130,73 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
     const kernel = yield* makeKernel({ strict, events, topology })
     const rootHandle = yield* makeHandle(ROOT)
     const rootSpec = supervisor({ ...options.root, name: ROOT })
-    const rootReady = yield* Deferred.make<void>()
+    const rootReady = yield* Deferred.make<void, Cause.Cause<unknown>>()
+    let stopped: SwarmStoppedError | undefined
     const root = yield* runSupervisor(kernel, rootSpec, rootHandle, Context.empty() as Context.Context<never>, rootReady).pipe(
-      // The root escalated: its tree is already stopped and the escalation published; nothing is left to run.
-      Effect.ignore,
+      // The root escalated: its tree is already stopped and the escalation published. The swarm says
+      // so from now on, and asks still waiting fail.
+      Effect.catchAll((error) =>
+        Effect.zipRight(
+          Effect.sync(() => {
+            stopped = new SwarmStoppedError({ reason: "escalated", detail: error.message })
+          }),
+          kernel.close
+        )
+      ),
       Effect.forkScoped
     )
+    yield* Deferred.await(rootReady).pipe(Effect.orDie)
     const rootRef = supervisorRef(kernel, ROOT, () => rootHandle, undefined)
 
+    const running = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SwarmStoppedError, R> =>
+      Effect.suspend((): Effect.Effect<A, E | SwarmStoppedError, R> => (stopped === undefined ? effect : Effect.fail(stopped)))
+
     const known = <A, E>(to: string, then: (from: string) => Effect.Effect<A, E>) =>
-      Effect.withFiberRuntime<A, E | AgentNotFoundError>((fiber) =>
+      running(Effect.withFiberRuntime<A, E | AgentNotFoundError>((fiber) =>
         kernel.cells.has(to) ? then(fiber.getFiberRef(CurrentAgent)) : Effect.fail(new AgentNotFoundError({ agent: to }))
-      )
+      ))
+
+    /** The running instance of the supervisor called `name`. */
+    const handleOf = (name: string): SupervisorHandle | undefined => {
+      if (name === ROOT) return rootHandle
+      const parent = kernel.names.get(name) as SupervisorHandle | undefined
+      return parent?.slots.find((slot) => slot.name === name)?.handle
+    }
+    const supervisorNamed = (name: string = ROOT) =>
+      running(Effect.suspend(() => {
+        const handle = handleOf(name)
+        return handle === undefined
+          ? Effect.fail(new SupervisorNotFoundError({ supervisor: name }))
+          : Effect.succeed(supervisorRef(kernel, name, () => handle, undefined))
+      }))
+    /** The supervisor that owns the child called `name`. */
+    const ownerOf = (name: string) =>
+      running(Effect.suspend(() => {
+        const parent = kernel.names.get(name) as SupervisorHandle | undefined
+        return parent === undefined
+          ? Effect.fail(new ChildError({ supervisor: ROOT, child: name, reason: "not-found" }))
+          : Effect.succeed(supervisorRef(kernel, parent.name, () => parent, undefined))
+      }))
+
+    const shutdown = Effect.suspend(() => {
+      stopped ??= new SwarmStoppedError({ reason: "shutdown" })
+      return Effect.zipRight(Fiber.interrupt(root), kernel.close)
+    })
 
     return {
       topology: topology.name,
       strict,
       spawn: (definition, spawnOptions) =>
-        Effect.withSpan(rootRef.spawn(definition, spawnOptions), "Swarm.spawn", {
+        Effect.withSpan(running(rootRef.spawn(definition, spawnOptions)), "Swarm.spawn", {
           attributes: { agent: spawnOptions?.name ?? definition.name }
         }),
-      spawnSupervisor: (spec) => Effect.withSpan(rootRef.spawnSupervisor(spec), "Swarm.spawnSupervisor", { attributes: { supervisor: spec.name } }),
-      lookup: <M>(name: string) => Effect.sync(() => kernel.cells.has(name) ? Option.some(kernel.ref<M>(name)) : Option.none()),
+      spawnSupervisor: (spec) =>
+        Effect.withSpan(running(rootRef.spawnSupervisor(spec)), "Swarm.spawnSupervisor", { attributes: { supervisor: spec.name } }),
+      lookup: <M>(name: string) => running(Effect.sync(() => kernel.cells.has(name) ? Option.some(kernel.ref<M>(name)) : Option.none())),
       tell: (to, message) => known(to, (from) => kernel.tell(from, to, message)),
       ask: (to, request, askOptions) => known(to, (from) => kernel.ask(from, to, request, askOptions)),
-      links: Effect.sync(() => topology.links(Array.from(kernel.cells.keys()))),
-      agents: Effect.sync(() =>
+      links: running(Effect.sync(() => topology.links(Array.from(kernel.cells.keys())))),
+      agents: running(Effect.sync(() =>
         Array.from(kernel.cells.values(), (cell) => ({
           name: cell.name,
           queued: cell.mailbox.size,
@@ -113,9 +204,14 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
           overflow: cell.mailbox.overflow,
           restarts: cell.restarts
         }))
-      ),
+      )),
+      whichChildren: (name) => Effect.flatMap(supervisorNamed(name), (ref) => ref.whichChildren),
+      countChildren: (name) => Effect.flatMap(supervisorNamed(name), (ref) => ref.countChildren),
+      terminateChild: (name) => Effect.flatMap(ownerOf(name), (ref) => ref.terminateChild(name)),
+      restartChild: (name) => Effect.flatMap(ownerOf(name), (ref) => ref.restartChild(name)),
+      deleteChild: (name) => Effect.flatMap(ownerOf(name), (ref) => ref.deleteChild(name)),
       events,
-      shutdown: Fiber.interrupt(root).pipe(Effect.asVoid, Effect.withSpan("Swarm.shutdown"))
+      shutdown: Effect.withSpan(shutdown, "Swarm.shutdown")
     } satisfies SwarmService
   })
 
