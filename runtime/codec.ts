@@ -5,7 +5,7 @@
  * a malformed envelope or a payload the protocol rejects all give a `CodecError`.
  */
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
-import { Packr } from "msgpackr"
+import { Packr, Unpackr } from "msgpackr"
 import { ENVELOPE_KEYS, type Envelope } from "./envelope.ts"
 
 export class CodecError extends Data.TaggedError("CodecError")<{
@@ -26,13 +26,28 @@ export interface Codec {
   readonly unpackFrame: (bytes: Uint8Array) => Either.Either<Array<Envelope>, CodecError>
 }
 
+/** The envelope's record structure as every unpacking table starts with it (msgpackr caches its compiled reader on it). */
+const ENVELOPE_STRUCTURE: Array<string> = ENVELOPE_KEYS.slice()
+
 /**
  * A codec whose only shared structure is the envelope's; payload structures are written inline in
  * each frame (msgpackr records), so a frame decodes on its own with no session state.
+ *
+ * msgpackr reads records through the `structures` array it was given, and a record definition
+ * written inline in a frame overwrites that array's entry for its id, shared ids included; it puts
+ * an entry back after the read only if the entry is marked shared, which entries given as the
+ * `structures` option never are. So one frame from a plain msgpackr peer (its first record, 0x40,
+ * has its own keys) or a forged one redefined the envelope for every later frame (swapped fields,
+ * rejections), and since the Packr read the same array, once it rebuilt its key transitions it
+ * wrote frames that fresh peers misread too. Hence the packer's table is its own, and every frame
+ * is read by an Unpackr of its own over a fresh table holding just the envelope structure: whatever
+ * a frame defines dies with it. Reading also refuses the structured-clone references that no end
+ * of ours writes, which can build cycles.
  */
 export const makeCodec = (): Codec => {
+  const packr = new Packr({ structures: [ENVELOPE_KEYS.slice()], maxSharedStructures: 1, moreTypes: false })
   // mapsAsObjects: peers that write plain msgpack maps (no records) are understood too.
-  const packr = new Packr({ structures: [ENVELOPE_KEYS.slice()], maxSharedStructures: 1, mapsAsObjects: true, moreTypes: false })
+  const unpackr = () => new Unpackr({ structures: [ENVELOPE_STRUCTURE], mapsAsObjects: true, structuredClone: false })
 
   const packFrame = (envelopes: ReadonlyArray<Envelope>): Either.Either<Uint8Array, CodecError> => {
     try {
@@ -45,7 +60,7 @@ export const makeCodec = (): Codec => {
   const unpackFrame = (bytes: Uint8Array): Either.Either<Array<Envelope>, CodecError> => {
     let value: unknown
     try {
-      value = packr.unpack(bytes)
+      value = unpackr().unpack(bytes)
     } catch (error) {
       return Either.left(new CodecError({ reason: "malformed-bytes", detail: String(error) }))
     }
@@ -71,7 +86,7 @@ const envelopeProblem = (value: unknown): string | undefined => {
   if (typeof e.id !== "string" || typeof e.from !== "string" || typeof e.to !== "string" || typeof e.tag !== "string") {
     return "id, from, to and tag must be strings"
   }
-  if (typeof e.ts !== "number" || typeof e.hops !== "number") return "ts and hops must be numbers"
+  if (!Number.isFinite(e.ts) || !Number.isInteger(e.hops) || (e.hops as number) < 0) return "ts must be a finite number and hops a count"
   if (!optionalString(e.correlationId) || !optionalString(e.replyTo)) return "correlationId and replyTo must be strings when present"
   return undefined
 }
@@ -88,8 +103,15 @@ export const payloadCodec = <A, I>(schema: Schema.Schema<A, I, never>): PayloadC
   return {
     encode: (value) =>
       Either.mapLeft(encode(value), (error) => new CodecError({ reason: "unencodable", detail: ParseResult.TreeFormatter.formatErrorSync(error) })),
-    decode: (encoded) =>
-      Either.mapLeft(decode(encoded), (error) => new CodecError({ reason: "invalid-payload", detail: ParseResult.TreeFormatter.formatErrorSync(error) }))
+    decode: (encoded) => {
+      // A recursive Schema walks its input by recursion, so a payload nested a few thousand deep (a
+      // few kilobytes on the wire) overflows the stack: that is a payload this end cannot take.
+      try {
+        return Either.mapLeft(decode(encoded), (error) => new CodecError({ reason: "invalid-payload", detail: ParseResult.TreeFormatter.formatErrorSync(error) }))
+      } catch (error) {
+        return Either.left(new CodecError({ reason: "invalid-payload", detail: String(error) }))
+      }
+    }
   }
 }
 
