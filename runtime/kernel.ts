@@ -104,6 +104,8 @@ export interface Kernel {
   readonly names: Map<string, object>
   /** False once the swarm has shut down: envelopes then become dead letters (`stopped`). */
   readonly isOpen: () => boolean
+  /** The swarm is shutting down: envelopes to agents already gone are dead letters `stopped` (not `no-such-agent`). */
+  readonly beginShutdown: () => void
   /** Fails every pending ask with `UndeliveredError` (`stopped`) and refuses further envelopes. Idempotent. */
   readonly close: Effect.Effect<void>
   readonly newCell: (name: string, definition: AgentDefinition.Any, mailbox: MailboxOptions) => AgentCell
@@ -156,6 +158,7 @@ export const makeKernel = (options: {
     const cells = new Map<string, AgentCell>()
     const names = new Map<string, object>()
     let open = true
+    let stopping = false
     const pending = new Map<string, PendingAsk>()
     /** Watched agent -> the agents watching it. */
     const watchers = new Map<string, Set<string>>()
@@ -218,7 +221,7 @@ export const makeKernel = (options: {
       }
       if (!open) return deadLetter(envelope, "stopped")
       const cell = cells.get(envelope.to)
-      return cell === undefined ? deadLetter(envelope, "no-such-agent") : cell.mailbox.offer(envelope)
+      return cell === undefined ? deadLetter(envelope, stopping ? "stopped" : "no-such-agent") : cell.mailbox.offer(envelope)
     }
 
     /** Strict mode: the envelope as a remote receiver would get it; an unserializable payload is the sender's bug (a defect). */
@@ -331,6 +334,8 @@ export const makeKernel = (options: {
 
     const reply = (incarnation: Incarnation, request: unknown, success: boolean, value: unknown): Effect.Effect<void> =>
       Effect.suspend(() => {
+        // A killed incarnation is gone: whatever it still runs sends no replies.
+        if (incarnation.killed) return Effect.void
         const asked = typeof request === "object" && request !== null ? takeOwed(incarnation, request) : undefined
         if (asked === undefined || asked.correlationId === undefined || asked.replyTo === undefined) return Effect.void
         const envelope = makeEnvelope(
@@ -387,6 +392,7 @@ export const makeKernel = (options: {
     const close = Effect.suspend(() => {
       if (!open) return Effect.void
       open = false
+      stopping = true
       const stranded = Array.from(pending)
       for (const [correlationId, ask] of stranded) {
         settle(correlationId, ask, Exit.fail(new UndeliveredError({ agent: ask.to, tag: ask.tag, reason: "stopped" })))
@@ -425,6 +431,9 @@ export const makeKernel = (options: {
       cells,
       names,
       isOpen: () => open,
+      beginShutdown: () => {
+        stopping = true
+      },
       close,
       newCell,
       deliver,

@@ -145,6 +145,8 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
       ),
       Effect.forkScoped
     )
+    // Runs before the root is interrupted when the swarm's scope closes.
+    yield* Effect.addFinalizer(() => Effect.sync(kernel.beginShutdown))
     yield* Deferred.await(rootReady).pipe(Effect.orDie)
     const rootRef = supervisorRef(kernel, ROOT, () => rootHandle, undefined)
 
@@ -180,6 +182,7 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
 
     const shutdown = Effect.suspend(() => {
       stopped ??= new SwarmStoppedError({ reason: "shutdown" })
+      kernel.beginShutdown()
       return Effect.zipRight(Fiber.interrupt(root), kernel.close)
     })
 
