@@ -122,6 +122,9 @@ class Subscriber {
  */
 export const makeInMemory = (capacity = 10_000, subscriberBuffer = DEFAULT_SUBSCRIBER_BUFFER): Effect.Effect<SwarmEventsService> =>
   Effect.sync(() => {
+    for (const [name, value] of [["capacity", capacity], ["subscriberBuffer", subscriberBuffer]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`)
+    }
     const subscribers = new Set<Subscriber>()
     const ring = new Array<SwarmEvent | undefined>(capacity)
     // Ids are consecutive, so the event with id `i` sits at `(i - 1) % capacity` while it is kept.
