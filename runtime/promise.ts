@@ -17,7 +17,7 @@ import {
   type TimerSchedule
 } from "./agent.ts"
 import { layerInMemory as eventsInMemory, type SwarmEvent, type SwarmEvents } from "./events.ts"
-import { CurrentAgent } from "./kernel.ts"
+import { CurrentAgent } from "./internal/kernel.ts"
 import type { MailboxOptions } from "./mailbox.ts"
 import type { ChildCounts, ChildInfo, SpawnError } from "./supervisor.ts"
 import { type AgentInfo, layer, Swarm, type SwarmOptions, SwarmStoppedError } from "./swarm.ts"

@@ -18,19 +18,16 @@ import {
 } from "./agent.ts"
 import { strictFromEnv } from "./codec.ts"
 import { layerInMemory as eventsInMemory, SwarmEvents, type SwarmEventsService } from "./events.ts"
-import { CurrentAgent, makeKernel } from "./kernel.ts"
+import { CurrentAgent, makeKernel } from "./internal/kernel.ts"
 import type { OverflowPolicy } from "./mailbox.ts"
+import { makeHandle, runSupervisor, type SupervisorHandle, supervisorRef } from "./internal/supervision.ts"
 import {
   type ChildCounts,
   ChildError,
   type ChildInfo,
-  makeHandle,
-  runSupervisor,
   supervisor,
-  type SupervisorHandle,
   type SupervisorOptions,
   type SupervisorRef,
-  supervisorRef,
   type SupervisorSpec
 } from "./supervisor.ts"
 import { direct, type Link, type Topology } from "./topology.ts"

@@ -15,12 +15,12 @@ import {
   type Request,
   Terminated,
   UndeliveredError
-} from "./agent.ts"
-import { type Codec, makeCodec, type PayloadCodec, payloadCodec, roundTrip } from "./codec.ts"
-import { type Envelope, isReply, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "./envelope.ts"
-import type { SwarmEventsService } from "./events.ts"
-import { Mailbox, type MailboxOptions } from "./mailbox.ts"
-import type { Router, Topology } from "./topology.ts"
+} from "../agent.ts"
+import { type Codec, makeCodec, type PayloadCodec, payloadCodec, roundTrip } from "../codec.ts"
+import { type Envelope, isReply, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "../envelope.ts"
+import type { SwarmEventsService } from "../events.ts"
+import { Mailbox, type MailboxOptions } from "../mailbox.ts"
+import type { Router, Topology } from "../topology.ts"
 
 /** The name `tell`/`ask` put in `from`: the agent whose fiber sends, or `$swarm` outside any agent. */
 export const CurrentAgent: FiberRef.FiberRef<string> = FiberRef.unsafeMake(OUTSIDE)
