@@ -3,52 +3,58 @@
  * or a supervisor runs it. An `AgentRef` is how everyone else talks to it: `tell` (fire and
  * forget) and `ask` (request and typed reply, with a timeout). One message at a time per agent.
  */
-import { Data, Duration, type Effect, Schema, type Scope } from "effect"
+import { Duration, type Effect, Schema, type Scope } from "effect"
 import type { Envelope } from "./envelope.ts"
 import type { MailboxOptions } from "./mailbox.ts"
 
 /** When a supervisor restarts a child: always, only after a crash, or never (OTP restart types). */
 export type RestartType = "permanent" | "transient" | "temporary"
 
-/** Why a message was not handled; every dead letter carries one. */
-export type DeadLetterReason =
-  | "mailbox-full"
-  | "evicted"
-  | "crashed"
-  | "interrupted"
-  | "stopped"
-  | "no-such-agent"
-  /** A reply that arrived after its ask had timed out or was abandoned (Akka's dead letter for late replies). */
-  | "late-reply"
+/**
+ * Why a message was not handled; every dead letter carries one. `late-reply`: a reply that arrived
+ * after its ask had timed out or was abandoned (Akka's dead letter for late replies).
+ */
+export const DeadLetterReason = Schema.Literal(
+  "mailbox-full",
+  "evicted",
+  "crashed",
+  "interrupted",
+  "stopped",
+  "no-such-agent",
+  "late-reply"
+)
+export type DeadLetterReason = typeof DeadLetterReason.Type
 
-export class AskTimeoutError extends Data.TaggedError("AskTimeoutError")<{
-  readonly agent: string
-  readonly tag: string
-  readonly timeoutMs: number
-}> {
+// The runtime's errors are Schemas: they cross envelopes (and, across nodes, the wire) as data.
+
+export class AskTimeoutError extends Schema.TaggedError<AskTimeoutError>()("AskTimeoutError", {
+  agent: Schema.String,
+  tag: Schema.String,
+  timeoutMs: Schema.Number
+}) {
   override get message(): string {
     return `no reply from ${this.agent} to ${this.tag} within ${this.timeoutMs} ms`
   }
 }
 
 /** The agent crashed (or was stopped mid-message) while handling the request. */
-export class AgentCrashedError extends Data.TaggedError("AgentCrashedError")<{
-  readonly agent: string
-  readonly tag: string
-  readonly reason: "crashed" | "interrupted"
-  readonly cause: string
-}> {
+export class AgentCrashedError extends Schema.TaggedError<AgentCrashedError>()("AgentCrashedError", {
+  agent: Schema.String,
+  tag: Schema.String,
+  reason: Schema.Literal("crashed", "interrupted"),
+  cause: Schema.String
+}) {
   override get message(): string {
     return `${this.agent} ${this.reason} while handling ${this.tag}: ${this.cause}`
   }
 }
 
 /** The request never reached the agent: it became a dead letter. */
-export class UndeliveredError extends Data.TaggedError("UndeliveredError")<{
-  readonly agent: string
-  readonly tag: string
-  readonly reason: DeadLetterReason
-}> {
+export class UndeliveredError extends Schema.TaggedError<UndeliveredError>()("UndeliveredError", {
+  agent: Schema.String,
+  tag: Schema.String,
+  reason: DeadLetterReason
+}) {
   override get message(): string {
     return `${this.tag} to ${this.agent} was not delivered: ${this.reason}`
   }
@@ -63,14 +69,14 @@ export class UndeliveredError extends Data.TaggedError("UndeliveredError")<{
  * - `duplicate-name`: two children of one supervisor spec share the name.
  * - `supervisor-stopped`: the supervisor asked to start it has stopped.
  */
-export class SpawnError extends Data.TaggedError("SpawnError")<{
-  readonly name: string
-  readonly reason: "init-failed" | "name-taken" | "duplicate-name" | "supervisor-stopped"
+export class SpawnError extends Schema.TaggedError<SpawnError>()("SpawnError", {
+  name: Schema.String,
+  reason: Schema.Literal("init-failed", "name-taken", "duplicate-name", "supervisor-stopped"),
   /** init-failed: the failure (or defect) `init` ended with. */
-  readonly cause?: unknown
-  /** A short account of what went wrong. */
-  readonly detail?: string | undefined
-}> {
+  cause: Schema.optional(Schema.Unknown),
+  /** A short account of what went wrong (for init-failed: the cause, described). */
+  detail: Schema.optional(Schema.String)
+}) {
   override get message(): string {
     switch (this.reason) {
       case "init-failed":
@@ -85,9 +91,9 @@ export class SpawnError extends Data.TaggedError("SpawnError")<{
   }
 }
 
-export class AgentNotFoundError extends Data.TaggedError("AgentNotFoundError")<{
-  readonly agent: string
-}> {
+export class AgentNotFoundError extends Schema.TaggedError<AgentNotFoundError>()("AgentNotFoundError", {
+  agent: Schema.String
+}) {
   override get message(): string {
     return `no agent named ${this.agent}`
   }

@@ -4,16 +4,16 @@
  * payloads encoded and validated with their Effect Schema. Decoding never throws: malformed bytes,
  * a malformed envelope or a payload the protocol rejects all give a `CodecError`.
  */
-import { Data, Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { Packr, Unpackr } from "msgpackr"
 import { ENVELOPE_KEYS, type Envelope } from "./envelope.ts"
 
-export class CodecError extends Data.TaggedError("CodecError")<{
-  readonly reason: "malformed-bytes" | "malformed-frame" | "malformed-envelope" | "invalid-payload" | "unencodable"
+export class CodecError extends Schema.TaggedError<CodecError>()("CodecError", {
+  reason: Schema.Literal("malformed-bytes", "malformed-frame", "malformed-envelope", "invalid-payload", "unencodable"),
   /** Position of the offending envelope in its frame, when there is one. */
-  readonly index?: number | undefined
-  readonly detail: string
-}> {
+  index: Schema.optional(Schema.Number),
+  detail: Schema.String
+}) {
   override get message(): string {
     return `codec: ${this.reason}${this.index === undefined ? "" : ` at envelope ${this.index}`}: ${this.detail}`
   }

@@ -12,7 +12,7 @@
  * restart is counted, and the supervisor and the siblings go on. A restart delayed by a backoff is
  * a timer, so the supervisor keeps serving its other children meanwhile.
  */
-import { Data, Duration, type Effect, type Schedule } from "effect"
+import { Duration, type Effect, type Schedule, Schema } from "effect"
 import {
   type AgentDefinition,
   type AgentRef,
@@ -29,24 +29,24 @@ export { SpawnError }
 export type Strategy = "one-for-one" | "one-for-all" | "rest-for-one" | "simple-one-for-one"
 
 /** A supervisor gave up: too many restarts in its period. Its parent sees this as the supervisor crashing. */
-export class SupervisorEscalation extends Data.TaggedError("SupervisorEscalation")<{
-  readonly supervisor: string
-  readonly child: string
-  readonly intensity: number
-  readonly periodMs: number
-  readonly cause: string
-}> {
+export class SupervisorEscalation extends Schema.TaggedError<SupervisorEscalation>()("SupervisorEscalation", {
+  supervisor: Schema.String,
+  child: Schema.String,
+  intensity: Schema.Number,
+  periodMs: Schema.Number,
+  cause: Schema.String
+}) {
   override get message(): string {
     return `supervisor ${this.supervisor} escalated: more than ${this.intensity} restarts within ${this.periodMs} ms (last: ${this.child}: ${this.cause})`
   }
 }
 
 /** A request about one child that its supervisor refused (OTP's `{error, not_found | running | restarting}`). */
-export class ChildError extends Data.TaggedError("ChildError")<{
-  readonly supervisor: string
-  readonly child: string
-  readonly reason: "not-found" | "running" | "restarting" | "supervisor-stopped"
-}> {
+export class ChildError extends Schema.TaggedError<ChildError>()("ChildError", {
+  supervisor: Schema.String,
+  child: Schema.String,
+  reason: Schema.Literal("not-found", "running", "restarting", "supervisor-stopped")
+}) {
   override get message(): string {
     switch (this.reason) {
       case "not-found":

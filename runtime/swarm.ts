@@ -3,7 +3,7 @@
  * starts agents, routes every envelope through its topology, and publishes lifecycle events to the
  * `SwarmEvents` service. `Swarm` is the Effect API; promise.ts wraps it for code without Effect.
  */
-import { type Cause, Context, Data, Deferred, Effect, Fiber, Layer, Option, type Scope } from "effect"
+import { type Cause, Context, Deferred, Effect, Fiber, Layer, Option, Schema, type Scope } from "effect"
 import {
   type AgentDefinition,
   AgentNotFoundError,
@@ -53,11 +53,11 @@ export interface AgentInfo {
  * The swarm no longer runs: its root supervisor escalated (too many restarts of its children) or it
  * was shut down. Every call but `shutdown` and `events` fails with this from then on.
  */
-export class SwarmStoppedError extends Data.TaggedError("SwarmStoppedError")<{
-  readonly reason: "escalated" | "shutdown"
+export class SwarmStoppedError extends Schema.TaggedError<SwarmStoppedError>()("SwarmStoppedError", {
+  reason: Schema.Literal("escalated", "shutdown"),
   /** escalated: what the root gave up on. */
-  readonly detail?: string | undefined
-}> {
+  detail: Schema.optional(Schema.String)
+}) {
   override get message(): string {
     return this.reason === "escalated"
       ? `the swarm has stopped: its root supervisor escalated (${this.detail ?? "too many restarts"})`
@@ -66,9 +66,9 @@ export class SwarmStoppedError extends Data.TaggedError("SwarmStoppedError")<{
 }
 
 /** Nothing of that name is a supervisor of this swarm. */
-export class SupervisorNotFoundError extends Data.TaggedError("SupervisorNotFoundError")<{
-  readonly supervisor: string
-}> {
+export class SupervisorNotFoundError extends Schema.TaggedError<SupervisorNotFoundError>()("SupervisorNotFoundError", {
+  supervisor: Schema.String
+}) {
   override get message(): string {
     return `no supervisor named ${this.supervisor}`
   }
