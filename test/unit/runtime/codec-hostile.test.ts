@@ -3,18 +3,11 @@ import { Cause, Effect, Either, Exit, Schema } from "effect"
 import { Packr } from "msgpackr"
 import { type Codec, CodecError, decodeFrame, makeCodec, payloadCodec } from "../../../runtime/codec.ts"
 import { ENVELOPE_KEYS, type Envelope, makeEnvelope } from "../../../runtime/envelope.ts"
+import { payloads, Protocol, Render, Scene } from "./codec-fixtures.ts"
 
 // The rule: no bytes a peer sends can change how a later frame decodes. Every valid frame is
 // checked against what a codec that has seen nothing decodes from the same bytes.
 
-class Scene extends Schema.TaggedClass<Scene>()("Scene", { index: Schema.Number, text: Schema.String }) {}
-class Render extends Schema.TaggedRequest<Render>()("Render", {
-  success: Schema.String,
-  failure: Schema.Never,
-  payload: { scenes: Schema.Array(Schema.Number) }
-}) {}
-const Protocol = Schema.Union(Scene, Render)
-const payloads = payloadCodec(Protocol)
 
 const scene = (i: number) =>
   makeEnvelope(`e${i}`, "director", "renderer", "Scene", new Scene({ index: i, text: `scene ${i}` }), undefined, undefined, 1_700_000_000_000 + i, 1)

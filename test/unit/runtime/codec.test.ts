@@ -1,17 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
 import { Packr } from "msgpackr"
-import { CodecError, decodeFrame, encodeFrame, makeCodec, payloadCodec } from "../../../runtime/codec.ts"
+import { CodecError, decodeFrame, encodeFrame, makeCodec } from "../../../runtime/codec.ts"
 import { type Envelope, makeEnvelope } from "../../../runtime/envelope.ts"
-
-class Scene extends Schema.TaggedClass<Scene>()("Scene", { index: Schema.Number, text: Schema.String }) {}
-class Render extends Schema.TaggedRequest<Render>()("Render", {
-  success: Schema.String,
-  failure: Schema.Never,
-  payload: { scenes: Schema.Array(Schema.Number) }
-}) {}
-const Protocol = Schema.Union(Scene, Render)
-const payloads = payloadCodec(Protocol)
+import { payloads, Protocol, Render, Scene } from "./codec-fixtures.ts"
 
 const envelopes: Array<Envelope<Scene | Render>> = [
   ...Array.from({ length: 100 }, (_, i) => makeEnvelope(`e${i}`, "director", "renderer", "Scene", new Scene({ index: i, text: `scene ${i} — ünïcode` }), undefined, undefined, 1_700_000_000_000 + i, 1)),
