@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: demo test typecheck bench system-deps clean
+.PHONY: demo test typecheck layers bench system-deps clean
 
 # npm 11 writes lock files without other platforms' optional packages and `npm ci` then refuses
 # them (npm/cli#8320); `npm install --no-save` installs exactly the locked versions instead.
@@ -23,6 +23,10 @@ typecheck: $(NPM_STAMP)
 test: $(NPM_STAMP) system-deps typecheck
 	npx vitest run --reporter=default --reporter=json --outputFile=out/test-results.json
 	@node -e 'const r = require("./out/test-results.json"); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests + r.numTodoTests} skipped`)'
+
+# The house rules of DESIGN.md (layering, indexes, internal/, sibling agents, package exports); also part of `make test`.
+layers: $(NPM_STAMP)
+	npx vitest run test/unit/house/layering.test.ts
 
 BENCHES := runtime memory render job
 

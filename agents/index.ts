@@ -1,4 +1,5 @@
 /** The video swarm: its five agents, their protocols, and the durable production workflow. */
+export { AGENT_NAMES, encoderName } from "./agent-names.ts"
 export { directorAgent, type DirectorOptions } from "./director/agent.ts"
 export { BUNDLED_SCRIPT, BUNDLED_SCRIPT_TITLE } from "./director/bundled-script.ts"
 export { measuredSentenceDurations, TimingMismatchError } from "./director/measured.ts"
@@ -11,20 +12,34 @@ export {
   layerConfig as topicWriterLayerConfig, MissingApiKeyError, TopicWriter, type TopicWriterConfig
 } from "./director/topic.ts"
 export { encoderAgent, type EncoderAgentOptions } from "./encoder/agent.ts"
+export { EncodeProgressEvent } from "./encoder/events.ts"
 export { monitorAgent, type MonitorOptions } from "./monitor/agent.ts"
+export { AgentAliveEvent, AgentStaleEvent, MetricsEvent } from "./monitor/events.ts"
+export { HEARTBEAT_INTERVAL, startHeartbeat } from "./monitor/heartbeat.ts"
 export { GetHealth, Heartbeat, MonitorProtocol, SampleNow } from "./monitor/protocol.ts"
 export { layer as systemSamplerLayer, MetricsSample, SystemSampler } from "./monitor/sample.ts"
 export { currentAttempt, recordFailure, withAttempts } from "./production/attempts.ts"
 export { demoSpec, type DemoOptions } from "./production/demo.ts"
 export { productionLayer, type ProductionOptions } from "./production/environment.ts"
-export { executionId, FootageSource, JobReport, JobSpec, jobId, ProductionError, ScriptSource } from "./production/job.ts"
+export {
+  decodeVideoSwarmEvent, FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent, VideoSwarmEvent
+} from "./production/events.ts"
+export { executionId, FootageSource, JobReport, JobSpec, jobId, ProductionError, ScriptSource, StageName } from "./production/job.ts"
 export { layer as videoSwarmLayer, topologyFor, type TopologyChoice, VideoSwarm } from "./production/video-swarm.ts"
 export { ProduceVideo, ProduceVideoLive, reportPath } from "./production/workflow.ts"
 export { rendererAgent, type RendererOptions } from "./renderer/agent.ts"
 export { type BreakerSettings, makeDeviceBreakers } from "./renderer/breaker.ts"
-export { EncoderProtocol, Narrate, PlanRender, Render, RendererProtocol } from "./renderer/protocol.ts"
-export { CaptionsChoice, Narration, OutputSettings, RenderError, RenderResult, RenderSummary } from "./renderer/render-data.ts"
+export { isFinished, readPlan, writeAtomically } from "./renderer/plan-file.ts"
+export {
+  DeviceBreakerClosedEvent, DeviceBreakerOpenedEvent, DeviceBreakerTrialEvent, EncodeRetryEvent, PartEncodedEvent, RenderFailedEvent,
+  RenderFinishedEvent, RenderReusedEvent, RenderStartedEvent, WorkRequeuedEvent
+} from "./renderer/events.ts"
+export {
+  EncoderProtocol, EncoderReady, Narrate, PlanRender, PullWork, Render, type RendererMessage, RendererProtocol, WorkDone, WorkFailed
+} from "./renderer/protocol.ts"
+export { CaptionsChoice, EncodedPart, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./renderer/render-data.ts"
 export { shotMatcherAgent } from "./shot-matcher/agent.ts"
+export { ShotPickedEvent } from "./shot-matcher/events.ts"
 export { matchShots, type MatchOptions, NoFootageError, rankShots } from "./shot-matcher/match.ts"
 export { MatchShots, ShotMatcherProtocol } from "./shot-matcher/protocol.ts"
 export { Clip, ShotPick } from "./shot-matcher/shot.ts"

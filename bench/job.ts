@@ -18,11 +18,12 @@
  */
 import { execFile, spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises"
 import { cpus, loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { Effect } from "effect"
+import { readPlan } from "../agents/index.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
 import type { RenderPlan } from "../media/timeline.ts"
@@ -157,7 +158,7 @@ const main = Effect.gen(function* () {
     const work = join(STATE, "work")
     const renders = (yield* Effect.promise(() => readdir(work))).filter((d) => d.startsWith("render-"))
     if (renders.length !== 1) return yield* Effect.dieMessage(`expected one render plan in ${work}, found ${renders.length}`)
-    plan = JSON.parse(yield* Effect.promise(() => readFile(join(work, renders[0]!, "plan.json"), "utf8"))) as RenderPlan
+    plan = yield* Effect.orDie(readPlan(join(work, renders[0]!, "plan.json")))
     // The same chosen shots, as the report lists them.
     const shots = (colds.at(-1)!.report["shots"] as ReadonlyArray<{ clip: { path: string } }>).map((s) => s.clip.path)
     if (JSON.stringify(plan.scenes.map((s) => s.shot.path)) !== JSON.stringify(shots)) {
@@ -165,7 +166,7 @@ const main = Effect.gen(function* () {
     }
     if (round === 0) references.push(yield* referenceRun(plan))
   }
-  const [jobInfo, referenceInfo] = yield* Effect.forEach([output, join(OUT, "reference.mp4")], (f) => probe(f, { countFrames: true }))
+  const [jobInfo, referenceInfo] = yield* Effect.all([probe(output, { countFrames: true }), probe(join(OUT, "reference.mp4"), { countFrames: true })])
   const cold = colds.reduce((a, b) => (b.wall < a.wall ? b : a))
   const warm = warms.reduce((a, b) => (b.wall < a.wall ? b : a))
   const reference = Math.min(...references.map((r) => r.wall))

@@ -151,7 +151,7 @@ const main = Effect.gen(function*() {
     runs.single.push(yield* timed(renderSinglePass(single)))
     runs.stitched.push(yield* timed(render(split)))
   }
-  const [singleInfo, referenceInfo, stitchedInfo] = yield* Effect.forEach([single.files.output, referenceOut, split.files.output], (f) => probe(f))
+  const [singleInfo, referenceInfo, stitchedInfo] = yield* Effect.all([probe(single.files.output), probe(referenceOut), probe(split.files.output)])
   const round3 = (x: number) => Math.round(x * 1000) / 1000
   const best = (xs: ReadonlyArray<Run>, key: keyof Run) => Math.min(...xs.map((r) => r[key]))
   const result = {

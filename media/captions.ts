@@ -6,7 +6,7 @@
  */
 import { Data, Effect } from "effect"
 import { defaultFontSize, safeArea, wrapWords, type SafeArea } from "./captions-layout.ts"
-import { writeFileAtomically } from "./atomic-file.ts"
+import { writeFileAtomic } from "./atomic-file.ts"
 import { escapeAssText, textWidthEm } from "./captions-text.ts"
 import type { SentenceTiming, WordTiming } from "./tts/narration.ts"
 
@@ -220,9 +220,8 @@ export const buildAss = (source: CaptionSource, options: CaptionOptions): Effect
 /** Builds the ASS document and writes it under a temp name, then renames it to `file`. */
 export const writeAss = Effect.fn("captions.write")(function* (file: string, source: CaptionSource, options: CaptionOptions) {
   const content = yield* buildAss(source, options)
-  yield* Effect.tryPromise({
-    try: () => writeFileAtomically(file, content),
-    catch: (error) => new CaptionError({ reason: "Io", message: `cannot write ${file}`, detail: String(error) })
-  })
+  yield* writeFileAtomic(file, content).pipe(
+    Effect.mapError((error) => new CaptionError({ reason: "Io", message: `cannot write ${file}`, detail: error.message }))
+  )
   return file
 })

@@ -3,13 +3,13 @@
  * with, not what runs (Debian's ffmpeg lists h264_nvenc on machines without a GPU), so every listed
  * candidate is proven by a tiny trial encode before it is offered. Order of preference per codec:
  * NVENC, Quick Sync, VAAPI, AMF, VideoToolbox, then software (libx264 / libx265 / libsvtav1).
- * The detection runs once per process.
+ * The detection is a layer: it runs once where `Encoders.layer` is built.
  */
-import { existsSync } from "node:fs"
-import { Data, Duration, Effect } from "effect"
+import { Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { runFfmpeg } from "./ffmpeg.ts"
-import { detectHardware, type HardwareInfo } from "./hardware.ts"
+import { fileExists } from "./file-system.ts"
+import { detectHardware, Hardware, type HardwareInfo } from "./hardware.ts"
 
 export type VideoCodec = "h264" | "hevc" | "av1"
 export type EncoderFamily = "nvenc" | "qsv" | "vaapi" | "amf" | "videotoolbox" | "software"
@@ -42,13 +42,15 @@ export const ENCODER_CATALOGUE: ReadonlyArray<EncoderSpec> = [
 ]
 
 /** x264's speed vocabulary; every encoder maps it onto its own presets. */
-export type EncoderPreset = "ultrafast" | "superfast" | "veryfast" | "faster" | "fast" | "medium" | "slow"
+export const EncoderPreset = Schema.Literal("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
+export type EncoderPreset = typeof EncoderPreset.Type
 
-export interface EncoderSettings {
-  readonly preset?: EncoderPreset | undefined
+export const EncoderSettings = Schema.Struct({
+  preset: Schema.optional(EncoderPreset),
   /** Constant-quality target on the x264 CRF scale (0 = lossless for libx264). Default per codec: 23 / 28 / 35. */
-  readonly crf?: number | undefined
-}
+  crf: Schema.optional(Schema.Number)
+})
+export type EncoderSettings = typeof EncoderSettings.Type
 
 /** What an encoder needs on the command line. */
 export interface EncoderArgs {
@@ -158,7 +160,9 @@ export const encoderArgs = (spec: EncoderSpec, settings: EncoderSettings = {}): 
 /** Encodes three frames of a 256x256 black picture with `spec`; fails with the reason if that is impossible. */
 export const trialEncode = Effect.fn("media.encoders.trial")(function*(spec: EncoderSpec) {
   const args = encoderArgs(spec, { preset: "veryfast" })
-  if (spec.family === "vaapi" && !existsSync(VAAPI_DEVICE)) return yield* Effect.fail(`no VAAPI device at ${VAAPI_DEVICE}`)
+  if (spec.family === "vaapi" && !(yield* Effect.orElseSucceed(fileExists(VAAPI_DEVICE), () => false))) {
+    return yield* Effect.fail(`no VAAPI device at ${VAAPI_DEVICE}`)
+  }
   yield* runFfmpeg({
     args: [
       ...args.globalArgs,
@@ -188,8 +192,13 @@ const detect = Effect.gen(function*() {
   return { hardware, listed, available, rejected } satisfies EncoderDetection
 }).pipe(Effect.withSpan("media.encoders.detect"))
 
-/** Hardware plus the proven encoders; the first call runs the trials, later calls reuse the result. */
-export const detectEncoders: Effect.Effect<EncoderDetection> = Effect.runSync(Effect.cached(detect))
+/** Hardware plus the proven encoders, found once by `Encoders.layer` (which detects the hardware too). */
+export class Encoders extends Context.Tag("reelswarm/media/Encoders")<Encoders, EncoderDetection>() {
+  static readonly layer: Layer.Layer<Encoders> = Layer.effect(Encoders, detect).pipe(Layer.provide(Hardware.layer))
+}
+
+/** Hardware plus the proven encoders, as `Encoders.layer` found them. */
+export const detectEncoders: Effect.Effect<EncoderDetection, never, Encoders> = Encoders
 
 /** Proven encoders for `codec`, best first: the fallback chain a renderer walks when a device fails. */
 export const fallbackChain = (detection: EncoderDetection, codec: VideoCodec): ReadonlyArray<EncoderSpec> =>

@@ -1,22 +1,24 @@
 /**
  * ffmpeg as an Effect. A command is an argument array (never a shell string) plus an optional final
- * output path. The process is started through fluent-ffmpeg's spawner (which finds the binary and
- * collects stdout/stderr rings); everything else is ours:
+ * output path. The process runs through the `ProcessRunner` (its own process group; see
+ * process-runner.ts); everything ffmpeg-specific is here:
  *
  * - the output is written to a hidden temporary name beside the final one and renamed only on success,
  *   so a failed or interrupted encode never leaves a partial file under the final name;
- * - interruption sends SIGTERM, then SIGKILL after a grace period, and waits for the process to exit
- *   (no zombie, no orphan) before the interruption completes;
+ * - interruption sends SIGTERM to ffmpeg's process group, then SIGKILL after a grace period, and waits
+ *   for the process to exit (no zombie, no orphan) before the interruption completes;
  * - progress (frame, fps, output time, speed) is parsed from ffmpeg's stats lines and offered either as
  *   a callback or as a Stream;
  * - failures are `FfmpegError`s carrying the arguments and the stderr tail.
+ *
+ * fluent-ffmpeg's public API is not used to run ffmpeg: its builder reorders arguments, it spawns the
+ * process itself (no process group, no injectable runner) and `kill` reaches only that one pid.
  */
 import { randomBytes } from "node:crypto"
-import type { ChildProcess } from "node:child_process"
-import { rename, rm } from "node:fs/promises"
 import { basename, dirname, extname, join } from "node:path"
 import { Data, Effect, Exit, Mailbox, Stream } from "effect"
-import ffmpeg from "fluent-ffmpeg"
+import { mediaFileSystem, removeQuietly } from "./file-system.ts"
+import { type ProcessError, runProcess } from "./process-runner.ts"
 
 /** One ffmpeg invocation. `args` holds everything except the final output path. */
 export interface FfmpegCommand {
@@ -101,74 +103,39 @@ export const parseProgressLine = (line: string): FfmpegProgress | undefined => {
   }
 }
 
-interface LinesRing {
-  readonly get: () => string
-  readonly callback: (cb: (line: string) => void) => void
-}
-
-/** fluent-ffmpeg's process runner (undocumented but stable since 2.0; its public API would reorder our arguments). */
-interface Spawner {
-  _spawnFfmpeg(
-    args: Array<string>,
-    options: { captureStdout: boolean; stdoutLines: number; windowsHide: boolean },
-    processCB: (proc: ChildProcess, stdout: LinesRing, stderr: LinesRing) => void,
-    endCB: (err: Error | null, stdout?: LinesRing, stderr?: LinesRing) => void
-  ): void
-}
-
 const tailOf = (text: string): string => text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "" && parseProgressLine(l) === undefined).slice(-STDERR_TAIL_LINES).join("\n")
 
-/** Spawns ffmpeg with exactly `args`; resolves when it has exited and its pipes are closed. */
-const spawnFfmpeg = (args: Array<string>, options: FfmpegRunOptions): Effect.Effect<FfmpegResult, FfmpegError> =>
-  Effect.async<FfmpegResult, FfmpegError>((resume) => {
-    let proc: ChildProcess | undefined
-    let interrupted = false
-    let ended = false
-    const endWaiters: Array<() => void> = []
-    const spawner = ffmpeg() as unknown as Spawner
-    spawner._spawnFfmpeg(
-      args,
-      { captureStdout: options.captureStdout === true, stdoutLines: 0, windowsHide: true },
-      (child, _stdout, stderr) => {
-        proc = child
-        if (interrupted) child.kill("SIGKILL")
-        const onProgress = options.onProgress
-        if (onProgress !== undefined) {
-          stderr.callback((line) => {
-            const progress = parseProgressLine(line)
-            if (progress !== undefined) onProgress(progress)
-          })
-        }
-      },
-      (err, stdout, stderr) => {
-        ended = true
-        endWaiters.splice(0).forEach((wake) => wake())
-        if (interrupted) return
-        const stderrTail = stderr === undefined ? "" : tailOf(stderr.get())
-        if (err === null) {
-          resume(Effect.succeed({ stdout: stdout?.get() ?? "", stderrTail }))
-          return
-        }
-        const code = proc?.exitCode ?? undefined
-        const reason = proc === undefined ? "spawn" : proc.signalCode !== null ? "signal" : "exit"
-        resume(Effect.fail(new FfmpegError({
-          reason,
-          args,
-          exitCode: code === null ? undefined : code,
-          stderrTail,
-          message: `ffmpeg failed (${err.message})${stderrTail === "" ? "" : `: ${stderrTail.split("\n").slice(-3).join(" | ")}`}`
-        })))
-      }
-    )
-    return Effect.async<void>((wake) => {
-      interrupted = true
-      if (ended) return wake(Effect.void)
-      endWaiters.push(() => wake(Effect.void))
-      proc?.kill("SIGTERM")
-      const timer = setTimeout(() => proc?.kill("SIGKILL"), options.killGraceMs ?? 2000)
-      endWaiters.push(() => clearTimeout(timer))
-    })
+/** The ffmpeg binary: $FFMPEG_PATH (as fluent-ffmpeg honoured it) or `ffmpeg` on PATH. */
+const ffmpegBinary = () => process.env["FFMPEG_PATH"] ?? "ffmpeg"
+
+const toFfmpegError = (args: ReadonlyArray<string>) => (error: ProcessError): FfmpegError => {
+  const stderrTail = tailOf(error.stderr)
+  return new FfmpegError({
+    reason: error.reason,
+    args,
+    exitCode: error.exitCode,
+    stderrTail,
+    message: `ffmpeg failed (${error.message})${stderrTail === "" ? "" : `: ${stderrTail.split("\n").slice(-3).join(" | ")}`}`
   })
+}
+
+/** Runs ffmpeg with exactly `args`; succeeds when it has exited with code 0 and its pipes are closed. */
+const spawnFfmpeg = (args: Array<string>, options: FfmpegRunOptions): Effect.Effect<FfmpegResult, FfmpegError> => {
+  const onProgress = options.onProgress
+  return runProcess({
+    command: ffmpegBinary(),
+    args,
+    captureStdout: options.captureStdout === true,
+    killGraceMs: options.killGraceMs,
+    onStderrLine: onProgress === undefined ? undefined : (line) => {
+      const progress = parseProgressLine(line)
+      if (progress !== undefined) onProgress(progress)
+    }
+  }).pipe(
+    Effect.map(({ stderr, stdout }) => ({ stdout, stderrTail: tailOf(stderr) })),
+    Effect.mapError(toFfmpegError(args))
+  )
+}
 
 /**
  * Runs one ffmpeg command. With an `output`, the file appears under its final name only if ffmpeg
@@ -180,16 +147,16 @@ export const runFfmpeg = Effect.fn("ffmpeg.run")(function*(command: FfmpegComman
   if (output === undefined) return yield* spawnFfmpeg(commandArgs(command), options)
   const partial = temporarySibling(output)
   const args = commandArgs(command, partial)
-  const discard = Effect.promise(() => rm(partial, { force: true }))
+  const fs = yield* mediaFileSystem
   return yield* spawnFfmpeg(args, options).pipe(
     Effect.tap(() =>
-      Effect.tryPromise({
-        try: () => rename(partial, output),
-        catch: (cause) =>
-          new FfmpegError({ reason: "output", args, stderrTail: "", message: `could not move ${partial} to ${output}: ${String(cause)}` })
-      })
+      fs.rename(partial, output).pipe(
+        Effect.mapError((cause) =>
+          new FfmpegError({ reason: "output", args, stderrTail: "", message: `could not move ${partial} to ${output}: ${cause.message}` })
+        )
+      )
     ),
-    Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : discard))
+    Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : removeQuietly(partial)))
   )
 })
 

@@ -1,9 +1,9 @@
 /**
  * What this machine has for video work: CPU and GPUs as systeminformation reports them, with each GPU
  * classified by vendor (the encoder families differ: NVENC, Quick Sync, VAAPI/AMF, VideoToolbox).
- * Detection runs once per process.
+ * Detection is a layer: it runs once where `Hardware.layer` is built, and everything under it shares the answer.
  */
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import si from "systeminformation"
 
 export type GpuVendor = "nvidia" | "intel" | "amd" | "apple" | "other"
@@ -40,6 +40,7 @@ export const classifyGpuVendor = (fields: { vendor?: string | undefined; model?:
 }
 
 const detect: Effect.Effect<HardwareInfo> = Effect.gen(function*() {
+  // systeminformation resolves with defaults rather than rejecting; a rejection would be a bug there.
   const [cpu, graphics] = yield* Effect.promise(() => Promise.all([si.cpu(), si.graphics().catch(() => ({ controllers: [] }))]))
   const gpus = graphics.controllers.map((c): GpuInfo => ({
     vendor: classifyGpuVendor(c),
@@ -53,5 +54,10 @@ const detect: Effect.Effect<HardwareInfo> = Effect.gen(function*() {
   }
 }).pipe(Effect.withSpan("media.hardware.detect"))
 
-/** The machine's CPU and GPUs; the first call probes, later calls in the process reuse the answer. */
-export const detectHardware: Effect.Effect<HardwareInfo> = Effect.runSync(Effect.cached(detect))
+/** The machine's CPU and GPUs, detected once by `Hardware.layer`. */
+export class Hardware extends Context.Tag("reelswarm/media/Hardware")<Hardware, HardwareInfo>() {
+  static readonly layer: Layer.Layer<Hardware> = Layer.effect(Hardware, detect)
+}
+
+/** The machine's CPU and GPUs, as `Hardware.layer` detected them. */
+export const detectHardware: Effect.Effect<HardwareInfo, never, Hardware> = Hardware

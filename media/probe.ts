@@ -1,10 +1,12 @@
 /**
- * ffprobe through fluent-ffmpeg: what a media file is (duration, size, frame rate, rotation, audio),
- * with a typed `ProbeError` naming the file when it cannot be read.
+ * ffprobe: what a media file is (duration, size, frame rate, rotation, audio), with a typed
+ * `ProbeError` naming the file when it cannot be read. ffprobe runs through the `ProcessRunner`, so
+ * an interrupted probe stops the process (fluent-ffmpeg's `ffprobe` offers no way to stop it);
+ * its JSON output has the shape of fluent-ffmpeg's `FfprobeData`, whose types are used here.
  */
 import { Data, Effect } from "effect"
-import ffmpeg from "fluent-ffmpeg"
 import type { FfprobeData, FfprobeStream } from "fluent-ffmpeg"
+import { runProcess } from "./process-runner.ts"
 
 export interface MediaInfo {
   readonly file: string
@@ -105,20 +107,27 @@ export const toMediaInfo = (file: string, data: FfprobeData): MediaInfo | undefi
   }
 }
 
+/** The ffprobe binary: $FFPROBE_PATH (as fluent-ffmpeg honoured it) or `ffprobe` on PATH. */
+const ffprobeBinary = () => process.env["FFPROBE_PATH"] ?? "ffprobe"
+
+const isProbeData = (value: unknown): value is FfprobeData =>
+  typeof value === "object" && value !== null && Array.isArray((value as { streams?: unknown }).streams) &&
+  typeof (value as { format?: unknown }).format === "object"
+
 /** Probes `file`. Fails with `ProbeError` when ffprobe cannot read it or it has no audio/video stream. */
 export const probe = Effect.fn("media.probe")(function*(file: string, options: ProbeOptions = {}) {
   yield* Effect.annotateCurrentSpan("file", file)
   const extra = options.countFrames === true ? ["-count_frames"] : []
-  const data = yield* Effect.async<FfprobeData, ProbeError>((resume) => {
-    ffmpeg.ffprobe(file, extra, (err: unknown, result: FfprobeData) => {
-      if (err) {
-        const detail = err instanceof Error ? err.message.split("\n").filter((l) => l.trim() !== "").slice(-1).join("") : String(err)
-        resume(Effect.fail(new ProbeError({ file, reason: "unreadable", message: `cannot probe ${file}: ${detail}` })))
-      } else {
-        resume(Effect.succeed(result))
-      }
-    })
-  })
+  const unreadable = (detail: string) => new ProbeError({ file, reason: "unreadable", message: `cannot probe ${file}: ${detail}` })
+  const { stdout } = yield* runProcess({
+    command: ffprobeBinary(),
+    args: ["-hide_banner", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", ...extra, file],
+    captureStdout: true
+  }).pipe(
+    Effect.mapError((error) => unreadable(error.stderr.split(/\r?\n/).filter((l) => l.trim() !== "").slice(-1).join("") || error.message))
+  )
+  const data = yield* Effect.try({ try: (): unknown => JSON.parse(stdout), catch: () => unreadable("ffprobe printed no JSON") })
+  if (!isProbeData(data)) return yield* unreadable("ffprobe printed no streams and format")
   const info = toMediaInfo(file, data)
   if (info === undefined) {
     return yield* new ProbeError({ file, reason: "no-streams", message: `${file} has no audio or video stream` })

@@ -1,23 +1,22 @@
 /**
  * The agents table: one row per agent name with its node, state, restart and dead-letter counts and last
  * heartbeat. It is a projection of the event log, updated in the same transaction that appends the
- * lifecycle events, so it is exactly as current and as durable as the log itself.
+ * lifecycle events, so it is exactly as current and as durable as the log itself. Heartbeats come as
+ * the runtime's `heartbeat` events, which the video swarm's monitor publishes (one per agent every
+ * few seconds, not every beat), so another process reading this file sees which agents are alive.
  */
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
-import type { SwarmEvent } from "../runtime/events.ts"
+import { DeadLetterEvent, EscalatedEvent, HeartbeatEvent, RestartedEvent, SpawnedEvent, StoppedEvent, type SwarmEvent } from "../runtime/index.ts"
 import { Database, type DatabaseError } from "./database.ts"
-
-/** The event type a monitor publishes for an agent that is alive (`data.node` optional). */
-export const heartbeatEventType = "heartbeat"
 
 /** State after each lifecycle event; event types absent here leave the state as it was. */
 const stateAfter: Readonly<Record<string, string>> = {
-  spawned: "running",
-  restarted: "running",
-  escalated: "escalated",
-  stopped: "stopped"
+  [SpawnedEvent.type]: "running",
+  [RestartedEvent.type]: "running",
+  [EscalatedEvent.type]: "escalated",
+  [StoppedEvent.type]: "stopped"
 }
 
 /** State of an agent only ever seen in heartbeats or dead letters. */
@@ -61,7 +60,7 @@ interface AgentDelta {
   lastEventId: number
 }
 
-const isTracked = (type: string) => type in stateAfter || type === "dead-letter" || type === heartbeatEventType
+const isTracked = (type: string) => type in stateAfter || type === DeadLetterEvent.type || type === HeartbeatEvent.type
 
 /**
  * Folds a batch of freshly appended events into the agents table (one statement for the whole batch).
@@ -89,9 +88,9 @@ export const projectLifecycle = (sql: SqlClient, events: ReadonlyArray<SwarmEven
     if (typeof node === "string") delta.node = node
     const state = stateAfter[event.type]
     if (state !== undefined) delta.state = state
-    if (event.type === "restarted") delta.restarts++
-    if (event.type === "dead-letter") delta.deadLetters++
-    if (event.type === heartbeatEventType) delta.heartbeat = Math.max(delta.heartbeat ?? event.ts, event.ts)
+    if (event.type === RestartedEvent.type) delta.restarts++
+    if (event.type === DeadLetterEvent.type) delta.deadLetters++
+    if (event.type === HeartbeatEvent.type) delta.heartbeat = Math.max(delta.heartbeat ?? event.ts, event.ts)
     delta.updatedAt = event.ts
     delta.lastEventId = event.id
   }

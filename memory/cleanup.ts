@@ -2,13 +2,19 @@
  * Scheduled cleanup: deletes expired memory entries and events past the retention window, and records
  * each run in the event log (`memory.cleanup`, or `memory.cleanup-failed` with the error).
  */
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
+import { eventKind, type SwarmEventInput } from "../runtime/index.ts"
 import type { DatabaseError } from "./database.ts"
 import { EventLog } from "./event-log.ts"
 import { SharedMemory } from "./shared-memory.ts"
 
-export const cleanupEventType = "memory.cleanup"
-export const cleanupFailedEventType = "memory.cleanup-failed"
+export const CleanupEvent = eventKind("memory.cleanup", {
+  expiredEntries: Schema.Number,
+  prunedEvents: Schema.Number,
+  durationMs: Schema.Number
+})
+
+export const CleanupFailedEvent = eventKind("memory.cleanup-failed", { error: Schema.String, filename: Schema.String })
 
 export interface CleanupReport {
   readonly expiredEntries: number
@@ -32,8 +38,8 @@ export const make: Effect.Effect<CleanupService, never, SharedMemory | EventLog>
   const memory = yield* SharedMemory
   const log = yield* EventLog
 
-  const report = (type: string, data: Record<string, unknown>) =>
-    log.append([{ type, data }]).pipe(
+  const report = (event: SwarmEventInput) =>
+    log.append([event]).pipe(
       Effect.catchAll((error) => Effect.logWarning("memory cleanup: could not record its report", error))
     )
 
@@ -46,10 +52,10 @@ export const make: Effect.Effect<CleanupService, never, SharedMemory | EventLog>
       prunedEvents,
       durationMs: (yield* Clock.currentTimeMillis) - started
     }
-    yield* report(cleanupEventType, { ...result })
+    yield* report(CleanupEvent.make(result))
     return result
   }).pipe(
-    Effect.tapError((error) => report(cleanupFailedEventType, { error: error.message, filename: error.filename })),
+    Effect.tapError((error) => report(CleanupFailedEvent.make({ error: error.message, filename: error.filename }))),
     Effect.withSpan("Cleanup.runOnce")
   )
 

@@ -9,7 +9,7 @@
  * from the table, so the table is always the source of truth.
  */
 import { Chunk, Clock, Context, Deferred, Duration, Effect, Layer, Option, PubSub, Queue, Schedule, type Scope, Stream } from "effect"
-import { SwarmEvents, type SwarmEvent, type SwarmEventInput, type SwarmEventsService } from "../runtime/events.ts"
+import { SwarmEvents, type SwarmEvent, type SwarmEventInput, type SwarmEventsService } from "../runtime/index.ts"
 import { projectLifecycle } from "./agent-registry.ts"
 import { insertRows } from "./batch-insert.ts"
 import { Database, type DatabaseError } from "./database.ts"

@@ -4,7 +4,7 @@
  */
 import type { Duration } from "effect"
 import { Layer } from "effect"
-import type { SwarmEvents } from "../runtime/events.ts"
+import type { SwarmEvents } from "../runtime/index.ts"
 import { AgentRegistry, layer as layerAgentRegistry } from "./agent-registry.ts"
 import { Cleanup, layer as layerCleanup } from "./cleanup.ts"
 import { Database, type DatabaseError, type DatabaseOptions, layer as layerDatabase } from "./database.ts"
@@ -16,14 +16,13 @@ export {
   type AgentRecord,
   AgentRegistry,
   type AgentRegistryService,
-  heartbeatEventType,
   layer as layerAgentRegistry,
   make as makeAgentRegistry
 } from "./agent-registry.ts"
 export {
   Cleanup,
-  cleanupEventType,
-  cleanupFailedEventType,
+  CleanupEvent,
+  CleanupFailedEvent,
   type CleanupOptions,
   type CleanupReport,
   type CleanupService,

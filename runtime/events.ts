@@ -3,22 +3,130 @@
  * and anything an application publishes (metrics, job progress). The runtime only knows the
  * `SwarmEvents` tag; memory/ implements it with a durable SQLite event log, `layerInMemory` here
  * keeps a bounded ring in process.
+ *
+ * Every kind of event is an `EventKind`: a Schema of the stored shape `{ id, ts, type, agent?, job?, data }`
+ * with its `data` typed, and a constructor for publishers. The runtime defines its own lifecycle kinds
+ * (`LifecycleEvent`); an application defines the rest the same way and unions them with these.
  */
-import { Chunk, Context, Effect, Layer, type Scope, Stream } from "effect"
+import { Chunk, Context, Effect, Layer, Schema, type Scope, Stream } from "effect"
+import { DeadLetterReason } from "./agent.ts"
 
-export type LifecycleEventType =
-  | "spawned"
-  | "restarted"
-  /** A restart's `init` failed; the supervisor tries again (within its intensity) or escalates. */
-  | "restart-failed"
-  | "escalated"
-  | "stopped"
-  | "dead-letter"
-  /** Only in a subscriber's own stream: it fell behind and lost the oldest events it had not read. */
-  | "events-dropped"
+/** Who an event is about and when; the sink stamps `ts` when it is absent. */
+export interface EventOrigin {
+  readonly agent?: string | undefined
+  readonly job?: string | undefined
+  readonly ts?: number | undefined
+}
+
+/** An event of one kind, as its publisher hands it to the sink. */
+export interface TypedEventInput<T extends string, D> extends EventOrigin {
+  readonly type: T
+  readonly data: D
+}
+
+/** The fields every stored event has besides its type and data. */
+const storedFields = {
+  id: Schema.Number,
+  ts: Schema.Number,
+  agent: Schema.optional(Schema.String),
+  job: Schema.optional(Schema.String)
+}
+
+export type EventSchema<T extends string, D extends Schema.Struct.Fields> = Schema.Struct<
+  typeof storedFields & { type: Schema.Literal<[T]>; data: Schema.Struct<D> }
+>
+
+/** One kind of event: its type, the Schema of its stored form, and the constructor its publishers use. */
+export interface EventKind<T extends string, D extends Schema.Struct.Fields> {
+  readonly type: T
+  readonly schema: EventSchema<T, D>
+  /** The event to publish; a misspelt or missing data field does not compile. */
+  readonly make: (data: Schema.Struct.Type<D>, origin?: EventOrigin) => TypedEventInput<T, Schema.Struct.Type<D>>
+}
+
+/**
+ * Defines a kind of event. Its data fields must be plain values whose Schema is its own encoding
+ * (strings, numbers, literals, arrays and structs of them): publishers hand data to the sink as it is.
+ */
+export const eventKind = <const T extends string, D extends Schema.Struct.Fields>(type: T, data: D): EventKind<T, D> => ({
+  type,
+  schema: Schema.Struct({ ...storedFields, type: Schema.Literal(type), data: Schema.Struct(data) }),
+  make: (data, origin = {}) => ({ ...origin, type, data })
+})
+
+/** The supervisor whose child the event is about (`agent` is the child). */
+const supervisor = Schema.String
+
+export const SpawnedEvent = eventKind("spawned", { supervisor, kind: Schema.Literal("agent", "supervisor") })
+
+export const RestartedEvent = eventKind("restarted", {
+  supervisor,
+  /** "crashed", an exit reason, "sibling" (restarted with a sibling by its strategy) or "requested". */
+  reason: Schema.String,
+  cause: Schema.optional(Schema.String),
+  /** The sibling whose exit restarted this one. */
+  sibling: Schema.optional(Schema.String),
+  /** It waited out the supervisor's backoff. */
+  delayed: Schema.optional(Schema.Boolean)
+})
+
+/** A restart's `init` failed; the supervisor tries again (within its intensity) or escalates. */
+export const RestartFailedEvent = eventKind("restart-failed", { supervisor, cause: Schema.String })
+
+/** `agent` is the supervisor that gave up: its children are stopped, the escalation goes to its parent. */
+export const EscalatedEvent = eventKind("escalated", {
+  supervisor,
+  child: Schema.String,
+  intensity: Schema.Number,
+  periodMs: Schema.Number,
+  cause: Schema.String
+})
+
+export const StoppedEvent = eventKind("stopped", {
+  supervisor,
+  reason: Schema.String,
+  cause: Schema.optional(Schema.String),
+  /** It did not stop within its shutdown policy and was killed. */
+  killed: Schema.optional(Schema.Boolean),
+  shutdownTimedOut: Schema.optional(Schema.Boolean)
+})
+
+
+/** `agent` is the envelope's addressee. */
+export const DeadLetterEvent = eventKind("dead-letter", {
+  reason: DeadLetterReason,
+  id: Schema.String,
+  from: Schema.String,
+  tag: Schema.String,
+  correlationId: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.String)
+})
+
+/** Only in a subscriber's own stream: it fell behind and lost the oldest events it had not read. */
+export const EventsDroppedEvent = eventKind("events-dropped", { dropped: Schema.Number, firstId: Schema.Number, lastId: Schema.Number })
+
+/**
+ * An agent is alive, as of `ts`. The runtime does not publish it: whoever watches agents' heartbeats
+ * does (an application's monitor agent), and memory's agent registry records it.
+ */
+export const HeartbeatEvent = eventKind("heartbeat", { node: Schema.optional(Schema.String) })
+
+/** Every event the runtime itself publishes. */
+export const LifecycleEvent = Schema.Union(
+  SpawnedEvent.schema,
+  RestartedEvent.schema,
+  RestartFailedEvent.schema,
+  EscalatedEvent.schema,
+  StoppedEvent.schema,
+  DeadLetterEvent.schema,
+  EventsDroppedEvent.schema
+)
+export type LifecycleEvent = typeof LifecycleEvent.Type
+
+export type LifecycleEventType = LifecycleEvent["type"]
 
 /** The type of the event a slow subscriber reads in place of those it lost. */
-export const EVENTS_DROPPED = "events-dropped"
+export const EVENTS_DROPPED = EventsDroppedEvent.type
 
 /** What a publisher supplies; the sink stamps `id` and, if absent, `ts`. */
 export interface SwarmEventInput {
@@ -104,10 +212,9 @@ class Subscriber {
     this.head = 0
     if (this.dropped > 0) {
       events.unshift({
-        type: EVENTS_DROPPED,
+        ...EventsDroppedEvent.make({ dropped: this.dropped, firstId: this.firstDropped, lastId: this.lastDropped }),
         id: this.lastDropped,
-        ts: Date.now(),
-        data: { dropped: this.dropped, firstId: this.firstDropped, lastId: this.lastDropped }
+        ts: Date.now()
       })
       this.dropped = 0
     }

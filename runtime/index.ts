@@ -35,17 +35,31 @@ export {
 } from "./codec.ts"
 export { type Envelope, isReply, makeEnvelope, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "./envelope.ts"
 export {
+  DeadLetterEvent,
   DEFAULT_SUBSCRIBER_BUFFER,
+  EscalatedEvent,
+  type EventKind,
+  eventKind,
+  type EventOrigin,
+  type EventSchema,
   EVENTS_DROPPED,
+  EventsDroppedEvent,
+  HeartbeatEvent,
   layerInMemory as eventsLayerInMemory,
+  LifecycleEvent,
   type LifecycleEventType,
   makeInMemory as makeInMemoryEvents,
+  RestartedEvent,
+  RestartFailedEvent,
+  SpawnedEvent,
+  StoppedEvent,
   type SwarmEvent,
   type SwarmEventInput,
   SwarmEvents,
-  type SwarmEventsService
+  type SwarmEventsService,
+  type TypedEventInput
 } from "./events.ts"
-export { DEFAULT_MAILBOX_CAPACITY, type MailboxOptions, type OverflowPolicy } from "./mailbox.ts"
+export { DEFAULT_MAILBOX_CAPACITY, Mailbox, type MailboxOptions, type OverflowPolicy } from "./mailbox.ts"
 export {
   type AsyncAgentContext,
   createSwarm,

@@ -9,9 +9,7 @@
  * the hub itself travel directly.
  */
 import { Effect } from "effect"
-import { type Envelope, isReply } from "../runtime/envelope.ts"
-import { Mailbox } from "../runtime/mailbox.ts"
-import type { Link, Topology } from "../runtime/topology.ts"
+import { type Envelope, isReply, type Link, Mailbox, type Topology } from "../runtime/index.ts"
 
 export interface StarOptions {
   /** The hub's name: an agent of the swarm or just the relay's address. Default "hub". */

@@ -8,6 +8,7 @@ import { define } from "../../runtime/index.ts"
 import { DirectorProtocol } from "./protocol.ts"
 import { planScenes, planScriptText, replanScenes, type ScenePlanOptions } from "./script.ts"
 import { TopicWriter } from "./topic.ts"
+import { AGENT_NAMES } from "../agent-names.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 
@@ -18,7 +19,7 @@ export interface DirectorOptions {
 
 export const directorAgent = (options: DirectorOptions = {}) =>
   define({
-    name: options.name ?? "director",
+    name: options.name ?? AGENT_NAMES.director,
     protocol: DirectorProtocol,
     init: (ctx) => startHeartbeat(ctx),
     receive: (message, state, ctx) => {

@@ -5,12 +5,7 @@
  * so the lengths add up to the narration and scene cuts fall between sentences.
  */
 import { Data, Either } from "effect"
-
-/** A timed word as TTS reports it (media/tts WordTiming has this shape). */
-export interface TimedWord {
-  readonly start: number
-  readonly end: number
-}
+import type { WordTiming } from "../../media/index.ts"
 
 export class TimingMismatchError extends Data.TaggedError("TimingMismatchError")<{
   readonly expectedWords: number
@@ -24,7 +19,7 @@ export const spokenWordCount = (sentence: string): number =>
 
 export const measuredSentenceDurations = (
   sentences: ReadonlyArray<string>,
-  words: ReadonlyArray<TimedWord>,
+  words: ReadonlyArray<Pick<WordTiming, "start" | "end">>,
   narrationSec: number
 ): Either.Either<ReadonlyArray<number>, TimingMismatchError> => {
   const counts = sentences.map(spokenWordCount)

@@ -6,13 +6,14 @@
  * tells the renderer it is ready, which also gives back any item it held when it crashed.
  */
 import { Clock, Effect, Fiber, Schedule } from "effect"
-import { type RenderPlan, type RenderProgress, renderSegment, renderSinglePass } from "../../media/timeline.ts"
+import { type RenderPlan, type RenderProgress, renderSegment, renderSinglePass } from "../../media/index.ts"
 import { define, SwarmEvents } from "../../runtime/index.ts"
+import { AGENT_NAMES } from "../agent-names.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { isFinished, readPlan } from "../renderer/plan-file.ts"
 import { EncoderProtocol, EncoderReady, PullWork, type RendererMessage, WorkDone, WorkFailed } from "../renderer/protocol.ts"
 import type { EncodedPart, WorkItem } from "../renderer/render-data.ts"
-import { RENDERER_NAME } from "../renderer/agent.ts"
+import { EncodeProgressEvent } from "./events.ts"
 
 export interface EncoderAgentOptions {
   readonly name: string
@@ -41,7 +42,7 @@ const withProgress = <A, E, R>(
   Effect.gen(function* () {
     const events = yield* SwarmEvents
     const publish = (frame: number) =>
-      events.publish({ type: "encode-progress", agent, data: { planFile: item.planFile, index: item.index, frame, frames } })
+      events.publish(EncodeProgressEvent.make({ planFile: item.planFile, index: item.index, frame, frames }, { agent }))
     let latest = 0
     let sent = 0
     const ticker = Effect.suspend(() => {
@@ -64,11 +65,11 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
     init: (ctx) =>
       Effect.gen(function* () {
         yield* startHeartbeat(ctx)
-        yield* ctx.lookup<RendererMessage>(options.renderer ?? RENDERER_NAME).tell(new EncoderReady({ agent: ctx.name }))
+        yield* ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer).tell(new EncoderReady({ agent: ctx.name }))
         return new Map<string, RenderPlan>()
       }),
     receive: (_workAvailable, plans, ctx) => {
-      const renderer = ctx.lookup<RendererMessage>(options.renderer ?? RENDERER_NAME)
+      const renderer = ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer)
 
       const encode = (item: WorkItem, plan: RenderPlan) =>
         Effect.gen(function* () {

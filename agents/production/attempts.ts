@@ -5,18 +5,25 @@
  * execution is then answered from the workflow's record, as for any job). The job id, the report
  * and the content-addressed artifacts do not depend on the attempt, so a new attempt reuses them.
  */
-import { mkdir, readFile } from "node:fs/promises"
+import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
-import { Cause, Effect } from "effect"
+import { Cause, Effect, Schema } from "effect"
+import { readJsonFile } from "../../media/index.ts"
 import { writeAtomically } from "../renderer/plan-file.ts"
 import { jobId, type JobSpec } from "./job.ts"
 
 const attemptFile = (dir: string, spec: JobSpec) => join(dir, jobId(spec))
 
-/** The spec with the attempt to run: the one recorded after the job's last failure, if later. */
+/**
+ * The spec with the attempt to run: the one recorded after the job's last failure, if later. A
+ * damaged attempt file counts as none (with a warning naming it): the run tries the spec's own
+ * attempt, and a recorded failure there moves the job on to a fresh attempt file.
+ */
 export const currentAttempt = (dir: string, spec: JobSpec): Effect.Effect<JobSpec> =>
-  Effect.promise(() => readFile(attemptFile(dir, spec), "utf8").catch(() => "0")).pipe(
-    Effect.map((text) => ({ ...spec, attempt: Math.max(spec.attempt ?? 0, Number.parseInt(text, 10) || 0) }))
+  readJsonFile(Schema.NonNegativeInt, attemptFile(dir, spec)).pipe(
+    Effect.tapError((error) => (error.reason === "invalid" ? Effect.logWarning(`ignoring the attempt file ${error.message}`) : Effect.void)),
+    Effect.orElseSucceed(() => 0),
+    Effect.map((recorded) => ({ ...spec, attempt: Math.max(spec.attempt ?? 0, recorded) }))
   )
 
 /** Records that `spec`'s attempt failed; returns the spec of the next attempt. */
@@ -24,7 +31,7 @@ export const recordFailure = (dir: string, spec: JobSpec): Effect.Effect<JobSpec
   Effect.gen(function* () {
     const next = { ...spec, attempt: (spec.attempt ?? 0) + 1 }
     yield* Effect.promise(() => mkdir(dir, { recursive: true }))
-    yield* Effect.orDie(writeAtomically(attemptFile(dir, spec), String(next.attempt)))
+    yield* Effect.orDie(writeAtomically(attemptFile(dir, spec), JSON.stringify(next.attempt)))
     return next
   })
 

@@ -6,7 +6,7 @@
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
 import { type Duration, Effect, Layer } from "effect"
-import { espeakNg, layer as ttsLayer, type TtsProvider } from "../../media/tts/index.ts"
+import { espeakNg, layerTts as ttsLayer, type TtsProvider } from "../../media/index.ts"
 import { Database, layer as memoryLayer } from "../../memory/index.ts"
 import { swarmLayer } from "../../runtime/index.ts"
 import { layerConfig as topicLayer, type TopicWriterConfig } from "../director/topic.ts"

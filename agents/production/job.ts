@@ -6,8 +6,9 @@
  */
 import { createHash } from "node:crypto"
 import { Schema } from "effect"
+import { Narration } from "../../media/index.ts"
 import { Scene } from "../director/scene.ts"
-import { Narration, OutputSettings, RenderResult } from "../renderer/render-data.ts"
+import { OutputSettings, RenderResult } from "../renderer/render-data.ts"
 import { ShotPick } from "../shot-matcher/shot.ts"
 
 export const ScriptSource = Schema.Union(

@@ -7,8 +7,7 @@
 import { rm } from "node:fs/promises"
 import { basename, join } from "node:path"
 import { Data, Effect } from "effect"
-import { type FootageWarning, generateSampleLibrary, normalizeTags, SAMPLE_CLIPS, tagsFromFileName } from "../../media/footage/index.ts"
-import { probe } from "../../media/probe.ts"
+import { type FootageWarning, generateSampleLibrary, normalizeTags, probe, SAMPLE_CLIPS, tagsFromFileName } from "../../media/index.ts"
 import type { Clip } from "../shot-matcher/shot.ts"
 
 export interface SampleSource {

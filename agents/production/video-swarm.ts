@@ -6,6 +6,7 @@
 import { Context, Effect, Layer } from "effect"
 import { Swarm, type Topology } from "../../runtime/index.ts"
 import { mesh, star } from "../../topologies/index.ts"
+import { AGENT_NAMES, encoderName } from "../agent-names.ts"
 import { directorAgent } from "../director/agent.ts"
 import { encoderAgent } from "../encoder/agent.ts"
 import { monitorAgent } from "../monitor/agent.ts"
@@ -14,12 +15,7 @@ import { shotMatcherAgent } from "../shot-matcher/agent.ts"
 
 export type TopologyChoice = "star" | "mesh"
 
-export const DIRECTOR = "director"
-export const SHOT_MATCHER = "shot-matcher"
-export const RENDERER = "renderer"
-export const MONITOR = "monitor"
-
-export const topologyFor = (choice: TopologyChoice): Topology => (choice === "star" ? star({ hub: DIRECTOR }) : mesh)
+export const topologyFor = (choice: TopologyChoice): Topology => (choice === "star" ? star({ hub: AGENT_NAMES.director }) : mesh)
 
 export interface EncoderSlot {
   /** The encoder this slot drives; default the job's. */
@@ -48,11 +44,11 @@ export const spawnVideoSwarm = Effect.fn("production.spawnVideoSwarm")(function*
   const slots = options.encoders ?? [{}]
   const encoders: Array<string> = []
   for (const [i, slot] of slots.entries()) {
-    const name = `encoder-${i}`
+    const name = encoderName(i)
     yield* swarm.spawn(encoderAgent({ name, ...(slot.encoder === undefined ? {} : { encoder: slot.encoder }) }))
     encoders.push(name)
   }
-  return { agents: [MONITOR, DIRECTOR, SHOT_MATCHER, RENDERER, ...encoders], encoders } satisfies VideoSwarmService
+  return { agents: [AGENT_NAMES.monitor, AGENT_NAMES.director, AGENT_NAMES.shotMatcher, AGENT_NAMES.renderer, ...encoders], encoders } satisfies VideoSwarmService
 })
 
 export const layer = (options: VideoSwarmOptions = {}) => Layer.effect(VideoSwarm, spawnVideoSwarm(options))

@@ -2,24 +2,27 @@
  * The production of one video as a durable @effect/workflow workflow. Each stage is an activity
  * that asks an agent to do the work; the engine records each finished activity's result, so after
  * a crash the same job resumes where it was and finished stages are not run again. Every stage
- * records `stage-started` / `stage-finished` events: a resumed job's log shows which ones ran again.
+ * records `stage-started`, then `stage-finished` or `stage-failed`: a resumed job's log shows which
+ * ones ran again.
  */
 import { extname } from "node:path"
 import { Activity, Workflow } from "@effect/workflow"
 import { Clock, Duration, Effect, Either, Schema } from "effect"
-import { type FootageWarning, indexFolder } from "../../media/footage/index.ts"
+import { type FootageWarning, indexFolder, Narration } from "../../media/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
+import { AGENT_NAMES } from "../agent-names.ts"
 import { measuredSentenceDurations } from "../director/measured.ts"
 import { PlanScript, Replan, WriteScriptForTopic } from "../director/protocol.ts"
 import { Scene, ScriptPlan } from "../director/scene.ts"
 import { Narrate, PlanRender, Render } from "../renderer/protocol.ts"
-import { Narration, RenderResult, RenderSummary } from "../renderer/render-data.ts"
+import { RenderResult, RenderSummary } from "../renderer/render-data.ts"
 import { writeAtomically } from "../renderer/plan-file.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
 import { Clip, ShotPick } from "../shot-matcher/shot.ts"
 import { executionId, type JobReport, jobId, JobReport as JobReportSchema, JobSpec, ProductionError, type StageName } from "./job.ts"
+import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent } from "./events.ts"
 import { drawPickedSamples, sampleClips } from "./samples.ts"
-import { DIRECTOR, RENDERER, SHOT_MATCHER, VideoSwarm } from "./video-swarm.ts"
+import { VideoSwarm } from "./video-swarm.ts"
 
 export const ProduceVideo = Workflow.make({
   name: "ProduceVideo",
@@ -47,7 +50,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     const events = yield* SwarmEvents
     const job = jobId(spec)
     const publishWarnings = (warnings: ReadonlyArray<FootageWarning>) =>
-      events.publishAll(warnings.map((warning) => ({ type: "footage-warning", job, data: { ...warning } })))
+      events.publishAll(warnings.map(({ file, reason, message }) => FootageWarningEvent.make({ file, reason, message }, { job })))
 
     /** One stage as an activity: timed, logged, its failures typed with the stage's name. */
     const stage = <A, I, R>(name: StageName, success: Schema.Schema<A, I>, work: Effect.Effect<A, unknown, R>) =>
@@ -56,11 +59,14 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         success: Timed(success),
         error: ProductionError,
         execute: Effect.gen(function* () {
-          yield* events.publish({ type: "stage-started", job, data: { stage: name, attempt: yield* Activity.CurrentAttempt } })
+          const attempt = yield* Activity.CurrentAttempt
+          yield* events.publish(StageStartedEvent.make({ stage: name, attempt }, { job }))
           const start = yield* Clock.currentTimeMillis
-          const value = yield* Effect.mapError(work, (error) => new ProductionError({ stage: name, message: errorText(error) }))
+          const value = yield* Effect.mapError(work, (error) => new ProductionError({ stage: name, message: errorText(error) })).pipe(
+            Effect.tapError((error) => events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.message }, { job })))
+          )
           const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
-          yield* events.publish({ type: "stage-finished", job, data: { stage: name, seconds } })
+          yield* events.publish(StageFinishedEvent.make({ stage: name, seconds }, { job }))
           return { value, seconds }
         })
       })
@@ -93,8 +99,8 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       "script",
       ScriptPlan,
       spec.script._tag === "Text"
-        ? swarm.ask(DIRECTOR, new PlanScript({ title: spec.script.title, script: spec.script.text }))
-        : swarm.ask(DIRECTOR, new WriteScriptForTopic({ topic: spec.script.topic }), { timeout: "5 minutes" })
+        ? swarm.ask(AGENT_NAMES.director, new PlanScript({ title: spec.script.title, script: spec.script.text }))
+        : swarm.ask(AGENT_NAMES.director, new WriteScriptForTopic({ topic: spec.script.topic }), { timeout: "5 minutes" })
     )
 
     const narrationStage = (plan: ScriptPlan) =>
@@ -102,7 +108,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         "narration",
         Narration,
         swarm.ask(
-          RENDERER,
+          AGENT_NAMES.renderer,
           new Narrate({
             text: plan.sentences.map((s) => s.text).join(" "),
             voice: spec.voice,
@@ -128,7 +134,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           measuredSentenceDurations(plan.sentences.map((s) => s.text), narration.value.words, narration.value.durationSec),
           { onLeft: Effect.fail, onRight: Effect.succeed }
         ),
-        (durationsSec) => swarm.ask(DIRECTOR, new Replan({ sentences: plan.sentences, durationsSec }))
+        (durationsSec) => swarm.ask(AGENT_NAMES.director, new Replan({ sentences: plan.sentences, durationsSec }))
       )
     )
 
@@ -136,7 +142,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       "shots",
       Schema.Array(ShotPick),
       swarm.ask(
-        SHOT_MATCHER,
+        AGENT_NAMES.shotMatcher,
         new MatchShots({
           scenes: scenes.value,
           clips: footage.value,
@@ -164,7 +170,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       "plan",
       RenderSummary,
       swarm.ask(
-        RENDERER,
+        AGENT_NAMES.renderer,
         new PlanRender({
           scenes: scenes.value,
           picks: shots.value,
@@ -180,7 +186,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     const render = yield* stage(
       "render",
       RenderResult,
-      swarm.ask(RENDERER, new Render({ planFile: summary.value.planFile }), { timeout: LONG })
+      swarm.ask(AGENT_NAMES.renderer, new Render({ planFile: summary.value.planFile }), { timeout: LONG })
     )
 
     const report: JobReport = {

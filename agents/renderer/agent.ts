@@ -8,23 +8,25 @@
 import { mkdir, rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { Clock, Effect, Either, Option, type Scope } from "effect"
-import { writeAss } from "../../media/captions.ts"
-import { ENCODER_CATALOGUE } from "../../media/encoders.ts"
-import { probe } from "../../media/probe.ts"
-import { planRender, type RenderPlan, renderAudio, stitch } from "../../media/timeline.ts"
-import { Tts } from "../../media/tts/index.ts"
+import {
+  ENCODER_CATALOGUE, planRender, probe, type RenderPlan, renderAudio, type ShotMedia, stitch, Tts, writeAss
+} from "../../media/index.ts"
 import { type AgentContext, define, SwarmEvents } from "../../runtime/index.ts"
+import { AGENT_NAMES } from "../agent-names.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { type BreakerChange, type BreakerSettings, type DeviceBreakers, makeDeviceBreakers } from "./breaker.ts"
+import {
+  DeviceBreakerClosedEvent, DeviceBreakerOpenedEvent, DeviceBreakerTrialEvent, EncodeRetryEvent, PartEncodedEvent, RenderFailedEvent,
+  RenderFinishedEvent, RenderReusedEvent, RenderStartedEvent, WorkRequeuedEvent
+} from "./events.ts"
 import { contentKey, doneMarker, fileStamp, readDone, readPlan, writeAtomically } from "./plan-file.ts"
 import {
   AudioMixed, type PlanRender, type Render, RendererProtocol, type RendererMessage, StepFailed, Stitched, WorkAvailable
 } from "./protocol.ts"
 import { type EncodedPart, RenderError, type RenderResult, type WorkItem } from "./render-data.ts"
-import { type ShotFacts, timelineInput } from "./timeline-input.ts"
+import { timelineInput } from "./timeline-input.ts"
 
-export const RENDERER_NAME = "renderer"
 /** Attempts per work item before the render fails. */
 const MAX_ATTEMPTS = 3
 
@@ -69,7 +71,7 @@ const softwareFallback = (encoder: string): string | undefined => {
 
 const planRenderFor = Effect.fn("renderer.planRender")(function* (request: PlanRender) {
   const paths = Array.from(new Set(request.picks.map((p) => p.clip.path)))
-  const facts = new Map<string, ShotFacts>()
+  const facts = new Map<string, ShotMedia>()
   for (const path of paths) {
     // A video the footage index already probed is not probed again.
     const clip = request.picks.find((p) => p.clip.path === path)!.clip
@@ -146,7 +148,7 @@ export interface RendererOptions {
 
 export const rendererAgent = (options: RendererOptions = {}) =>
   define({
-    name: options.name ?? RENDERER_NAME,
+    name: options.name ?? AGENT_NAMES.renderer,
     protocol: RendererProtocol,
     init: (ctx) =>
       Effect.gen(function* () {
@@ -168,12 +170,20 @@ export const rendererAgent = (options: RendererOptions = {}) =>
 const handle = (message: RendererMessage, state: RendererState, ctx: AgentContext<RendererMessage>) =>
   Effect.gen(function* () {
     const events = yield* SwarmEvents
-    const publish = (type: string, data: Record<string, unknown>) => events.publish({ type, agent: ctx.name, data })
+    const origin = { agent: ctx.name }
 
     const publishBreaker = (agent: string, change: BreakerChange | undefined) => {
       if (change === undefined) return Effect.void
-      const { _tag, ...data } = change
-      return publish(`device-breaker-${_tag.toLowerCase()}`, { agent, ...data })
+      switch (change._tag) {
+        case "Opened": {
+          const { device, fallback, failures, until } = change
+          return events.publish(DeviceBreakerOpenedEvent.make({ agent, device, fallback, failures, until }, origin))
+        }
+        case "Trial":
+          return events.publish(DeviceBreakerTrialEvent.make({ agent, device: change.device }, origin))
+        case "Closed":
+          return events.publish(DeviceBreakerClosedEvent.make({ agent, device: change.device }, origin))
+      }
     }
 
     const notifyEncoders = Effect.forEach(state.encoders, (name) => ctx.lookup(name).tell(new WorkAvailable()), { discard: true })
@@ -182,7 +192,7 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
       Effect.gen(function* () {
         state.jobs.delete(job.planFile)
         yield* Effect.forEach(job.waiting, (request) => ctx.reply(request, result), { discard: true })
-        yield* publish("render-finished", { planFile: job.planFile, output: result.output, stages: result.stages })
+        yield* events.publish(RenderFinishedEvent.make({ planFile: job.planFile, output: result.output, stages: result.stages }, origin))
       })
 
     const fail = (job: Job, error: RenderError) =>
@@ -190,7 +200,7 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
         state.jobs.delete(job.planFile)
         state.queue.splice(0, state.queue.length, ...state.queue.filter((item) => item.planFile !== job.planFile))
         yield* Effect.forEach(job.waiting, (request) => ctx.replyFailure(request, error), { discard: true })
-        yield* publish("render-failed", { planFile: job.planFile, stage: error.stage, message: error.message })
+        yield* events.publish(RenderFailedEvent.make({ planFile: job.planFile, stage: error.stage, message: error.message }, origin))
       })
 
     /** Runs a background step in the agent's scope; it reports back as a message. */
@@ -266,7 +276,7 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
         }
         const done = yield* readDone(message.planFile)
         if (Option.isSome(done)) {
-          yield* publish("render-reused", { planFile: message.planFile, output: done.value.output })
+          yield* events.publish(RenderReusedEvent.make({ planFile: message.planFile, output: done.value.output }, origin))
           return yield* ctx.reply(message, { ...done.value, cached: true })
         }
         const loaded = yield* Effect.either(readPlan(message.planFile))
@@ -292,7 +302,7 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
         }
         state.jobs.set(message.planFile, job)
         state.queue.push(...items)
-        yield* publish("render-started", { planFile: message.planFile, items: items.length, encoders: [...state.encoders] })
+        yield* events.publish(RenderStartedEvent.make({ planFile: message.planFile, items: items.length, encoders: [...state.encoders] }, origin))
         if (!single) {
           yield* background(
             Effect.mapError(timed(renderAudio(plan)), failWith("audio")),
@@ -309,7 +319,7 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
         if (lost !== undefined) {
           state.inFlight.delete(message.agent)
           state.queue.unshift(lost)
-          yield* publish("work-requeued", { agent: message.agent, item: lost, why: "encoder restarted" })
+          yield* events.publish(WorkRequeuedEvent.make({ agent: message.agent, item: lost, why: "encoder restarted" }, origin))
           yield* notifyEncoders
         } else if (state.queue.length > 0) {
           yield* ctx.lookup(message.agent).tell(new WorkAvailable())
@@ -335,7 +345,7 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
         const job = state.jobs.get(message.planFile)
         if (job === undefined) return
         job.parts.set(message.part.index, message.part)
-        yield* publish("part-encoded", { planFile: message.planFile, ...message.part })
+        yield* events.publish(PartEncodedEvent.make({ planFile: message.planFile, ...message.part }, origin))
         return yield* completeIfReady(job)
       }
 
@@ -354,7 +364,9 @@ const handle = (message: RendererMessage, state: RendererState, ctx: AgentContex
         }
         const retry: WorkItem = fallback === undefined ? message.item : { ...message.item, encoder: fallback }
         state.queue.unshift(retry)
-        yield* publish("encode-retry", { planFile: message.planFile, item: retry, failedOn: message.encoder, agent: message.agent, message: message.message })
+        yield* events.publish(
+          EncodeRetryEvent.make({ planFile: message.planFile, item: retry, failedOn: message.encoder, agent: message.agent, message: message.message }, origin)
+        )
         return yield* notifyEncoders
       }
 

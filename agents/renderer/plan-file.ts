@@ -4,11 +4,10 @@
  * Files are written under a temporary name and renamed, so a reader never sees half a file.
  */
 import { createHash } from "node:crypto"
-import { readFile, stat } from "node:fs/promises"
+import { stat } from "node:fs/promises"
 import { dirname, join } from "node:path"
-import { Effect, Option, Schema } from "effect"
-import { writeFileAtomically } from "../../media/atomic-file.ts"
-import type { RenderPlan } from "../../media/timeline.ts"
+import { Effect, Option } from "effect"
+import { type JsonFileError, readJsonFile, RenderPlan, writeFileAtomically } from "../../media/index.ts"
 import { RenderResult } from "./render-data.ts"
 
 export const contentKey = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)
@@ -25,24 +24,19 @@ export const isFinished = (file: string): Effect.Effect<boolean> =>
 export const fileStamp = (file: string): Effect.Effect<{ size: number; mtimeMs: number } | null> =>
   Effect.promise(() => stat(file).then((s) => ({ size: s.size, mtimeMs: Math.round(s.mtimeMs) }), () => null))
 
-export const readPlan = (planFile: string): Effect.Effect<RenderPlan, unknown> =>
-  Effect.tryPromise(async () => {
-    const plan = JSON.parse(await readFile(planFile, "utf8")) as RenderPlan
-    if (!Array.isArray(plan?.segments) || !Array.isArray(plan?.files?.segments) || typeof plan?.files?.output !== "string") {
-      throw new Error(`${planFile} is not a render plan`)
-    }
-    return plan
-  })
+/**
+ * The plan a PlanRender wrote. It is the job's state, not a cache: a render cannot guess what a
+ * damaged plan meant, so it fails, naming the file and what is wrong in it.
+ */
+export const readPlan = (planFile: string): Effect.Effect<RenderPlan, JsonFileError> => readJsonFile(RenderPlan, planFile)
 
 export const doneMarker = (planFile: string) => join(dirname(planFile), "done.json")
 
-const decodeResult = Schema.decodeUnknownOption(Schema.parseJson(RenderResult))
-
-/** The result of an earlier run of this plan, when its marker and its output are both there. */
+/** The result of an earlier run of this plan, when its marker and its output are both there (a damaged marker: none). */
 export const readDone = (planFile: string): Effect.Effect<Option.Option<RenderResult>> =>
-  Effect.gen(function* () {
-    const text = yield* Effect.promise(() => readFile(doneMarker(planFile), "utf8").catch(() => ""))
-    const result = decodeResult(text)
-    if (Option.isNone(result)) return result
-    return (yield* isFinished(result.value.output)) ? result : Option.none()
-  })
+  readJsonFile(RenderResult, doneMarker(planFile)).pipe(
+    Effect.option,
+    Effect.flatMap((result) =>
+      Option.isSome(result) ? Effect.map(isFinished(result.value.output), (finished) => (finished ? result : Option.none())) : Effect.succeedNone
+    )
+  )

@@ -4,9 +4,10 @@
  * EncoderReady / PullWork / WorkDone / WorkFailed; the rest are the production's requests.
  */
 import { Schema } from "effect"
+import { Narration } from "../../media/index.ts"
 import { Scene } from "../director/scene.ts"
 import { ShotPick } from "../shot-matcher/shot.ts"
-import { EncodedPart, Narration, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./render-data.ts"
+import { EncodedPart, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./render-data.ts"
 
 export class Narrate extends Schema.TaggedRequest<Narrate>()("Narrate", {
   failure: RenderError,

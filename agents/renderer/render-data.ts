@@ -1,46 +1,19 @@
 /**
- * The renderer's wire data: narration with its word timings, output settings, the summary of a
- * planned render, work items for encoders, and results. Schemas mirror media/'s plain interfaces
- * (Narration, TimelineOutput) so they can cross agent and process boundaries validated.
+ * The renderer's wire data: output settings, the summary of a planned render, work items for
+ * encoders, and results, as Schemas so they cross agent and process boundaries validated. The
+ * narration and the timeline's shapes are media's (Narration, TimelineOutput): reused, not copied.
  */
 import { Schema } from "effect"
-
-export const WordTiming = Schema.Struct({ word: Schema.String, start: Schema.Number, end: Schema.Number })
-
-export const SentenceTiming = Schema.Struct({
-  text: Schema.String,
-  start: Schema.Number,
-  end: Schema.Number,
-  words: Schema.Array(WordTiming)
-})
-
-/** media/tts's Narration. */
-export const Narration = Schema.Struct({
-  provider: Schema.String,
-  audioFile: Schema.String,
-  durationSec: Schema.Number,
-  sampleRate: Schema.Number,
-  words: Schema.Array(WordTiming),
-  sentences: Schema.Array(SentenceTiming)
-})
-export type Narration = typeof Narration.Type
+import { TimelineOutput } from "../../media/index.ts"
 
 /** `--captions`: the caption style burned in, or none. */
 export const CaptionsChoice = Schema.Literal("lines", "word-by-word", "karaoke", "none")
 export type CaptionsChoice = typeof CaptionsChoice.Type
 
-export const OutputSettings = Schema.Struct({
-  path: Schema.String,
-  width: Schema.Int,
-  height: Schema.Int,
-  fps: Schema.Number,
-  /** An encoder of media's catalogue ("libx264", "h264_nvenc", …). */
-  encoder: Schema.String,
-  captions: CaptionsChoice,
-  music: Schema.optional(Schema.Struct({ path: Schema.String, volume: Schema.optional(Schema.Number) })),
-  transition: Schema.optional(Schema.Struct({ kind: Schema.String, duration: Schema.Number })),
-  fit: Schema.optional(Schema.Literal("cover", "contain"))
-})
+const { encoder, fit, fps, height, music, path, transition, width } = TimelineOutput.fields
+
+/** What a job asks of its video: media's timeline output settings, with a caption style instead of a captions file. */
+export const OutputSettings = Schema.Struct({ path, width, height, fps, encoder, captions: CaptionsChoice, music, transition, fit })
 export type OutputSettings = typeof OutputSettings.Type
 
 /** A planned render: where its plan lies and what it will take. */

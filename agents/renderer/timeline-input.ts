@@ -3,23 +3,16 @@
  * the scenes' narration lengths (measured, after the director's replan): scene i's narration starts
  * where the previous scenes' lengths add up to, so the video covers the narration exactly.
  */
-import type { TimelineInput, TimelineShot } from "../../media/timeline.ts"
+import type { NarrationTrack, ShotMedia, TimelineInput, TimelineShot } from "../../media/index.ts"
 import type { Scene } from "../director/scene.ts"
 import type { ShotPick } from "../shot-matcher/shot.ts"
 import type { OutputSettings } from "./render-data.ts"
 
-export interface ShotFacts {
-  readonly duration: number
-  readonly width: number
-  readonly height: number
-  readonly fps: number
-}
-
 export const timelineInput = (args: {
   readonly scenes: ReadonlyArray<Scene>
   readonly picks: ReadonlyArray<ShotPick>
-  readonly media: ReadonlyMap<string, ShotFacts>
-  readonly narration: { readonly path: string; readonly duration: number }
+  readonly media: ReadonlyMap<string, ShotMedia>
+  readonly narration: NarrationTrack
   readonly output: OutputSettings
   readonly captionsFile: string | undefined
   readonly workDir: string

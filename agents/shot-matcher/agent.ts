@@ -4,8 +4,10 @@
  */
 import { Effect } from "effect"
 import { define, SwarmEvents } from "../../runtime/index.ts"
+import { AGENT_NAMES } from "../agent-names.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
+import { ShotPickedEvent } from "./events.ts"
 import { matchShots, type MatchOptions } from "./match.ts"
 import { ShotMatcherProtocol } from "./protocol.ts"
 
@@ -17,7 +19,7 @@ export interface ShotMatcherOptions {
 
 export const shotMatcherAgent = (options: ShotMatcherOptions = {}) =>
   define({
-    name: options.name ?? "shot-matcher",
+    name: options.name ?? AGENT_NAMES.shotMatcher,
     protocol: ShotMatcherProtocol,
     init: (ctx) => startHeartbeat(ctx),
     receive: (message, state, ctx) =>
@@ -26,12 +28,12 @@ export const shotMatcherAgent = (options: ShotMatcherOptions = {}) =>
         const match = matchShots(message.scenes, message.clips, { ...options.weights, frame: message.frame, seed: message.seed }).pipe(
           Effect.tap((picks) =>
             events.publishAll(
-              picks.map((pick) => ({
-                type: "shot-picked",
-                agent: ctx.name,
-                job: message.job,
-                data: { scene: pick.scene, clip: pick.clip.path, score: pick.score, round: pick.round, reasons: pick.reasons }
-              }))
+              picks.map((pick) =>
+                ShotPickedEvent.make(
+                  { scene: pick.scene, clip: pick.clip.path, score: pick.score, round: pick.round, reasons: pick.reasons },
+                  { agent: ctx.name, job: message.job }
+                )
+              )
             )
           )
         )

@@ -8,6 +8,7 @@
  * the seed, the scene and the clip path, so one seed always gives the same picks.
  */
 import { Effect, Schema } from "effect"
+import { orientationOf } from "../../media/index.ts"
 import { stem } from "../text/stem.ts"
 import { contentWord, fileNameWords, words } from "../text/terms.ts"
 import { assignMinCost } from "./assignment.ts"
@@ -34,13 +35,6 @@ export class NoFootageError extends Schema.TaggedError<NoFootageError>()("NoFoot
   scenes: Schema.Number,
   message: Schema.String
 }) {}
-
-type Orientation = "portrait" | "landscape" | "square"
-
-const orientationOf = (width: number, height: number): Orientation => {
-  const ratio = width / height
-  return ratio < 0.9 ? "portrait" : ratio > 1.1 ? "landscape" : "square"
-}
 
 /** FNV-1a, 32 bits: a small, stable hash for seeded tie-breaking. */
 const fnv1a = (text: string): number => {

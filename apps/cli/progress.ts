@@ -1,93 +1,102 @@
 /**
  * Shows a job's progress from the swarm's events: a redrawn bar on a terminal, one plain line per
  * step otherwise (logs, CI). Everything goes to stderr so `--json` output stays clean on stdout.
+ * Events are read through the swarm's event union: one of an unknown kind, or whose data does not
+ * fit its kind, is not shown.
  */
-import { Effect, Stream } from "effect"
+import { Effect, Option, Stream } from "effect"
+import { decodeVideoSwarmEvent, StageName, type VideoSwarmEvent } from "../../agents/index.ts"
 import type { SwarmEvent } from "../../runtime/index.ts"
-
-/** The workflow's stages in order (agents/production/job.ts StageName). */
-const STAGES = ["script", "narration", "scenes", "footage", "shots", "fetch", "plan", "render", "report"] as const
 
 export interface ProgressView {
   readonly onEvent: (event: SwarmEvent) => void
   readonly finish: () => void
 }
 
-const field = (event: SwarmEvent, key: string): unknown => event.data?.[key]
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined)
-const str = (v: unknown) => (typeof v === "string" ? v : undefined)
+/** Where a view writes: a terminal (redrawn bar) or anything else (plain lines). */
+export interface ProgressOutput {
+  readonly isTTY?: boolean | undefined
+  readonly write: (text: string) => unknown
+}
 
 /** A one-line description of the events worth a line of their own; undefined for the rest. */
-export const describe = (event: SwarmEvent): string | undefined => {
+export const describe = (event: VideoSwarmEvent): string | undefined => {
   switch (event.type) {
     case "stage-started":
-      return `${str(field(event, "stage"))}: started${(num(field(event, "attempt")) ?? 1) > 1 ? ` (attempt ${field(event, "attempt")})` : ""}`
+      return `${event.data.stage}: started${event.data.attempt > 1 ? ` (attempt ${event.data.attempt})` : ""}`
     case "stage-finished":
-      return `${str(field(event, "stage"))}: done in ${(num(field(event, "seconds")) ?? 0).toFixed(2)} s`
+      return `${event.data.stage}: done in ${event.data.seconds.toFixed(2)} s`
+    case "stage-failed":
+      return `${event.data.stage}: failed (attempt ${event.data.attempt}): ${event.data.message}`
     case "footage-warning":
-      return `warning: skipped ${str(field(event, "file")) ?? "a file"} (${str(field(event, "reason")) ?? "unusable"}): ${str(field(event, "message")) ?? ""}`
-    case "encode-retry":
-      return `encode: segment ${JSON.stringify(field(event, "item"))} failed on ${str(field(event, "failedOn"))}, retrying: ${str(field(event, "message"))}`
+      return `warning: skipped ${event.data.file} (${event.data.reason}): ${event.data.message}`
+    case "encode-retry": {
+      const { item } = event.data
+      const retry = item.encoder === undefined ? "retrying" : `retrying with ${item.encoder}`
+      return `encode: ${item.kind} ${item.index} failed on ${event.data.failedOn}, ${retry}: ${event.data.message}`
+    }
     case "device-breaker-opened":
-      return `encode: ${str(field(event, "device"))} failed ${num(field(event, "failures"))} times on ${str(field(event, "agent")) ?? "a slot"}; using ${str(field(event, "fallback"))} for a while`
+      return `encode: ${event.data.device} failed ${event.data.failures} times on ${event.data.agent}; using ${event.data.fallback} for a while`
     case "render-reused":
       return "render: unchanged, reusing the finished output"
     case "restarted":
       return `agent ${event.agent} restarted`
     case "escalated":
-      return `agent ${event.agent} escalated: ${JSON.stringify(event.data ?? {})}`
+      return `agent ${event.agent} escalated: ${event.data.child} needed more than ${event.data.intensity} restarts in ${event.data.periodMs} ms: ${event.data.cause}`
     default:
       return undefined
   }
 }
 
-const plainView = (write: (line: string) => void): ProgressView => ({
-  onEvent: (event) => {
+/** Feeds the view the events the union knows. */
+const known = (show: (event: VideoSwarmEvent) => void) => (event: SwarmEvent) => Option.map(decodeVideoSwarmEvent(event), show)
+
+const plainView = (output: ProgressOutput): ProgressView => ({
+  onEvent: known((event) => {
     const line = describe(event)
-    if (line !== undefined) write(line)
-  },
+    if (line !== undefined) output.write(line + "\n")
+  }),
   finish: () => {}
 })
 
 const BAR_WIDTH = 24
 
-const ttyView = (stream: NodeJS.WriteStream): ProgressView => {
+const ttyView = (output: ProgressOutput): ProgressView => {
+  const stages = StageName.literals
   const started = Date.now()
   let stage = "starting"
   let done = 0
   let encoded: number | undefined
   const draw = () => {
     // Stage steps, with the render step filled in by encoded frames when the encoders report them.
-    const fraction = Math.min(1, (done + (stage === "render" && encoded !== undefined ? encoded : 0)) / STAGES.length)
+    const fraction = Math.min(1, (done + (stage === "render" && encoded !== undefined ? encoded : 0)) / stages.length)
     const filled = Math.round(fraction * BAR_WIDTH)
     const bar = "█".repeat(filled) + "░".repeat(BAR_WIDTH - filled)
     const detail = stage === "render" && encoded !== undefined ? ` ${Math.round(encoded * 100)}%` : ""
     const elapsed = ((Date.now() - started) / 1000).toFixed(1)
-    stream.write(`\r\x1b[2K${bar} ${String(Math.round(fraction * 100)).padStart(3)}%  ${stage}${detail}  ${elapsed}s`)
+    output.write(`\r\x1b[2K${bar} ${String(Math.round(fraction * 100)).padStart(3)}%  ${stage}${detail}  ${elapsed}s`)
   }
   return {
-    onEvent: (event) => {
+    onEvent: known((event) => {
       if (event.type === "stage-started") {
-        stage = str(field(event, "stage")) ?? stage
+        stage = event.data.stage
         encoded = undefined
       } else if (event.type === "stage-finished") {
-        done = Math.min(STAGES.length, done + 1)
+        done = Math.min(stages.length, done + 1)
       } else if (event.type === "encode-progress") {
-        const frame = num(field(event, "frame"))
-        const frames = num(field(event, "frames"))
-        if (frame !== undefined && frames !== undefined && frames > 0) encoded = frame / frames
+        if (event.data.frames > 0) encoded = event.data.frame / event.data.frames
       } else {
         const line = describe(event)
-        if (line !== undefined) stream.write(`\r\x1b[2K${line}\n`)
+        if (line !== undefined) output.write(`\r\x1b[2K${line}\n`)
       }
       draw()
-    },
-    finish: () => stream.write("\r\x1b[2K")
+    }),
+    finish: () => output.write("\r\x1b[2K")
   }
 }
 
-export const progressView = (stream: NodeJS.WriteStream = process.stderr): ProgressView =>
-  stream.isTTY ? ttyView(stream) : plainView((line) => stream.write(line + "\n"))
+export const progressView = (output: ProgressOutput = process.stderr): ProgressView =>
+  output.isTTY === true ? ttyView(output) : plainView(output)
 
 /** Feeds live events to the view until the surrounding scope closes. */
 export const showProgress = (live: Stream.Stream<SwarmEvent>, view: ProgressView) =>

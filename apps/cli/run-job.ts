@@ -5,12 +5,11 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises"
 import { delimiter, join } from "node:path"
-import { Data, Effect, Schema } from "effect"
+import { Data, Effect, Option, Schema } from "effect"
 import {
   jobId, type JobReport, JobSpec, ProduceVideo, productionLayer, reportPath, type TopologyChoice, withAttempts
 } from "../../agents/index.ts"
-import { writeFileAtomically } from "../../media/atomic-file.ts"
-import { chooseEncoder, encoderSpec } from "../../media/encoders.ts"
+import { chooseEncoder, Encoders, encoderSpec, readJsonFile, writeFileAtomically } from "../../media/index.ts"
 import { SwarmEvents } from "../../runtime/index.ts"
 import { progressView, showProgress } from "./progress.ts"
 
@@ -41,6 +40,7 @@ const ffmpegOnPath = async (): Promise<string> => {
 }
 
 const DETECTION_TTL_MS = 24 * 3600_000
+const DetectedEncoder = Schema.Struct({ ffmpeg: Schema.String, encoder: Schema.String, at: Schema.Number })
 
 /**
  * `--encoder auto`: the best encoder proven by a trial encode. Proving takes a few trial runs of
@@ -54,11 +54,10 @@ export const resolveEncoder = (name: string, state: string) =>
     }
     const file = join(state, "encoder.json")
     const ffmpeg = yield* Effect.promise(ffmpegOnPath)
-    const cached = yield* Effect.promise(() =>
-      readFile(file, "utf8").then((text) => JSON.parse(text) as { ffmpeg: string; encoder: string; at: number }, () => undefined)
-    )
+    // Missing or damaged: detected again.
+    const cached = Option.getOrUndefined(yield* Effect.option(readJsonFile(DetectedEncoder, file)))
     if (cached !== undefined && cached.ffmpeg === ffmpeg && Date.now() - cached.at < DETECTION_TTL_MS) return cached.encoder
-    const best = yield* Effect.mapError(chooseEncoder("h264"), (e) => new CliError({ message: e.message }))
+    const best = yield* Effect.mapError(Effect.provide(chooseEncoder("h264"), Encoders.layer), (e) => new CliError({ message: e.message }))
     yield* Effect.promise(() => mkdir(state, { recursive: true }))
     yield* Effect.promise(() => writeFileAtomically(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })))
     return best.name

@@ -3,12 +3,16 @@
  * from the file name plus an optional sidecar `<file>.json` ({ tags, description }). Probe results are
  * cached in a JSON file keyed by path + size + mtime, so re-indexing only probes what changed.
  * A file ffprobe cannot read is left out with a warning in the result; it never fails the index.
+ * Files go through `FileSystem` (see file-system.ts), except the folder walk: it needs each entry's own
+ * type without following links (a symlinked folder is not walked, so a link loop cannot trap it), which
+ * FileSystem (stat follows links, no lstat) cannot tell; a folder that cannot be listed is a warning.
  */
 import type { Dirent } from "node:fs"
-import { readdir, readFile, stat } from "node:fs/promises"
+import { readdir } from "node:fs/promises"
 import { basename, extname, join, relative } from "node:path"
 import { Effect, Either, Schema } from "effect"
-import { writeFileAtomically } from "../atomic-file.ts"
+import { writeFileAtomic } from "../atomic-file.ts"
+import { mediaFileSystem } from "../file-system.ts"
 import { probe, type MediaInfo } from "../probe.ts"
 import { FootageError, type FootageWarning } from "./footage-error.ts"
 import { normalizeTags, tagsFromFileName } from "./tags.ts"
@@ -105,13 +109,15 @@ const walk = (dir: string): Effect.Effect<{ files: ReadonlyArray<string>; warnin
   })
 
 const readSidecar = (file: string): Effect.Effect<{ tags: ReadonlyArray<string>; description?: string } | FootageWarning | undefined> =>
-  Effect.promise(async () => {
-    let text: string
-    try {
-      text = await readFile(`${file}.json`, "utf8")
-    } catch {
-      return undefined
+  Effect.gen(function* () {
+    const fs = yield* mediaFileSystem
+    const read = yield* Effect.either(fs.readFileString(`${file}.json`))
+    if (Either.isLeft(read)) {
+      const error = read.left
+      if (error._tag === "SystemError" && error.reason === "NotFound") return undefined
+      return { file: `${file}.json`, reason: "bad-sidecar", message: `sidecar ignored: ${error.message}` } as const
     }
+    const text = read.right
     const decoded = Schema.decodeUnknownEither(Schema.parseJson(Sidecar))(text)
     if (Either.isLeft(decoded)) {
       return { file: `${file}.json`, reason: "bad-sidecar", message: `sidecar ignored: ${decoded.left.message.split("\n")[0]}` } as const
@@ -128,27 +134,26 @@ const toCached = (size: number, mtimeMs: number, info: MediaInfo): CachedProbe =
   info: { durationSec: info.duration, width: info.width, height: info.height, fps: info.fps, hasAudio: info.hasAudio, isImage: info.isImage }
 })
 
+/** The previous index's probe results; a missing or unreadable cache just means probing again. */
 const loadCache = (cacheFile: string) =>
-  Effect.promise(() => readFile(cacheFile, "utf8").catch(() => "")).pipe(
+  Effect.flatMap(mediaFileSystem, (fs) => fs.readFileString(cacheFile)).pipe(
+    Effect.orElseSucceed(() => ""),
     Effect.map((text) => Schema.decodeUnknownOption(CacheFile)(text)),
     Effect.map((cache) => new Map(cache._tag === "Some" ? Object.entries(cache.value.entries) : []))
   )
 
 const saveCache = (cacheFile: string, entries: ReadonlyMap<string, CachedProbe>) =>
-  Effect.tryPromise({
-    try: () => writeFileAtomically(cacheFile, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })),
-    catch: (error) => new FootageError({ reason: "Io", message: `cannot write the footage index cache ${cacheFile}`, detail: String(error) })
-  })
+  writeFileAtomic(cacheFile, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })).pipe(
+    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot write the footage index cache ${cacheFile}`, detail: error.message }))
+  )
 
 /** Indexes every video and image under `folder` (recursively, hidden entries skipped). */
 export const indexFolder = Effect.fn("footage.index")(function* (folder: string, options: IndexOptions = {}) {
-  const root = yield* Effect.tryPromise({
-    try: async () => {
-      if (!(await stat(folder)).isDirectory()) throw new Error("not a directory")
-      return folder
-    },
-    catch: (error) => new FootageError({ reason: "Io", message: `footage folder ${folder} cannot be read`, detail: String(error) })
-  })
+  const fs = yield* mediaFileSystem
+  const unreadable = (detail: string) => new FootageError({ reason: "Io", message: `footage folder ${folder} cannot be read`, detail })
+  const folderInfo = yield* fs.stat(folder).pipe(Effect.mapError((error) => unreadable(error.message)))
+  if (folderInfo.type !== "Directory") return yield* unreadable("not a directory")
+  const root = folder
   const cacheFile = options.cacheFile ?? join(root, ".reelswarm-footage-index.json")
   const cache = yield* loadCache(cacheFile)
   const { files, warnings: walkWarnings } = yield* walk(root)
@@ -160,11 +165,12 @@ export const indexFolder = Effect.fn("footage.index")(function* (folder: string,
     (file) =>
       Effect.gen(function* () {
         const key = relative(root, file)
-        const stats = yield* Effect.either(Effect.tryPromise(() => stat(file)))
+        const stats = yield* Effect.either(fs.stat(file))
         if (Either.isLeft(stats)) {
-          return { warning: { file, reason: "unreadable", message: `cannot stat: ${String(stats.left.cause)}` } as FootageWarning }
+          return { warning: { file, reason: "unreadable", message: `cannot stat: ${stats.left.message}` } as FootageWarning }
         }
-        const { size, mtimeMs } = stats.right
+        const size = Number(stats.right.size)
+        const mtimeMs = stats.right.mtime._tag === "Some" ? stats.right.mtime.value.getTime() : 0
         const hit = cache.get(key)
         let entry: CachedProbe
         if (hit !== undefined && hit.size === size && hit.mtimeMs === mtimeMs) {

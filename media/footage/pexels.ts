@@ -2,15 +2,15 @@
  * Pexels videos: search by query and orientation (GET /videos/search, key in the Authorization
  * header), download the best-fitting MP4 into a cache folder (temp name, then rename; a second call
  * finds it there), probe it, and write a sidecar with tags and credit so the folder index sees it too.
+ * HTTP goes through the environment's `HttpClient` (see internal/http-client.ts): a 5xx or 429 is retried, a
+ * refusal is not; files go through `FileSystem`.
  */
-import { createWriteStream } from "node:fs"
-import { access, mkdir, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Readable } from "node:stream"
-import { pipeline } from "node:stream/promises"
-import type { ReadableStream as WebReadableStream } from "node:stream/web"
-import { Effect, Redacted, Schema } from "effect"
-import { replaceAtomically } from "../atomic-file.ts"
+import { HttpClientRequest } from "@effect/platform"
+import { Effect, Redacted, Schema, Stream } from "effect"
+import { replaceFileAtomically } from "../atomic-file.ts"
+import { mediaFileSystem, removeQuietly } from "../file-system.ts"
+import { describeHttpError, providerHttpClient } from "../internal/http-client.ts"
 import { probe } from "../probe.ts"
 import { FootageError } from "./footage-error.ts"
 import { orientationOf, type FootageClip } from "./footage-index.ts"
@@ -72,15 +72,17 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
     url.searchParams.set("query", text)
     url.searchParams.set("per_page", String(perPage))
     if (query.orientation !== undefined) url.searchParams.set("orientation", query.orientation)
-    const response = yield* Effect.tryPromise({
-      try: (signal) => fetch(url, { signal, headers: { authorization: Redacted.value(apiKey), accept: "application/json" } }),
-      catch: (cause) => httpError(`cannot reach ${baseUrl}`, String(cause))
-    })
-    const body = yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: (cause) => httpError("reading the Pexels response failed", String(cause))
-    })
-    if (!response.ok) return yield* httpError(`Pexels answered HTTP ${response.status}`, body.slice(0, 500))
+    const client = yield* providerHttpClient
+    const body = yield* HttpClientRequest.get(url).pipe(
+      HttpClientRequest.setHeaders({ authorization: Redacted.value(apiKey), accept: "application/json" }),
+      client.execute,
+      Effect.flatMap((response) => response.text),
+      Effect.catchAll((error) =>
+        Effect.flatMap(describeHttpError(error), ({ status, detail }) =>
+          Effect.fail(status === undefined ? httpError(`cannot reach ${baseUrl}`, detail) : httpError(`Pexels answered HTTP ${status}`, detail))
+        )
+      )
+    )
     const decoded = yield* Schema.decodeUnknown(SearchResponse)(body).pipe(
       Effect.mapError((error) => new FootageError({ reason: "BadResponse", message: "Pexels search response has an unexpected shape", detail: error.message }))
     )
@@ -106,31 +108,33 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
     const file = bestFittingFile(candidate.files, target)
     if (file === undefined) return yield* new FootageError({ reason: "BadResponse", message: `Pexels video ${candidate.id} has no MP4 file` })
     const path = join(options.cacheDir, `pexels-${candidate.id.replace(/\W/g, "")}-${file.id.replace(/\W/g, "")}.mp4`)
-    const cached = yield* Effect.promise(() => access(path).then(() => true, () => false))
+    const fs = yield* mediaFileSystem
+    const ioError = (message: string) => (cause: { readonly message: string }) => new FootageError({ reason: "Io", message, detail: cause.message })
+    const cached = yield* fs.exists(path).pipe(Effect.mapError(ioError(`cannot look for ${path}`)))
     if (!cached) {
-      yield* Effect.tryPromise({
-        try: async (signal) => {
-          await mkdir(options.cacheDir, { recursive: true })
-          // The file link is a CDN URL: it gets no API key.
-          const response = await fetch(file.url, { signal })
-          if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`)
-          const body = response.body
-          await replaceAtomically(path, (temp) =>
-            pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), createWriteStream(temp), { signal })
+      yield* fs.makeDirectory(options.cacheDir, { recursive: true }).pipe(Effect.mapError(ioError(`cannot create ${options.cacheDir}`)))
+      const client = yield* providerHttpClient
+      // The file link is a CDN URL: it gets no API key.
+      yield* replaceFileAtomically(path, (temp) =>
+        client.get(file.url).pipe(Effect.flatMap((response) => response.stream.pipe(Stream.run(fs.sink(temp)))))
+      ).pipe(
+        Effect.catchAll((error) =>
+          Effect.flatMap(
+            error._tag === "RequestError" || error._tag === "ResponseError" ? describeHttpError(error) : Effect.succeed({ status: undefined, detail: error.message }),
+            ({ status, detail }) =>
+              Effect.fail(httpError(`downloading Pexels video ${candidate.id} failed${status === undefined ? "" : ` (HTTP ${status})`}`, detail))
           )
-        },
-        catch: (cause) => httpError(`downloading Pexels video ${candidate.id} failed`, String(cause))
-      })
+        )
+      )
     }
     const info = yield* probe(path).pipe(
-      Effect.tapError(() => Effect.promise(() => rm(path, { force: true }))),
+      Effect.tapError(() => removeQuietly(path)),
       Effect.mapError((error) => new FootageError({ reason: "BadResponse", message: `downloaded Pexels video ${candidate.id} is not playable`, detail: error.message }))
     )
     const description = `Pexels video ${candidate.id}${candidate.author === undefined ? "" : ` by ${candidate.author}`} (${candidate.pageUrl})`
-    yield* Effect.tryPromise({
-      try: () => writeFile(`${path}.json`, JSON.stringify({ tags: candidate.tags, description }, null, 1)),
-      catch: (cause) => new FootageError({ reason: "Io", message: `cannot write ${path}.json`, detail: String(cause) })
-    })
+    yield* fs.writeFileString(`${path}.json`, JSON.stringify({ tags: candidate.tags, description }, null, 1)).pipe(
+      Effect.mapError(ioError(`cannot write ${path}.json`))
+    )
     const clip: FootageClip & { readonly cached: boolean } = {
       path,
       kind: "video",
@@ -142,7 +146,7 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
       hasAudio: info.hasAudio,
       tags: candidate.tags,
       description,
-      sizeBytes: (yield* Effect.promise(() => stat(path))).size,
+      sizeBytes: Number((yield* fs.stat(path).pipe(Effect.mapError(ioError(`cannot stat ${path}`)))).size),
       cached
     }
     return clip

@@ -4,10 +4,10 @@
  * with a sidecar `<file>.json` saying what it shows, so the offline demo's footage is on-topic.
  * Costly sources (mandelbrot, geq, noise, automata cells) are drawn at a fraction of the size and scaled up.
  */
-import { access, mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { writeFileAtomically } from "../atomic-file.ts"
+import { writeFileAtomic } from "../atomic-file.ts"
+import { fileExists, mediaFileSystem } from "../file-system.ts"
 import { runFfmpeg } from "../ffmpeg.ts"
 import { FootageError } from "./footage-error.ts"
 
@@ -226,14 +226,13 @@ const validate = (p: SampleParams): Effect.Effect<SampleParams, FootageError> =>
   return Effect.succeed(p)
 }
 
-const exists = (file: string) => Effect.promise(() => access(file).then(() => true, () => false))
+const exists = (file: string) =>
+  fileExists(file).pipe(Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot look for ${file}`, detail: error.message })))
 
 const writeSidecar = (file: string, spec: SampleClipSpec, graph: string) =>
-  Effect.tryPromise({
-    try: () =>
-      writeFileAtomically(`${file}.json`, JSON.stringify({ tags: spec.tags, description: spec.description, source: { lavfi: graph } }, null, 1)),
-    catch: (error) => new FootageError({ reason: "Io", message: `cannot write ${file}.json`, detail: String(error) })
-  })
+  writeFileAtomic(`${file}.json`, JSON.stringify({ tags: spec.tags, description: spec.description, source: { lavfi: graph } }, null, 1)).pipe(
+    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot write ${file}.json`, detail: error.message }))
+  )
 
 /**
  * Writes the sample clips into `outDir` as `<name>-<w>x<h>-<d>s-<fps>fps.mp4` (H.264, no audio) plus
@@ -251,10 +250,9 @@ export const generateSampleLibrary = Effect.fn("footage.sample-library")(functio
   if (unknown.length > 0) {
     return yield* new FootageError({ reason: "InvalidOptions", message: `unknown sample clip(s): ${unknown.join(", ")}` })
   }
-  yield* Effect.tryPromise({
-    try: () => mkdir(outDir, { recursive: true }),
-    catch: (error) => new FootageError({ reason: "Io", message: `cannot create ${outDir}`, detail: String(error) })
-  })
+  yield* Effect.flatMap(mediaFileSystem, (fs) => fs.makeDirectory(outDir, { recursive: true })).pipe(
+    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot create ${outDir}`, detail: error.message }))
+  )
   const suffix = `${params.width}x${params.height}-${params.durationSec}s-${params.fps}fps`
   return yield* Effect.forEach(
     wanted,

@@ -1,95 +1,113 @@
 /**
  * What the timeline compiler takes: scenes (text and where their narration sits), one chosen shot per
- * scene, and the output settings. Plain data, validated by `planRender`.
+ * scene, and the output settings. Schemas, so a plan read back from disk is decoded, not trusted;
+ * what the values mean (sizes, durations, in-points) is validated by `planRender`.
  */
-import { Data } from "effect"
-import type { EncoderSettings } from "../encoders.ts"
+import { Data, Schema } from "effect"
+import { EncoderSettings } from "../encoders.ts"
 
-export interface TimelineScene {
-  readonly text: string
-  /** Where this scene's narration lies in the narration file, in seconds. */
-  readonly narration: { readonly start: number; readonly end: number }
+/** Where a scene's narration lies in the narration file, in seconds. */
+export const NarrationSpan = Schema.Struct({ start: Schema.Number, end: Schema.Number })
+
+export const TimelineScene = Schema.Struct({
+  text: Schema.String,
+  narration: NarrationSpan,
   /**
    * Screen time in seconds. Default: until the next scene's narration starts (the last scene runs to
    * the end of the narration file), so the video covers the narration exactly.
    */
-  readonly duration?: number | undefined
-}
+  duration: Schema.optional(Schema.Number)
+})
+export type TimelineScene = typeof TimelineScene.Type
 
 /** The media facts the compiler needs; `probe`'s `MediaInfo` satisfies it. */
-export interface ShotMedia {
-  readonly duration: number
-  readonly width: number
-  readonly height: number
-  readonly fps: number
-}
+export const ShotMedia = Schema.Struct({
+  duration: Schema.Number,
+  width: Schema.Number,
+  height: Schema.Number,
+  fps: Schema.Number
+})
+export type ShotMedia = typeof ShotMedia.Type
 
-export type Fit = "cover" | "contain"
+export const Fit = Schema.Literal("cover", "contain")
+export type Fit = typeof Fit.Type
+
 /** Ken Burns motion for stills. */
-export type StillMotion = "zoom-in" | "zoom-out" | "pan-left" | "pan-right" | "none"
+export const StillMotion = Schema.Literal("zoom-in", "zoom-out", "pan-left", "pan-right", "none")
+export type StillMotion = typeof StillMotion.Type
+
 /**
  * What to do when a video is shorter than its scene: slow it down (at most 2x slower, else loop),
  * loop it, or hold its last frame.
  */
-export type ShortClipPolicy = "stretch" | "loop" | "hold"
+export const ShortClipPolicy = Schema.Literal("stretch", "loop", "hold")
+export type ShortClipPolicy = typeof ShortClipPolicy.Type
 
-export interface TimelineShot {
-  readonly path: string
-  readonly kind: "video" | "image"
+export const TimelineShot = Schema.Struct({
+  path: Schema.String,
+  kind: Schema.Literal("video", "image"),
   /** Seconds into the clip where the shot starts (videos). Default 0. */
-  readonly inPoint?: number | undefined
-  readonly media: ShotMedia
+  inPoint: Schema.optional(Schema.Number),
+  media: ShotMedia,
   /** Default: the output's `fit`. */
-  readonly fit?: Fit | undefined
+  fit: Schema.optional(Fit),
   /** Stills only. Default "zoom-in". */
-  readonly motion?: StillMotion | undefined
+  motion: Schema.optional(StillMotion),
   /** Videos only. Default "stretch". */
-  readonly whenShort?: ShortClipPolicy | undefined
-}
+  whenShort: Schema.optional(ShortClipPolicy)
+})
+export type TimelineShot = typeof TimelineShot.Type
 
-export interface Transition {
+export const Transition = Schema.Struct({
   /** An xfade transition name: fade, wipeleft, slideup, circleopen, dissolve … */
-  readonly kind: string
+  kind: Schema.String,
   /** Seconds; rounded to whole frames. */
-  readonly duration: number
-}
+  duration: Schema.Number
+})
+export type Transition = typeof Transition.Type
 
-export interface MusicTrack {
-  readonly path: string
+export const MusicTrack = Schema.Struct({
+  path: Schema.String,
   /** Linear gain before ducking. Default 0.25. */
-  readonly volume?: number | undefined
-}
+  volume: Schema.optional(Schema.Number)
+})
+export type MusicTrack = typeof MusicTrack.Type
 
-export interface TimelineOutput {
+/** The narration audio file and its duration in seconds (probe it). */
+export const NarrationTrack = Schema.Struct({ path: Schema.String, duration: Schema.Number })
+export type NarrationTrack = typeof NarrationTrack.Type
+
+export const TimelineOutput = Schema.Struct({
   /** Final MP4 path. */
-  readonly path: string
-  readonly width: number
-  readonly height: number
-  readonly fps: number
+  path: Schema.String,
+  width: Schema.Int,
+  height: Schema.Int,
+  fps: Schema.Number,
   /** An encoder from the catalogue (see encoders.ts), e.g. "libx264" or "h264_nvenc". */
-  readonly encoder: string
-  readonly encoderSettings?: EncoderSettings | undefined
-  /** The narration audio file and its duration in seconds (probe it). */
-  readonly narration: { readonly path: string; readonly duration: number }
-  readonly music?: MusicTrack | undefined
+  encoder: Schema.String,
+  encoderSettings: Schema.optional(EncoderSettings),
+  narration: NarrationTrack,
+  music: Schema.optional(MusicTrack),
   /** An .ass file burned into the picture. */
-  readonly captions?: string | undefined
+  captions: Schema.optional(Schema.String),
   /** Between consecutive scenes. None: hard cuts. */
-  readonly transition?: Transition | undefined
+  transition: Schema.optional(Transition),
   /** Default "cover". */
-  readonly fit?: Fit | undefined
+  fit: Schema.optional(Fit),
   /** Integrated loudness target in LUFS. Default -16. */
-  readonly loudness?: number | undefined
+  loudness: Schema.optional(Schema.Number),
   /** Where segments, the mixed audio and the concat list go. Default: the output's directory. */
-  readonly workDir?: string | undefined
-}
+  workDir: Schema.optional(Schema.String)
+})
+export type TimelineOutput = typeof TimelineOutput.Type
 
-export interface TimelineInput {
-  readonly scenes: ReadonlyArray<TimelineScene>
+export const TimelineInput = Schema.Struct({
+  scenes: Schema.Array(TimelineScene),
   /** One shot per scene, same order. */
-  readonly shots: ReadonlyArray<TimelineShot>
-  readonly output: TimelineOutput
-}
+  shots: Schema.Array(TimelineShot),
+  output: TimelineOutput
+})
+export type TimelineInput = typeof TimelineInput.Type
 
 export class TimelineError extends Data.TaggedError("TimelineError")<{
   readonly reason: string

@@ -6,72 +6,74 @@
  * stitched segments are exactly the frames of the single pass.
  */
 import { basename, dirname, extname, join } from "node:path"
-import { Either } from "effect"
-import type { TimelineInput, TimelineShot } from "./input.ts"
-import { TimelineError } from "./input.ts"
+import { Either, Schema } from "effect"
+import { TimelineError, TimelineInput, TimelineShot } from "./input.ts"
 
 /** How a scene's shot is read from its file. */
-export interface SourcePlan {
+export const SourcePlan = Schema.Struct({
   /** Seconds into the file. */
-  readonly inPoint: number
+  inPoint: Schema.Number,
   /** Seconds read from the file (input `-t`); 0 for stills. */
-  readonly readSeconds: number
+  readSeconds: Schema.Number,
   /** Timestamp multiplier: 1 plays at normal speed, 1.5 plays 1.5x slower to fill the scene. */
-  readonly slowdown: number
+  slowdown: Schema.Number,
   /** Read the file in a loop (`-stream_loop -1`). */
-  readonly loop: boolean
-}
+  loop: Schema.Boolean
+})
+export type SourcePlan = typeof SourcePlan.Type
 
-export interface ScenePlan {
-  readonly index: number
+export const ScenePlan = Schema.Struct({
+  index: Schema.Int,
   /** First output frame of the scene. */
-  readonly startFrame: number
+  startFrame: Schema.Int,
   /** Output frames the scene owns. */
-  readonly frames: number
+  frames: Schema.Int,
   /** Extra frames rendered after the scene's own, blended into the next scene (0 without a transition). */
-  readonly tailFrames: number
-  readonly shot: TimelineShot
-  readonly source: SourcePlan
-}
+  tailFrames: Schema.Int,
+  shot: TimelineShot,
+  source: SourcePlan
+})
+export type ScenePlan = typeof ScenePlan.Type
 
 /** Frames [from, to) of one scene's clip (which has `frames + tailFrames` frames). */
-export interface PiecePlan {
-  readonly scene: number
-  readonly from: number
-  readonly to: number
-}
+export const PiecePlan = Schema.Struct({ scene: Schema.Int, from: Schema.Int, to: Schema.Int })
+export type PiecePlan = typeof PiecePlan.Type
 
-export interface SegmentPlan {
-  readonly index: number
-  readonly startFrame: number
-  readonly frames: number
-  readonly pieces: ReadonlyArray<PiecePlan>
-}
+export const SegmentPlan = Schema.Struct({
+  index: Schema.Int,
+  startFrame: Schema.Int,
+  frames: Schema.Int,
+  pieces: Schema.Array(PiecePlan)
+})
+export type SegmentPlan = typeof SegmentPlan.Type
 
-export interface RenderFiles {
-  readonly output: string
-  readonly workDir: string
+export const RenderFiles = Schema.Struct({
+  output: Schema.String,
+  workDir: Schema.String,
   /** One MPEG-TS file per segment. */
-  readonly segments: ReadonlyArray<string>
+  segments: Schema.Array(Schema.String),
   /** The audio, mixed once. */
-  readonly audio: string
-  readonly concatList: string
-}
+  audio: Schema.String,
+  concatList: Schema.String
+})
+export type RenderFiles = typeof RenderFiles.Type
 
-export interface RenderPlan {
-  readonly input: TimelineInput
-  readonly width: number
-  readonly height: number
-  readonly fps: number
-  readonly totalFrames: number
+/** A frame-exact render plan; written to disk by whoever renders later (e.g. as a job's plan.json). */
+export const RenderPlan = Schema.Struct({
+  input: TimelineInput,
+  width: Schema.Int,
+  height: Schema.Int,
+  fps: Schema.Number,
+  totalFrames: Schema.Int,
   /** totalFrames / fps: the output's duration. */
-  readonly durationSeconds: number
+  durationSeconds: Schema.Number,
   /** Frames each transition lasts (0: hard cuts). */
-  readonly transitionFrames: number
-  readonly scenes: ReadonlyArray<ScenePlan>
-  readonly segments: ReadonlyArray<SegmentPlan>
-  readonly files: RenderFiles
-}
+  transitionFrames: Schema.Int,
+  scenes: Schema.Array(ScenePlan),
+  segments: Schema.Array(SegmentPlan),
+  files: RenderFiles
+}).annotations({ identifier: "RenderPlan" })
+export type RenderPlan = typeof RenderPlan.Type
 
 export interface PlanOptions {
   /** Segments wanted (one per encoder slot). Default 1: a single pass. Fewer result when scenes are few. */

@@ -3,10 +3,10 @@
  * stitch; or the single pass. Every file is written under a temporary name and renamed when complete,
  * so a re-run after a crash or an interruption sees only finished artifacts.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises"
 import { Effect } from "effect"
 import { encoderSpec, type EncoderSpec } from "../encoders.ts"
-import { type FfmpegProgress, runFfmpeg } from "../ffmpeg.ts"
+import { FfmpegError, type FfmpegProgress, runFfmpeg } from "../ffmpeg.ts"
+import { mediaFileSystem, removeQuietly } from "../file-system.ts"
 import { audioCommand, concatList, segmentCommand, singlePassCommand, stitchCommand } from "./commands.ts"
 import type { RenderPlan } from "./plan.ts"
 
@@ -29,7 +29,14 @@ export interface RenderOptions {
 const resolveEncoder = (plan: RenderPlan, encoder: RenderOptions["encoder"]) =>
   typeof encoder === "object" ? Effect.succeed(encoder) : encoderSpec(encoder ?? plan.input.output.encoder)
 
-const ensureWorkDir = (plan: RenderPlan) => Effect.promise(() => mkdir(plan.files.workDir, { recursive: true }))
+/** A work folder that cannot be made fails the stage like ffmpeg failing to open its output would. */
+const outputError = (message: string) => (cause: { readonly message: string }) =>
+  new FfmpegError({ reason: "output", args: [], stderrTail: "", message: `${message}: ${cause.message}` })
+
+const ensureWorkDir = (plan: RenderPlan) =>
+  Effect.flatMap(mediaFileSystem, (fs) => fs.makeDirectory(plan.files.workDir, { recursive: true })).pipe(
+    Effect.mapError(outputError(`cannot create the work folder ${plan.files.workDir}`))
+  )
 
 const reporter = (options: RenderOptions, stage: RenderStage, totalFrames: number, segment?: number) => {
   const onProgress = options.onProgress
@@ -68,9 +75,11 @@ export const stitch = Effect.fn("timeline.stitch")(function*(
   yield* ensureWorkDir(plan)
   const listFile = plan.files.concatList
   yield* Effect.acquireUseRelease(
-    Effect.promise(() => writeFile(listFile, concatList(plan, segmentFiles))),
+    Effect.flatMap(mediaFileSystem, (fs) => fs.writeFileString(listFile, concatList(plan, segmentFiles))).pipe(
+      Effect.mapError(outputError(`cannot write the concat list ${listFile}`))
+    ),
     () => runFfmpeg(stitchCommand(plan, listFile, audioFile, encoder), { onProgress: reporter(options, "stitch", plan.totalFrames) }),
-    () => Effect.promise(() => rm(listFile, { force: true }))
+    () => removeQuietly(listFile)
   )
   return plan.files.output
 })
@@ -90,7 +99,7 @@ export const renderSinglePass = Effect.fn("timeline.renderSinglePass")(function*
  */
 export const render = Effect.fn("timeline.render")(function*(plan: RenderPlan, options: RenderOptions & { readonly concurrency?: number | undefined } = {}) {
   if (plan.segments.length === 1) return yield* renderSinglePass(plan, options)
-  const cleanup = Effect.promise(() => Promise.all([...plan.files.segments, plan.files.audio].map((f) => rm(f, { force: true }))))
+  const cleanup = Effect.forEach([...plan.files.segments, plan.files.audio], (f) => removeQuietly(f), { discard: true })
   return yield* Effect.gen(function*() {
     const [segmentFiles, audioFile] = yield* Effect.all(
       [

@@ -1,9 +1,12 @@
 /**
  * ElevenLabs "text-to-speech with timestamps": one request per chunk of whole sentences, raw PCM back
  * (`output_format=pcm_<rate>`, wrapped as WAV here, no transcoding) and per-character start/end times,
- * which become word timings. The service's own alignment is the measurement.
+ * which become word timings. The service's own alignment is the measurement. Requests go through the
+ * environment's `HttpClient` (see internal/http-client.ts): a 5xx or 429 is retried, a refusal is not.
  */
+import { HttpClientRequest } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
+import { describeHttpError, providerHttpClient } from "../internal/http-client.ts"
 import { defineTtsProvider, validateRequest, type SentenceTiming, type SynthesizeRequest, type TtsProvider, type WordTiming } from "./narration.ts"
 import { narrationKey, readCachedNarration, writeNarration } from "./narration-file.ts"
 import { splitSentences } from "./text-units.ts"
@@ -105,29 +108,28 @@ export const elevenLabs = (options: ElevenLabsOptions): TtsProvider => {
 
   const requestChunk = (request: SynthesizeRequest, text: string, previousText: string | undefined) =>
     Effect.gen(function* () {
+      const client = yield* providerHttpClient
       const url = `${baseUrl}/v1/text-to-speech/${encodeURIComponent(request.voice)}/with-timestamps?output_format=pcm_${sampleRate}`
-      const response = yield* Effect.tryPromise({
-        try: (signal) =>
-          fetch(url, {
-            method: "POST",
-            signal,
-            headers: { "xi-api-key": Redacted.value(apiKey), "content-type": "application/json", accept: "application/json" },
-            body: JSON.stringify({
-              text,
-              model_id: modelId,
-              ...(previousText === undefined ? {} : { previous_text: previousText }),
-              ...(request.rate === undefined ? {} : { voice_settings: { speed: Math.min(1.2, Math.max(0.7, request.rate)) } })
-            })
-          }),
-        catch: (cause) => fail("Http", `cannot reach ${baseUrl}`, String(cause))
-      })
-      const body = yield* Effect.tryPromise({
-        try: () => response.text(),
-        catch: (cause) => fail("Http", `reading the response from ${baseUrl} failed`, String(cause))
-      })
-      if (!response.ok) {
-        return yield* Effect.fail(fail("Http", `ElevenLabs answered HTTP ${response.status}`, body.slice(0, 500)))
-      }
+      const body = yield* HttpClientRequest.post(url).pipe(
+        HttpClientRequest.setHeaders({ "xi-api-key": Redacted.value(apiKey), accept: "application/json" }),
+        HttpClientRequest.bodyUnsafeJson({
+          text,
+          model_id: modelId,
+          ...(previousText === undefined ? {} : { previous_text: previousText }),
+          ...(request.rate === undefined ? {} : { voice_settings: { speed: Math.min(1.2, Math.max(0.7, request.rate)) } })
+        }),
+        client.execute,
+        Effect.flatMap((response) => response.text),
+        Effect.catchAll((error) =>
+          Effect.flatMap(describeHttpError(error), ({ status, detail }) =>
+            Effect.fail(
+              status === undefined
+                ? fail("Http", `cannot reach ${baseUrl}`, detail)
+                : fail("Http", `ElevenLabs answered HTTP ${status}`, detail)
+            )
+          )
+        )
+      )
       const decoded = yield* Schema.decodeUnknown(Schema.parseJson(WithTimestamps))(body).pipe(
         Effect.mapError((error) => fail("BadResponse", "ElevenLabs response is not the with-timestamps shape", error.message))
       )

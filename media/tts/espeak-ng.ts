@@ -3,10 +3,10 @@
  * into one track, so every sentence's offset is known exactly. Word timings are measured per sentence
  * by aligning each word's solo synthesis against the sentence audio (see word-alignment.ts).
  */
-import { spawn } from "node:child_process"
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { mediaFileSystem, removeQuietly } from "../file-system.ts"
+import { runProcess } from "../process-runner.ts"
 import { defineTtsProvider, validateRequest, type SentenceTiming, type SynthesizeRequest, type TtsProvider } from "./narration.ts"
 import { ioError, narrationKey, readCachedNarration, writeNarration } from "./narration-file.ts"
 import { toSentences } from "./text-units.ts"
@@ -25,51 +25,19 @@ export interface EspeakOptions {
   readonly concurrency?: number
 }
 
+/** The text goes through stdin: no argument parsing, no shell, any characters. Interrupted, the process is stopped. */
 const runEspeak = (binary: string, args: ReadonlyArray<string>, text: string): Effect.Effect<void, TtsError> =>
-  Effect.async<void, TtsError>((resume) => {
-    let settled = false
-    const finish = (effect: Effect.Effect<void, TtsError>) => {
-      if (!settled) {
-        settled = true
-        resume(effect)
-      }
-    }
-    const child = spawn(binary, [...args], { stdio: ["pipe", "ignore", "pipe"] })
-    let stderr = ""
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString("utf8")).slice(-2000)
-    })
-    child.on("error", (error) =>
-      finish(
-        Effect.fail(
-          new TtsError({ provider: PROVIDER, reason: "ProcessFailed", message: `cannot run ${binary}`, detail: String(error) })
-        )
-      )
+  runProcess({ command: binary, args, stdin: text }).pipe(
+    Effect.asVoid,
+    Effect.mapError((error) =>
+      new TtsError({
+        provider: PROVIDER,
+        reason: "ProcessFailed",
+        message: error.reason === "spawn" ? `cannot run ${binary}` : `${binary} exited with ${error.exitCode ?? "a signal"}`,
+        detail: error.reason === "spawn" ? error.message : error.stderr.slice(-2000).trim()
+      })
     )
-    child.on("close", (code, signal) =>
-      finish(
-        code === 0
-          ? Effect.void
-          : Effect.fail(
-              new TtsError({
-                provider: PROVIDER,
-                reason: "ProcessFailed",
-                message: `${binary} exited with ${signal ?? code}`,
-                detail: stderr.trim()
-              })
-            )
-      )
-    )
-    // The text goes through stdin: no argument parsing, no shell, any characters.
-    child.stdin.on("error", () => undefined)
-    child.stdin.end(text)
-    // Interrupted: kill it and wait until it has exited, so no process outlives the effect.
-    return Effect.async<void>((exited) => {
-      if (child.exitCode !== null || child.signalCode !== null) return exited(Effect.void)
-      child.once("close", () => exited(Effect.void))
-      child.kill("SIGKILL")
-    })
-  })
+  )
 
 const espeakArgs = (request: SynthesizeRequest & { readonly ssml?: boolean }, wavFile: string, finalPause: boolean): ReadonlyArray<string> => [
   "--stdin",
@@ -93,12 +61,10 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
 
   const synthesizeToPcm = (request: SynthesizeRequest & { readonly ssml?: boolean }, text: string, file: string, finalPause: boolean) =>
     runEspeak(binary, espeakArgs(request, file, finalPause), text).pipe(
-      Effect.zipRight(
-        Effect.tryPromise({
-          try: async () => decodeWav(await readFile(file)),
-          catch: ioError(PROVIDER, `cannot read espeak-ng output ${file}`)
-        })
-      )
+      Effect.zipRight(mediaFileSystem),
+      Effect.flatMap((fs) => fs.readFile(file)),
+      Effect.flatMap((bytes) => Effect.try(() => decodeWav(bytes))),
+      Effect.mapError((error) => (error._tag === "TtsError" ? error : ioError(PROVIDER, `cannot read espeak-ng output ${file}`)(error)))
     )
 
   return defineTtsProvider({
@@ -109,12 +75,13 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
       const cached = yield* readCachedNarration(outDir, key)
       if (cached !== undefined) return cached
       const sentences = toSentences(request.text)
+      const fs = yield* mediaFileSystem
       const work = yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () => mkdir(outDir, { recursive: true }).then(() => mkdtemp(join(outDir, ".espeak-"))),
-          catch: ioError(PROVIDER, `cannot create a work directory in ${outDir}`)
-        }),
-        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+        fs.makeDirectory(outDir, { recursive: true }).pipe(
+          Effect.zipRight(fs.makeTempDirectory({ directory: outDir, prefix: ".espeak-" })),
+          Effect.mapError(ioError(PROVIDER, `cannot create a work directory in ${outDir}`))
+        ),
+        (dir) => removeQuietly(dir, { recursive: true })
       )
       // Every distinct word is synthesized alone once per narration, in batches: one espeak-ng run
       // speaks a batch as separate one-word sentences with long pauses between them.

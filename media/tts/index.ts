@@ -2,13 +2,13 @@ export {
   defineTtsProvider,
   layer,
   makeTts,
-  Tts,
-  type Narration,
-  type SentenceTiming,
+  Narration,
+  SentenceTiming,
   type SynthesizeRequest,
+  Tts,
   type TtsProvider,
   type TtsService,
-  type WordTiming
+  WordTiming
 } from "./narration.ts"
 export { TtsError } from "./tts-error.ts"
 export { espeakNg, type EspeakOptions } from "./espeak-ng.ts"

@@ -1,10 +1,11 @@
-/** Writing a narration (WAV + timings JSON) under a content-addressed name, temp name first, then rename. */
+/** A narration on disk (WAV + timings JSON) under a content-addressed name: written to a temp name then renamed, read back decoded. */
 import { createHash } from "node:crypto"
-import { mkdir, readFile, stat } from "node:fs/promises"
+import { mkdir, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { writeFileAtomically } from "../atomic-file.ts"
-import type { Narration, SentenceTiming, SynthesizeRequest } from "./narration.ts"
+import { readJsonFile } from "../json-file.ts"
+import { Narration, type SentenceTiming, type SynthesizeRequest } from "./narration.ts"
 import { TtsError } from "./tts-error.ts"
 import { encodeWav, type Pcm16 } from "./wav.ts"
 
@@ -23,17 +24,21 @@ const paths = (outDir: string, key: string) => ({
   timings: join(outDir, `narration-${key}.json`)
 })
 
-/** The narration finished earlier under this key, if both of its files are there. */
-export const readCachedNarration = (outDir: string, key: string): Effect.Effect<Narration | undefined> =>
-  Effect.promise(async () => {
-    const { audio, timings } = paths(outDir, key)
-    try {
-      const narration = JSON.parse(await readFile(timings, "utf8")) as Narration
-      return (await stat(audio)).size > 44 ? { ...narration, audioFile: audio } : undefined
-    } catch {
-      return undefined
-    }
-  })
+/**
+ * The narration finished earlier under this key, if both of its files are there. A timings file
+ * that does not decode (damaged, or written by another version) is a cache miss, with a warning
+ * naming it: the narration is synthesized again and the file replaced.
+ */
+export const readCachedNarration = (outDir: string, key: string): Effect.Effect<Narration | undefined> => {
+  const { audio, timings } = paths(outDir, key)
+  return readJsonFile(Narration, timings).pipe(
+    Effect.tapError((error) => (error.reason === "invalid" ? Effect.logWarning(`ignoring the cached narration ${error.message}`) : Effect.void)),
+    Effect.flatMap((narration) =>
+      Effect.map(Effect.tryPromise(() => stat(audio)), (audioStat) => (audioStat.size > 44 ? { ...narration, audioFile: audio } : undefined))
+    ),
+    Effect.orElseSucceed(() => undefined)
+  )
+}
 
 /** Writes audio then timings, each to a temp name renamed into place; the timings file marks completion. */
 export const writeNarration = (

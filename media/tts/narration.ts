@@ -1,4 +1,4 @@
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import { TtsError } from "./tts-error.ts"
 
 export interface SynthesizeRequest {
@@ -12,28 +12,28 @@ export interface SynthesizeRequest {
 }
 
 /** One spoken word, seconds from the start of the narration track. `word` is the text as written. */
-export interface WordTiming {
-  readonly word: string
-  readonly start: number
-  readonly end: number
-}
+export const WordTiming = Schema.Struct({ word: Schema.String, start: Schema.Number, end: Schema.Number })
+export type WordTiming = typeof WordTiming.Type
 
-export interface SentenceTiming {
-  readonly text: string
-  readonly start: number
-  readonly end: number
-  readonly words: ReadonlyArray<WordTiming>
-}
+export const SentenceTiming = Schema.Struct({
+  text: Schema.String,
+  start: Schema.Number,
+  end: Schema.Number,
+  words: Schema.Array(WordTiming)
+})
+export type SentenceTiming = typeof SentenceTiming.Type
 
-export interface Narration {
-  readonly provider: string
+/** What every provider returns; also the content of a cached narration's timings file. */
+export const Narration = Schema.Struct({
+  provider: Schema.String,
   /** 16-bit mono PCM WAV */
-  readonly audioFile: string
-  readonly durationSec: number
-  readonly sampleRate: number
-  readonly words: ReadonlyArray<WordTiming>
-  readonly sentences: ReadonlyArray<SentenceTiming>
-}
+  audioFile: Schema.String,
+  durationSec: Schema.Number,
+  sampleRate: Schema.Number,
+  words: Schema.Array(WordTiming),
+  sentences: Schema.Array(SentenceTiming)
+}).annotations({ identifier: "Narration" })
+export type Narration = typeof Narration.Type
 
 /** A TTS engine as a plugin: every provider is driven through this one shape. */
 export interface TtsProvider {

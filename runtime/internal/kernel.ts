@@ -18,7 +18,7 @@ import {
 } from "../agent.ts"
 import { type Codec, makeCodec, type PayloadCodec, payloadCodec, roundTrip } from "../codec.ts"
 import { type Envelope, isReply, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "../envelope.ts"
-import type { SwarmEventsService } from "../events.ts"
+import { DeadLetterEvent, type SwarmEventsService } from "../events.ts"
 import { Mailbox, type MailboxOptions } from "../mailbox.ts"
 import type { Router, Topology } from "../topology.ts"
 
@@ -196,18 +196,14 @@ export const makeKernel = (options: {
             settle(envelope.correlationId, ask, Exit.fail(error))
           }
         }
-        return events.publish({
-          type: "dead-letter",
-          agent: envelope.to,
-          data: {
-            reason,
-            id: envelope.id,
-            from: envelope.from,
-            tag: envelope.tag,
-            correlationId: envelope.correlationId,
-            ...(cause === undefined ? {} : { cause })
-          }
-        })
+        return events.publish(DeadLetterEvent.make({
+          reason,
+          id: envelope.id,
+          from: envelope.from,
+          tag: envelope.tag,
+          ...(envelope.correlationId === undefined ? {} : { correlationId: envelope.correlationId }),
+          ...(cause === undefined ? {} : { cause })
+        }, { agent: envelope.to }))
       })
 
     const deliver = (envelope: Envelope): Effect.Effect<void> => {

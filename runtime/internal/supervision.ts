@@ -31,7 +31,17 @@ import {
   type SupervisorSpec
 } from "../supervisor.ts"
 import { type ChildStarter, runAgent } from "./agent-loop.ts"
+import {
+  EscalatedEvent,
+  RestartedEvent,
+  RestartFailedEvent,
+  SpawnedEvent,
+  StoppedEvent,
+  type SwarmEventInput
+} from "../events.ts"
 import { type AgentCell, describeCause, type Kernel } from "./kernel.ts"
+
+type RestartedData = Omit<Parameters<typeof RestartedEvent.make>[0], "supervisor">
 
 /** What a supervisor can be asked to do; each runs in the supervisor's own fiber, one at a time. */
 interface Operations {
@@ -264,8 +274,12 @@ export const runSupervisor = (
     let firstRecent = 0
     let backoffState: unknown = spec.backoff?.initial
 
-    const publish = (type: string, agent: string, data: Record<string, unknown>) =>
-      kernel.events.publish({ type, agent, data: { supervisor: spec.name, ...data } })
+    /** Publishes one of the lifecycle kinds about `agent`, naming this supervisor. */
+    const publish = <T extends string, D extends { readonly supervisor: string }>(
+      kind: { readonly make: (data: D, origin: { readonly agent: string }) => SwarmEventInput & { readonly type: T } },
+      agent: string,
+      data: Omit<D, "supervisor">
+    ) => kernel.events.publish(kind.make({ ...data, supervisor: spec.name } as D, { agent }))
 
     const reportExit = (slot: Slot, generation: number, exit: Exit.Exit<unknown, unknown>) =>
       Queue.offer(handle.control, { _tag: "Exited", slot, generation, exit })
@@ -368,7 +382,7 @@ export const runSupervisor = (
         slot.fiber = undefined
         if (fiber === undefined) return
         const killed = yield* stopFiber(slot, fiber)
-        yield* publish("stopped", slot.name, {
+        yield* publish(StoppedEvent, slot.name, {
           reason,
           ...(killed ? { killed: true, ...(slot.shutdown === "brutal_kill" ? {} : { shutdownTimedOut: true }) } : {})
         })
@@ -420,20 +434,20 @@ export const runSupervisor = (
      */
     const restartHere = (slot: Slot, generation: number, cause: Cause.Cause<unknown>, initFailed: boolean) =>
       Effect.suspend(() => {
-        const failed = initFailed ? publish("restart-failed", slot.name, { cause: describeCause(cause) }) : Effect.void
+        const failed = initFailed ? publish(RestartFailedEvent, slot.name, { cause: describeCause(cause) }) : Effect.void
         if (
           (spec.strategy !== "one-for-one" && spec.strategy !== "simple-one-for-one") ||
           spec.backoff !== undefined || slot.restart === "temporary" || handle.stopped || slot.generation !== generation ||
           !slots.includes(slot) || admitRestart() === false
         ) return Effect.as(failed, undefined)
-        const data = { reason: "crashed", cause: describeCause(cause) }
+        const data: RestartedData = { reason: "crashed", cause: describeCause(cause) }
         return Effect.as(
           failed,
           Effect.suspend(() => {
             slot.cell!.restarts++
             slot.restarts++
             slot.incarnation++
-            return publish("restarted", slot.name, data)
+            return publish(RestartedEvent, slot.name, data)
           })
         )
       })
@@ -442,27 +456,27 @@ export const runSupervisor = (
       Effect.gen(function*() {
         handle.stopped = true
         yield* stopAll("escalation")
-        yield* publish("escalated", spec.name, { child: slot.name, intensity: spec.intensity, periodMs, cause })
+        yield* publish(EscalatedEvent, spec.name, { child: slot.name, intensity: spec.intensity, periodMs, cause })
         return yield* new SupervisorEscalation({ supervisor: spec.name, child: slot.name, intensity: spec.intensity, periodMs, cause })
       })
 
     /** One restart attempt; a failed `init` is published and handled as the child exiting again. */
-    const restartSlot = (slot: Slot, data: Record<string, unknown>) =>
+    const restartSlot = (slot: Slot, data: RestartedData) =>
       Effect.gen(function*() {
         const started = yield* Effect.either(launch(slot))
         if (Either.isLeft(started)) {
           slot.state = "restarting"
-          yield* publish("restart-failed", slot.name, { cause: describeCause(started.left) })
+          yield* publish(RestartFailedEvent, slot.name, { cause: describeCause(started.left) })
           yield* reportExit(slot, ++slot.generation, Exit.failCause(started.left))
           return false
         }
         slot.restarts++
         if (slot.cell !== undefined) slot.cell.restarts++
-        yield* publish("restarted", slot.name, data)
+        yield* publish(RestartedEvent, slot.name, data)
         return true
       })
 
-    const restartGroup = (trigger: Slot, group: ReadonlyArray<Slot>, data: Record<string, unknown>) =>
+    const restartGroup = (trigger: Slot, group: ReadonlyArray<Slot>, data: RestartedData) =>
       Effect.gen(function*() {
         for (const member of group) {
           if (!slots.includes(member) || member.state === "terminated" || member.fiber !== undefined) continue
@@ -486,7 +500,7 @@ export const runSupervisor = (
         const restart = slot.restart === "permanent" || (slot.restart === "transient" && !normal)
         if (!restart) {
           yield* remove(slot, reason)
-          return yield* publish("stopped", slot.name, { reason, cause })
+          return yield* publish(StoppedEvent, slot.name, { reason, cause })
         }
         const recentRestarts = admitRestart()
         if (recentRestarts === false) return yield* escalate(slot, cause)
@@ -541,7 +555,7 @@ export const runSupervisor = (
           yield* closeCell(kernel, slot)
           return yield* new SpawnError({ name, reason: "init-failed", ...describeFailure(started.left) })
         }
-        yield* publish("spawned", name, { kind: childSpec._tag === "AgentChild" ? "agent" : "supervisor" })
+        yield* publish(SpawnedEvent, name, { kind: childSpec._tag === "AgentChild" ? "agent" : "supervisor" })
         return slot
       })
 
@@ -575,7 +589,7 @@ export const runSupervisor = (
           }
           slot.restarts++
           if (slot.cell !== undefined) slot.cell.restarts = slot.restarts
-          yield* publish("restarted", name, { reason: "requested" })
+          yield* publish(RestartedEvent, name, { reason: "requested" })
         }),
       deleteChild: (name) =>
         Effect.gen(function*() {

@@ -2,11 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
+import { VideoSwarmEvent } from "../../../agents/index.ts"
 import { EventLog } from "../../../memory/index.ts"
 import { productionLayer } from "../../../agents/production/environment.ts"
 import type { JobSpec } from "../../../agents/production/job.ts"
@@ -27,7 +28,7 @@ const run = (dir: string, database: string, topology: TopologyChoice, output: st
     Effect.gen(function* () {
       const report = yield* ProduceVideo.execute(spec(dir, output))
       const log = yield* EventLog
-      const page = yield* log.query({ types: ["stage-started", "shot-picked"], limit: 10_000 })
+      const page = yield* log.query({ limit: 10_000 })
       return { report, events: page.events }
     }).pipe(Effect.provide(productionLayer({ database, topology, encoders: [{}, {}], pollInterval: "100 millis" })))
   )
@@ -82,6 +83,14 @@ describe("the production workflow (SingleRunner + SQLite, five agents, real ffmp
       expect(written.job).toBe(first.report.job)
       expect(written.shots[0].reasons.length).toBeGreaterThan(0)
       expect(Object.keys(written.stages).sort()).toEqual(["fetch", "footage", "narration", "plan", "render", "scenes", "script", "shots"].sort())
+
+      // Every event the swarm published decodes with the one union, strictly: no field its kind does not define.
+      const decode = Schema.decodeUnknownEither(VideoSwarmEvent, { onExcessProperty: "error" })
+      const undecodable = first.events.flatMap((e) => Either.match(decode(e), { onLeft: (error) => [`${e.type}: ${error.message}`], onRight: () => [] }))
+      expect(undecodable).toEqual([])
+      expect([...new Set(first.events.map((e) => e.type))]).toEqual(expect.arrayContaining([
+        "spawned", "stage-started", "stage-finished", "shot-picked", "render-started", "part-encoded", "encode-progress", "render-finished", "heartbeat"
+      ]))
 
       const started = (events: ReadonlyArray<{ type: string }>) => events.filter((e) => e.type === "stage-started").length
       expect(started(first.events)).toBe(9)

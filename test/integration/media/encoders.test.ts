@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { chooseEncoder, detectEncoders, ENCODER_CATALOGUE, encoderArgs, fallbackChain } from "../../../media/encoders.ts"
+import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { chooseEncoder, detectEncoders, Encoders, ENCODER_CATALOGUE, encoderArgs, fallbackChain } from "../../../media/encoders.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
+import { ProcessRunner } from "../../../media/process-runner.ts"
 
 let dir = ""
 beforeAll(async () => {
@@ -13,7 +14,7 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
-describe("encoder detection", () => {
+layer(Encoders.layer)("encoder detection", (it) => {
   it.effect("offers only encoders that passed a trial encode; listed but unusable ones are rejected with a reason", () =>
     Effect.gen(function*() {
       const detection = yield* detectEncoders
@@ -31,7 +32,7 @@ describe("encoder detection", () => {
         expect(detection.rejected.find((r) => r.name === "h264_nvenc")!.reason).not.toBe("")
       }
       expect(detection.hardware.cpu.cores).toBeGreaterThan(0)
-      // Detection runs once per process.
+      // Detection runs once per layer.
       expect(yield* detectEncoders).toBe(detection)
       const best = yield* chooseEncoder("h264")
       expect(best).toEqual(fallbackChain(detection, "h264")[0])
@@ -53,5 +54,21 @@ describe("encoder detection", () => {
         expect({ codec: info.codec, frames: info.frames }).toEqual({ codec: spec.codec, frames: 10 })
       }
       expect(software.map((e) => e.codec).sort()).toEqual(["av1", "h264", "hevc"])
+    }))
+})
+
+describe("encoder detection as a layer", () => {
+  it.effect("runs once where the layer is built, whoever asks, through the runner in the environment", () =>
+    Effect.gen(function*() {
+      let listings = 0
+      const counting = ProcessRunner.layerFaulty((request) => {
+        if (request.args.includes("-encoders")) listings++
+        return undefined
+      })
+      const twoAsks = Effect.all([detectEncoders, chooseEncoder("h264"), detectEncoders], { concurrency: 3 })
+      const [first, best, second] = yield* Effect.provide(twoAsks, Encoders.layer.pipe(Layer.provide(counting)))
+      expect(second).toBe(first)
+      expect(best).toEqual(fallbackChain(first, "h264")[0])
+      expect(listings).toBe(1)
     }))
 })

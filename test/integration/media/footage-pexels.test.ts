@@ -19,14 +19,21 @@ interface Hit {
   readonly authorization: string | undefined
 }
 
-/** A loopback stand-in for api.pexels.com and its CDN: one search result, three renditions of one clip. */
-const fakePexels = (clips: Record<string, string>) =>
+/**
+ * A loopback stand-in for api.pexels.com and its CDN: one search result, three renditions of one clip.
+ * The first `unavailable` requests are answered 503.
+ */
+const fakePexels = (clips: Record<string, string>, options: { readonly unavailable?: number } = {}) =>
   Effect.acquireRelease(
     Effect.async<{ server: Server; url: string; hits: Array<Hit> }>((resume) => {
       const hits: Array<Hit> = []
       const server = createServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://x")
         hits.push({ path: url.pathname, params: Object.fromEntries(url.searchParams), authorization: req.headers.authorization })
+        if (hits.length <= (options.unavailable ?? 0)) {
+          res.writeHead(503).end("busy")
+          return
+        }
         const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
         if (url.pathname === "/videos/search") {
           if (req.headers.authorization !== "pexels-key") {
@@ -125,6 +132,29 @@ describe("Pexels provider against a loopback fake", () => {
       const index = yield* indexFolder(join(dir, "cache"))
       expect(index.clips).toHaveLength(0)
     })
+  )
+})
+
+describe("Pexels provider over a flaky network", () => {
+  it.live("a 503 is retried; a refused key is asked once, not retried", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const medium = join(dir, "medium.mp4")
+        yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "testsrc2=s=128x224:r=10:d=1", "-pix_fmt", "yuv420p", "-c:v", "libx264"], output: medium })
+        const busy = yield* fakePexels({ "/files/medium.mp4": medium }, { unavailable: 1 })
+        const provider = pexels({ apiKey: "pexels-key", baseUrl: busy.url, cacheDir: join(dir, "cache") })
+        const [video] = yield* provider.search({ query: "fractal" })
+        expect(busy.hits.map((h) => h.path)).toEqual(["/videos/search", "/videos/search"])
+        const clip = yield* provider.download(video!, { width: 96, height: 160 })
+        expect(clip.sizeBytes).toBe(readFileSync(medium).length)
+
+        const fake = yield* fakePexels({})
+        const refused = yield* Effect.flip(pexels({ apiKey: "nope", baseUrl: fake.url, cacheDir: dir }).search({ query: "life" }))
+        expect(refused.message).toContain("401")
+        expect(fake.hits).toHaveLength(1)
+      })
+    )
   )
 })
 

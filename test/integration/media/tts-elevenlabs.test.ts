@@ -24,14 +24,21 @@ const readBody = (req: IncomingMessage) =>
     req.on("end", () => resolve(data))
   })
 
-/** A loopback stand-in for api.elevenlabs.io: every character lasts 50 ms, audio is a 220 Hz tone of that length. */
-const fakeElevenLabs = Effect.acquireRelease(
+/**
+ * A loopback stand-in for api.elevenlabs.io: every character lasts 50 ms, audio is a 220 Hz tone of that length.
+ * The first `unavailable` requests are answered 503 (an overloaded service).
+ */
+const fakeElevenLabsWith = (options: { readonly unavailable?: number } = {}) => Effect.acquireRelease(
   Effect.async<{ server: Server; url: string; seen: Array<Seen> }>((resume) => {
     const seen: Array<Seen> = []
     const server = createServer(async (req, res) => {
       const url = new URL(req.url ?? "/", "http://x")
       const body = JSON.parse(await readBody(req)) as Seen["body"]
       seen.push({ path: url.pathname, format: url.searchParams.get("output_format"), body })
+      if (seen.length <= (options.unavailable ?? 0)) {
+        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ detail: "busy" }))
+        return
+      }
       if (req.headers["xi-api-key"] !== "test-key") {
         res.writeHead(401, { "content-type": "application/json" })
         res.end(JSON.stringify({ detail: { status: "invalid_api_key" } }))
@@ -61,6 +68,8 @@ const fakeElevenLabs = Effect.acquireRelease(
       server.close(() => resume(Effect.void))
     })
 )
+
+const fakeElevenLabs = fakeElevenLabsWith()
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "tts-11labs-"))),
@@ -115,5 +124,23 @@ describe("ElevenLabs provider against a loopback fake", () => {
       expect(error.message).toContain("401")
       expect(JSON.stringify(error)).not.toContain("wrong-key")
     })
+  )
+
+  it.live("a 503 is retried and the narration arrives; a refused key is asked once, not retried", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const busy = yield* fakeElevenLabsWith({ unavailable: 1 })
+        const dir = yield* tempDir
+        const narration = yield* makeTts([elevenLabs({ apiKey: "test-key", baseUrl: busy.url })]).synthesize({ text: "Hello world.", voice: "v" }, dir)
+        expect(busy.seen.map((s) => s.body.text)).toEqual(["Hello world.", "Hello world."])
+        expect(narration.words.map((w) => w.word)).toEqual(["Hello", "world."])
+
+        const fake = yield* fakeElevenLabs
+        const refused = yield* Effect.flip(makeTts([elevenLabs({ apiKey: "wrong-key", baseUrl: fake.url })]).synthesize({ text: "Hello.", voice: "v" }, dir))
+        expect(refused).toMatchObject({ _tag: "TtsError", reason: "Http" })
+        expect(refused.message).toContain("401")
+        expect(fake.seen).toHaveLength(1)
+      })
+    )
   )
 })

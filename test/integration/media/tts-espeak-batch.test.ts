@@ -41,7 +41,7 @@ describe("espeak-ng solo-word batches", () => {
       const calls = (yield* Effect.promise(() => readFile(log, "utf8"))).trim().split("\n")
       // Two sentences and one batch of their 15 distinct words.
       expect(calls.length).toBe(3)
-      expect(calls.filter((args) => args.includes("-m")).length).toBe(1)
+      expect(calls.filter((args) => args.split(" ").includes("-m")).length).toBe(1)
       expect(narration.words.map((w) => w.word).join(" ")).toBe(
         "Fractals repeat the same shapes at every scale. Cells live and die by simple rules."
       )

@@ -1,0 +1,80 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Logger } from "effect"
+import { currentAttempt, recordFailure, withAttempts } from "../../../agents/production/attempts.ts"
+import { jobId, type JobSpec } from "../../../agents/production/job.ts"
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-attempts-"))),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+)
+
+const spec = (dir: string, attempt?: number): JobSpec => ({
+  script: { _tag: "Text", title: "Patterns", text: "Fractals repeat." },
+  footage: { _tag: "Folder", dir: join(dir, "footage") },
+  output: { path: join(dir, "out.mp4"), width: 180, height: 320, fps: 15, encoder: "libx264", captions: "none" },
+  voice: "en",
+  seed: "1",
+  segments: 1,
+  workDir: join(dir, "work"),
+  ...(attempt === undefined ? {} : { attempt })
+})
+
+const writeAttemptFile = (dir: string, content: string) =>
+  Effect.promise(async () => {
+    await mkdir(join(dir, "attempts"), { recursive: true })
+    await writeFile(join(dir, "attempts", jobId(spec(dir))), content)
+  })
+
+/** Warnings logged while `effect` runs. */
+const warningsOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const warnings: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel._tag === "Warning") warnings.push(String(message))
+    })
+    const value = yield* Effect.provide(effect, Logger.replace(Logger.defaultLogger, logger))
+    return { value, warnings }
+  })
+
+describe("job attempts", () => {
+  it.scoped("a recorded failure moves every later run of the job to the next attempt", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const attempts = join(dir, "attempts")
+      expect((yield* currentAttempt(attempts, spec(dir))).attempt).toBe(0)
+      const next = yield* recordFailure(attempts, spec(dir))
+      expect(next.attempt).toBe(1)
+      expect(yield* Effect.promise(() => readFile(join(attempts, jobId(spec(dir))), "utf8"))).toBe("1")
+      expect((yield* currentAttempt(attempts, spec(dir))).attempt).toBe(1)
+      // A spec asking for a later attempt keeps it.
+      expect((yield* currentAttempt(attempts, spec(dir, 3))).attempt).toBe(3)
+    })
+  )
+
+  it.scoped("an attempt file with garbage in it counts as none, with a warning naming it, and the job still runs", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const attempts = join(dir, "attempts")
+      const file = join(attempts, jobId(spec(dir)))
+      for (const garbage of ["\u0000\u0007garbage", "-2", "1.5", "{\"attempt\": 2}", ""]) {
+        yield* writeAttemptFile(dir, garbage)
+        const { value, warnings } = yield* warningsOf(currentAttempt(attempts, spec(dir)))
+        expect(value.attempt).toBe(0)
+        expect(warnings).toHaveLength(1)
+        expect(warnings[0]).toContain(file)
+      }
+
+      // A run over the damaged file fails as its own work fails, and records the next attempt.
+      const seen: Array<number | undefined> = []
+      const failing = withAttempts(attempts, spec(dir), (job) => Effect.zipRight(Effect.sync(() => seen.push(job.attempt)), Effect.fail("no footage")))
+      expect(yield* Effect.flip(failing)).toBe("no footage")
+      const succeeding = withAttempts(attempts, spec(dir), (job) => Effect.sync(() => seen.push(job.attempt)))
+      yield* succeeding
+      expect(seen).toEqual([0, 1])
+      expect(yield* Effect.promise(() => readFile(file, "utf8"))).toBe("1")
+    })
+  )
+})

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "@effect/vitest"
+import {
+  EncodeProgressEvent, FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageName, StageStartedEvent
+} from "../../../agents/index.ts"
+import { progressView } from "../../../apps/cli/progress.ts"
+import type { SwarmEvent, SwarmEventInput } from "../../../runtime/index.ts"
+
+const output = (isTTY: boolean) => {
+  const written: Array<string> = []
+  return { isTTY, written, write: (text: string) => written.push(text) }
+}
+
+let nextId = 1
+const stored = (event: SwarmEventInput): SwarmEvent => ({ ...event, id: nextId++, ts: event.ts ?? 0 })
+
+/** The bar's last redraw: what a terminal shows now. */
+const screen = (written: ReadonlyArray<string>) => written.at(-1)!.split("\r\x1b[2K").at(-1)!
+
+describe("the CLI's progress", () => {
+  it("on a terminal, fills the bar stage by stage through the workflow's stage list, the render by encoded frames", () => {
+    const out = output(true)
+    const view = progressView(out)
+    const stages = StageName.literals
+    for (const [i, stage] of stages.entries()) {
+      view.onEvent(stored(StageStartedEvent.make({ stage, attempt: 1 }, { job: "j" })))
+      expect(screen(out.written)).toContain(`  ${stage}  `)
+      if (stage === "render") {
+        view.onEvent(stored(EncodeProgressEvent.make({ planFile: "p", index: 0, frame: 50, frames: 100 }, { agent: "encoder-0" })))
+        expect(screen(out.written)).toContain(`${String(Math.round(((i + 0.5) / stages.length) * 100)).padStart(3)}%  render 50%`)
+      }
+      view.onEvent(stored(StageFinishedEvent.make({ stage, seconds: 0.5 }, { job: "j" })))
+    }
+    expect(screen(out.written)).toMatch(/^█{24} 100%  report  /)
+  })
+
+  it("elsewhere, writes one line per step; events of unknown kinds or with data that does not fit are left out", () => {
+    const out = output(false)
+    const view = progressView(out)
+    for (const event of [
+      StageStartedEvent.make({ stage: "footage", attempt: 1 }, { job: "j" }),
+      FootageWarningEvent.make({ file: "a.mp4", reason: "corrupt", message: "moov atom not found" }, { job: "j" }),
+      { type: "stage-finished", job: "j", data: { stage: "footage", seconds: "soon" } },
+      { type: "note", data: {} },
+      StageStartedEvent.make({ stage: "plan", attempt: 2 }, { job: "j" }),
+      StageFailedEvent.make({ stage: "plan", attempt: 2, message: "no footage" }, { job: "j" })
+    ]) view.onEvent(stored(event))
+    expect(out.written).toEqual([
+      "footage: started\n",
+      "warning: skipped a.mp4 (corrupt): moov atom not found\n",
+      "plan: started (attempt 2)\n",
+      "plan: failed (attempt 2): no footage\n"
+    ])
+  })
+})
