@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: demo test typecheck layers bench system-deps clean
+.PHONY: demo test typecheck lint format layers bench system-deps clean
 
 # npm 11 writes lock files without other platforms' optional packages and `npm ci` then refuses
 # them (npm/cli#8320); `npm install --no-save` installs exactly the locked versions instead.
@@ -19,6 +19,16 @@ demo: $(NPM_STAMP) system-deps
 
 typecheck: $(NPM_STAMP)
 	npx tsc --noEmit
+
+# Formatting (dprint.json) is checked, not applied; `make format` applies eslint's safe fixes
+# (what it cannot fix is listed, and formatting goes on), then the formatting.
+lint: $(NPM_STAMP)
+	npx dprint check
+	npx eslint .
+
+format: $(NPM_STAMP)
+	-npx eslint --fix .
+	npx dprint fmt
 
 test: $(NPM_STAMP) system-deps typecheck
 	npx vitest run --reporter=default --reporter=json --outputFile=out/test-results.json

@@ -3,11 +3,13 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Two cores: real ffmpeg and SQLite tests contend for them, so keep workers few and timeouts generous.
+    // Two cores: real ffmpeg and SQLite tests contend for them, so keep workers few. The timeouts
+    // only guard against a hang: no test's outcome depends on them, and a test that spawns real
+    // processes may take minutes on a machine loaded by other work.
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     env: { REELSWARM_STRICT_CODEC: "1" }
   }
 })

@@ -24,7 +24,9 @@ export { productionLayer, type ProductionOptions } from "./production/environmen
 export {
   decodeVideoSwarmEvent, FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent, VideoSwarmEvent
 } from "./production/events.ts"
-export { executionId, FootageSource, JobReport, JobSpec, jobId, ProductionError, ScriptSource, StageName } from "./production/job.ts"
+export {
+  executionId, FootageSource, FootageSourceError, JobReport, JobSpec, jobId, ProductionError, ScriptSource, StageCause, StageName
+} from "./production/job.ts"
 export { layer as videoSwarmLayer, topologyFor, type TopologyChoice, VideoSwarm } from "./production/video-swarm.ts"
 export { ProduceVideo, ProduceVideoLive, reportPath } from "./production/workflow.ts"
 export { rendererAgent, type RendererOptions } from "./renderer/agent.ts"
@@ -37,7 +39,9 @@ export {
 export {
   EncoderProtocol, EncoderReady, Narrate, PlanRender, PullWork, Render, type RendererMessage, RendererProtocol, WorkDone, WorkFailed
 } from "./renderer/protocol.ts"
-export { CaptionsChoice, EncodedPart, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./renderer/render-data.ts"
+export {
+  CaptionsChoice, EncodedPart, EncodeFailedError, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem
+} from "./renderer/render-data.ts"
 export { shotMatcherAgent } from "./shot-matcher/agent.ts"
 export { ShotPickedEvent } from "./shot-matcher/events.ts"
 export { matchShots, type MatchOptions, NoFootageError, rankShots } from "./shot-matcher/match.ts"

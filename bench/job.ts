@@ -114,7 +114,7 @@ const runCli = (cli: { command: string; args: ReadonlyArray<string> }, args: Rea
         child.on("close", (code) => {
           const wall = (performance.now() - start) / 1000
           if (code !== 0) return fail(new Error(`reelswarm exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}`))
-          done({ wall, cpu: childCpuSeconds() - cpuStart, report: JSON.parse(Buffer.concat(out).toString()) })
+          done({ wall, cpu: childCpuSeconds() - cpuStart, report: JSON.parse(Buffer.concat(out).toString()) as RunOutcome["report"] })
         })
       })
   )

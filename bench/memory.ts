@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Packr } from "msgpackr"
 import type { SwarmEventInput } from "../runtime/events.ts"
-import { EventLog, layer, SharedMemory } from "../memory/index.ts"
+import { EventLog, memoryLayer, SharedMemory } from "../memory/index.ts"
 
 const events = 100_000
 const batch = 1_000
@@ -41,7 +41,7 @@ const rate = (count: number, ms: number) => Math.round((count / ms) * 1000)
 /** Creates the schema through the memory layer (same pragmas), then inserts with a raw prepared statement. */
 const rawRound = (filename: string) =>
   Effect.gen(function* () {
-    yield* Effect.scoped(Layer.build(layer({ filename, synchronous })))
+    yield* Effect.scoped(Layer.build(memoryLayer({ filename, synchronous })))
     const db = new BetterSqlite(filename)
     db.pragma("journal_mode = WAL")
     db.pragma(`synchronous = ${synchronous}`)
@@ -63,7 +63,7 @@ const logRound = (filename: string) =>
     const started = performance.now()
     for (const rows of batches) yield* log.append(rows)
     return rate(events, performance.now() - started)
-  }).pipe(Effect.provide(layer({ filename, synchronous })))
+  }).pipe(Effect.provide(memoryLayer({ filename, synchronous })))
 
 const getLatency = Effect.gen(function* () {
   const memory = yield* SharedMemory
@@ -98,7 +98,7 @@ const getLatency = Effect.gen(function* () {
     get_max_ms: quantile(samples, 1),
     populate_1m_s: Number((populateMs / 1000).toFixed(1))
   }
-}).pipe(Effect.provide(layer({ filename: join(dir, "get.db") })))
+}).pipe(Effect.provide(memoryLayer({ filename: join(dir, "get.db") })))
 
 const main = Effect.gen(function* () {
   const raw: Array<number> = []

@@ -1,15 +1,137 @@
-/** media/: the video craft as plain Effect services; imports nothing from runtime/, agents/, memory/ or apps/. */
-export * from "./atomic-file.ts"
-export * from "./file-system.ts"
-export * from "./process-runner.ts"
-export * from "./json-file.ts"
-export * from "./ffmpeg.ts"
-export * from "./probe.ts"
-export * from "./hardware.ts"
-export * from "./encoders.ts"
-export * from "./audio-mix.ts"
-export * from "./timeline.ts"
-export * from "./captions.ts"
-export * from "./tts/index.ts"
-export { layer as layerTts } from "./tts/index.ts"
-export * from "./footage/index.ts"
+/**
+ * media/: the video craft as plain Effect services; imports nothing from runtime/, agents/, memory/ or apps/.
+ * The public surface, by module: each service with its constructors, its options, results and errors. Helpers
+ * that only media/ itself needs (argument builders, parsers, filter-graph escaping, cut choice) stay unexported.
+ */
+export { replaceFileAtomically, writeFileAtomic } from "./atomic-file.ts"
+export {
+  type AspectProfile,
+  buildAss,
+  CaptionError,
+  type CaptionOptions,
+  type CaptionSource,
+  type CaptionStyle,
+  escapeAssText,
+  type SafeArea,
+  safeArea,
+  writeAss
+} from "./captions.ts"
+export {
+  chooseEncoder,
+  detectEncoders,
+  ENCODER_CATALOGUE,
+  type EncoderArgs,
+  encoderArgs,
+  type EncoderDetection,
+  type EncoderFamily,
+  EncoderPreset,
+  Encoders,
+  EncoderSettings,
+  type EncoderSpec,
+  encoderSpec,
+  fallbackChain,
+  type ListedEncoder,
+  NoEncoderError,
+  type RejectedEncoder,
+  UnknownEncoderError,
+  type VideoCodec
+} from "./encoders.ts"
+export {
+  type FfmpegCommand,
+  FfmpegError,
+  type FfmpegProgress,
+  ffmpegProgress,
+  type FfmpegResult,
+  type FfmpegRunOptions,
+  runFfmpeg
+} from "./ffmpeg.ts"
+export { mediaFileSystem } from "./file-system.ts"
+export {
+  bestFittingFile,
+  type FootageCandidate,
+  type FootageClip,
+  FootageError,
+  type FootageFile,
+  type FootageIndex,
+  type FootageProvider,
+  type FootageQuery,
+  type FootageWarning,
+  generateSampleLibrary,
+  indexFolder,
+  type IndexOptions,
+  normalizeTags,
+  type Orientation,
+  orientationOf,
+  pexels,
+  type PexelsOptions,
+  SAMPLE_CLIPS,
+  type SampleClip,
+  type SampleClipSpec,
+  type SampleLibraryOptions,
+  type SampleParams,
+  tagsFromFileName
+} from "./footage/index.ts"
+export { type CpuInfo, detectHardware, type GpuInfo, type GpuVendor, Hardware, type HardwareInfo } from "./hardware.ts"
+export { JsonFileError, readJsonFile } from "./json-file.ts"
+export { type MediaInfo, probe, ProbeError, type ProbeOptions } from "./probe.ts"
+export {
+  ProcessError,
+  type ProcessFault,
+  type ProcessOutput,
+  type ProcessRequest,
+  ProcessRunner,
+  type ProcessRunnerService
+} from "./process-runner.ts"
+export {
+  audioCommand,
+  concatList,
+  Fit,
+  MusicTrack,
+  NarrationSpan,
+  NarrationTrack,
+  PiecePlan,
+  type PlanOptions,
+  planRender,
+  render,
+  renderAudio,
+  RenderFiles,
+  type RenderOptions,
+  RenderPlan,
+  type RenderProgress,
+  renderSegment,
+  renderSinglePass,
+  type RenderStage,
+  ScenePlan,
+  segmentCommand,
+  SegmentPlan,
+  ShortClipPolicy,
+  ShotMedia,
+  singlePassCommand,
+  SourcePlan,
+  StillMotion,
+  stitch,
+  stitchCommand,
+  TimelineError,
+  TimelineInput,
+  TimelineOutput,
+  TimelineScene,
+  TimelineShot,
+  Transition
+} from "./timeline.ts"
+export {
+  defineTtsProvider,
+  elevenLabs,
+  type ElevenLabsOptions,
+  espeakNg,
+  type EspeakOptions,
+  layer as ttsLayer,
+  makeTts,
+  Narration,
+  SentenceTiming,
+  type SynthesizeRequest,
+  Tts,
+  TtsError,
+  type TtsProvider,
+  type TtsService,
+  WordTiming
+} from "./tts/index.ts"

@@ -1,22 +1,22 @@
 /**
  * reelswarm memory: one SQLite file per swarm holding shared memory, the event log and the agent
- * registry. `layer({ filename })` gives all of them, plus the runtime's `SwarmEvents` backed by the log.
+ * registry. `memoryLayer({ filename })` gives all of them, plus the runtime's `SwarmEvents` backed by the log.
  */
 import type { Duration } from "effect"
 import { Layer } from "effect"
 import type { SwarmEvents } from "../runtime/index.ts"
-import { AgentRegistry, layer as layerAgentRegistry } from "./agent-registry.ts"
-import { Cleanup, layer as layerCleanup } from "./cleanup.ts"
-import { Database, type DatabaseError, type DatabaseOptions, layer as layerDatabase } from "./database.ts"
-import { EventLog, layer as layerEventLog, layerSwarmEvents } from "./event-log.ts"
-import { layer as layerSharedMemory, SharedMemory, type SharedMemoryOptions } from "./shared-memory.ts"
+import { AgentRegistry, layer as agentRegistryLayer } from "./agent-registry.ts"
+import { Cleanup, layer as cleanupLayer } from "./cleanup.ts"
+import { Database, type DatabaseError, type DatabaseOptions, layer as databaseLayer } from "./database.ts"
+import { EventLog, layer as eventLogLayer, layerSwarmEvents as swarmEventsLayer } from "./event-log.ts"
+import { layer as sharedMemoryLayer, SharedMemory, type SharedMemoryOptions } from "./shared-memory.ts"
 
 export {
   type AgentQuery,
   type AgentRecord,
   AgentRegistry,
   type AgentRegistryService,
-  layer as layerAgentRegistry,
+  layer as agentRegistryLayer,
   make as makeAgentRegistry
 } from "./agent-registry.ts"
 export {
@@ -26,7 +26,7 @@ export {
   type CleanupOptions,
   type CleanupReport,
   type CleanupService,
-  layer as layerCleanup,
+  layer as cleanupLayer,
   make as makeCleanup
 } from "./cleanup.ts"
 export {
@@ -35,25 +35,25 @@ export {
   type DatabaseErrorReason,
   type DatabaseOptions,
   type DatabaseService,
-  layer as layerDatabase,
+  layer as databaseLayer,
   make as makeDatabase,
   type Synchronous
 } from "./database.ts"
 export {
+  EventLog,
   type EventLogOptions,
   type EventLogService,
   type EventPage,
   type EventQuery,
-  EventLog,
-  layer as layerEventLog,
-  layerSwarmEvents,
+  layer as eventLogLayer,
+  layerSwarmEvents as swarmEventsLayer,
   make as makeEventLog,
   makeSwarmEvents,
   type TailOptions
 } from "./event-log.ts"
 export {
   type AccessStats,
-  layer as layerSharedMemory,
+  layer as sharedMemoryLayer,
   type ListOptions,
   make as makeSharedMemory,
   type MemoryEntry,
@@ -75,16 +75,16 @@ export interface MemoryLayerOptions extends DatabaseOptions, SharedMemoryOptions
 }
 
 /** Everything memory/ offers over one file: open, migrate, serve; closed with the layer's scope. */
-export const layer = (
+export const memoryLayer = (
   options: MemoryLayerOptions
 ): Layer.Layer<Database | SharedMemory | EventLog | SwarmEvents | AgentRegistry | Cleanup, DatabaseError> => {
   const services = Layer.mergeAll(
-    layerSharedMemory({ maxBytes: options.maxBytes, pinned: options.pinned, statsFlushInterval: options.statsFlushInterval }),
-    layerEventLog({ retention: options.retention, pollInterval: options.pollInterval }),
-    layerAgentRegistry
+    sharedMemoryLayer({ maxBytes: options.maxBytes, pinned: options.pinned, statsFlushInterval: options.statsFlushInterval }),
+    eventLogLayer({ retention: options.retention, pollInterval: options.pollInterval }),
+    agentRegistryLayer
   )
-  return Layer.mergeAll(layerSwarmEvents, layerCleanup({ interval: options.cleanupInterval })).pipe(
+  return Layer.mergeAll(swarmEventsLayer, cleanupLayer({ interval: options.cleanupInterval })).pipe(
     Layer.provideMerge(services),
-    Layer.provideMerge(layerDatabase(options))
+    Layer.provideMerge(databaseLayer(options))
   )
 }

@@ -45,7 +45,7 @@ export {
   EVENTS_DROPPED,
   EventsDroppedEvent,
   HeartbeatEvent,
-  layerInMemory as eventsLayerInMemory,
+  layerInMemory as swarmEventsLayerInMemory,
   LifecycleEvent,
   type LifecycleEventType,
   makeInMemory as makeInMemoryEvents,

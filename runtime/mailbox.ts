@@ -49,7 +49,7 @@ export class Mailbox<A> {
     }
     this.capacity = capacity
     this.overflow = options?.overflow ?? "backpressure"
-    this.ring = new Array(Math.min(capacity, 16))
+    this.ring = new Array<A | undefined>(Math.min(capacity, 16))
   }
 
   get size(): number {

@@ -129,11 +129,11 @@ export const pool = <D extends AgentDefinition.Any>(
     readonly worker?: Omit<SpawnOptions, "name"> | undefined
   }
 ): SupervisorSpec<AgentDefinition.Requirements<D>> =>
-  supervisor({
+  supervisor<ReadonlyArray<AgentChildSpec<AgentDefinition.Requirements<D>>>>({
     ...options,
     strategy: "simple-one-for-one",
     children: Array.from({ length: options.size }, (_, i) => child(options.agent, { ...options.worker, name: `${options.name}-${i + 1}` }))
-  }) as SupervisorSpec<AgentDefinition.Requirements<D>>
+  })
 
 /** One child as its supervisor sees it (OTP's `which_children`, with what a console shows). */
 export interface ChildInfo {

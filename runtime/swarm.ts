@@ -129,7 +129,7 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
     const rootSpec = supervisor({ ...options.root, name: ROOT })
     const rootReady = yield* Deferred.make<void, Cause.Cause<unknown>>()
     let stopped: SwarmStoppedError | undefined
-    const root = yield* runSupervisor(kernel, rootSpec, rootHandle, Context.empty() as Context.Context<never>, rootReady).pipe(
+    const root = yield* runSupervisor(kernel, rootSpec, rootHandle, Context.empty(), rootReady).pipe(
       // The root escalated: its tree is already stopped and the escalation published. The swarm says
       // so from now on, and asks still waiting fail.
       Effect.catchAll((error) =>

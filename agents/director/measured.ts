@@ -4,14 +4,15 @@
  * the next sentence's first word's start (the first from 0, the last to the end of the narration),
  * so the lengths add up to the narration and scene cuts fall between sentences.
  */
-import { Data, Either } from "effect"
+import { Either, Schema } from "effect"
 import type { WordTiming } from "../../media/index.ts"
 
-export class TimingMismatchError extends Data.TaggedError("TimingMismatchError")<{
-  readonly expectedWords: number
-  readonly timedWords: number
-  readonly message: string
-}> {}
+/** The narration's timed words do not match the script's words, so sentence lengths cannot be measured. */
+export class TimingMismatchError extends Schema.TaggedError<TimingMismatchError>()("TimingMismatchError", {
+  expectedWords: Schema.Number,
+  timedWords: Schema.Number,
+  message: Schema.String
+}) {}
 
 /** Words as TTS engines count them: whitespace-separated tokens with a letter or digit in them. */
 export const spokenWordCount = (sentence: string): number =>

@@ -6,13 +6,15 @@
  * tells the renderer it is ready, which also gives back any item it held when it crashed.
  */
 import { Clock, Effect, Fiber, Schedule } from "effect"
-import { type RenderPlan, type RenderProgress, renderSegment, renderSinglePass } from "../../media/index.ts"
+import {
+  type FfmpegError, type JsonFileError, type RenderPlan, type RenderProgress, renderSegment, renderSinglePass, type UnknownEncoderError
+} from "../../media/index.ts"
 import { define, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { isFinished, readPlan } from "../renderer/plan-file.ts"
 import { EncoderProtocol, EncoderReady, PullWork, type RendererMessage, WorkDone, WorkFailed } from "../renderer/protocol.ts"
-import type { EncodedPart, WorkItem } from "../renderer/render-data.ts"
+import { type EncodedPart, EncodeFailedError, type WorkItem } from "../renderer/render-data.ts"
 import { EncodeProgressEvent } from "./events.ts"
 
 export interface EncoderAgentOptions {
@@ -22,8 +24,17 @@ export interface EncoderAgentOptions {
   readonly renderer?: string
 }
 
-const errorText = (error: unknown) =>
-  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+/** What an encode failed with, as the renderer receives it. */
+const encodeFailed = (error: FfmpegError | UnknownEncoderError | JsonFileError): EncodeFailedError => {
+  switch (error._tag) {
+    case "FfmpegError":
+      return new EncodeFailedError({ reason: "ffmpeg", message: error.message, ...(error.stderrTail === "" ? {} : { detail: error.stderrTail }) })
+    case "UnknownEncoderError":
+      return new EncodeFailedError({ reason: "unknown-encoder", message: error.message })
+    case "JsonFileError":
+      return new EncodeFailedError({ reason: "unreadable-plan", message: error.message })
+  }
+}
 
 /** Least time between two `encode-progress` events of one work item. */
 export const PROGRESS_INTERVAL = "250 millis"
@@ -96,7 +107,7 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
                   item,
                   agent: ctx.name,
                   encoder: item.encoder ?? options.encoder ?? plan.input.output.encoder,
-                  message: errorText(error)
+                  error: encodeFailed(error)
                 })
               )
           })
@@ -118,13 +129,13 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
           const plan = yield* Effect.either(planFor(item))
           if (plan._tag === "Left") {
             yield* renderer.tell(
-              new WorkFailed({ planFile: item.planFile, item, agent: ctx.name, encoder: options.encoder ?? "unknown", message: errorText(plan.left) })
+              new WorkFailed({ planFile: item.planFile, item, agent: ctx.name, encoder: options.encoder ?? "unknown", error: encodeFailed(plan.left) })
             )
             continue
           }
           yield* encode(item, plan.right)
         }
-      }).pipe(Effect.catchAll((error) => Effect.logWarning(`${ctx.name}: cannot pull work: ${errorText(error)}`)))
+      }).pipe(Effect.catchAll((error) => Effect.logWarning(`${ctx.name}: cannot pull work from ${renderer.name}: ${error.message}`)))
 
       return Effect.as(drain, plans)
     }

@@ -5,11 +5,10 @@
  * execution is then answered from the workflow's record, as for any job). The job id, the report
  * and the content-addressed artifacts do not depend on the attempt, so a new attempt reuses them.
  */
-import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
+import type { PlatformError } from "@effect/platform/Error"
 import { Cause, Effect, Schema } from "effect"
-import { readJsonFile } from "../../media/index.ts"
-import { writeAtomically } from "../renderer/plan-file.ts"
+import { readJsonFile, writeFileAtomic } from "../../media/index.ts"
 import { jobId, type JobSpec } from "./job.ts"
 
 const attemptFile = (dir: string, spec: JobSpec) => join(dir, jobId(spec))
@@ -26,27 +25,33 @@ export const currentAttempt = (dir: string, spec: JobSpec): Effect.Effect<JobSpe
     Effect.map((recorded) => ({ ...spec, attempt: Math.max(spec.attempt ?? 0, recorded) }))
   )
 
-/** Records that `spec`'s attempt failed; returns the spec of the next attempt. */
-export const recordFailure = (dir: string, spec: JobSpec): Effect.Effect<JobSpec> =>
+/** Records that `spec`'s attempt failed; returns the spec of the next attempt. `dir` is created if need be. */
+export const recordFailure = (dir: string, spec: JobSpec): Effect.Effect<JobSpec, PlatformError> =>
   Effect.gen(function* () {
     const next = { ...spec, attempt: (spec.attempt ?? 0) + 1 }
-    yield* Effect.promise(() => mkdir(dir, { recursive: true }))
-    yield* Effect.orDie(writeAtomically(attemptFile(dir, spec), JSON.stringify(next.attempt)))
+    yield* writeFileAtomic(attemptFile(dir, spec), JSON.stringify(next.attempt))
     return next
   })
 
 /**
  * Runs `run` on the job's current attempt (attempt files in `dir`); a failure that is not an
- * interruption moves the job to its next attempt, and `onFailure` sees that attempt's spec.
+ * interruption moves the job to its next attempt, and `onFailure` sees that attempt's spec. The
+ * job's failure is what the caller gets: one in recording the next attempt is logged as a warning
+ * naming the file, since without it the next run repeats this attempt's recorded failure.
  */
 export const withAttempts = <A, E, R>(
   dir: string,
   spec: JobSpec,
   run: (spec: JobSpec) => Effect.Effect<A, E, R>,
-  onFailure: (next: JobSpec) => Effect.Effect<void> = () => Effect.void
+  onFailure: (next: JobSpec) => Effect.Effect<void, PlatformError> = () => Effect.void
 ): Effect.Effect<A, E, R> =>
   Effect.flatMap(currentAttempt(dir, spec), (current) =>
     Effect.onError(run(current), (cause) =>
-      Cause.isInterruptedOnly(cause) ? Effect.void : Effect.flatMap(recordFailure(dir, current), onFailure)
+      Cause.isInterruptedOnly(cause)
+        ? Effect.void
+        : recordFailure(dir, current).pipe(
+          Effect.flatMap(onFailure),
+          Effect.catchAll((error) => Effect.logWarning(`the job's next attempt could not be recorded, so a run again repeats this failure: ${error.message}`))
+        )
     )
   )

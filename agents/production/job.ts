@@ -5,11 +5,18 @@
  * A failed job is run again as a new execution by bumping the spec's `attempt`.
  */
 import { createHash } from "node:crypto"
+import { PlatformError } from "@effect/platform/Error"
 import { Schema } from "effect"
-import { Narration } from "../../media/index.ts"
+import { type FootageError, Narration } from "../../media/index.ts"
+import { AgentCrashedError, AgentNotFoundError, AskTimeoutError, SwarmStoppedError, UndeliveredError } from "../../runtime/index.ts"
+import { TimingMismatchError } from "../director/measured.ts"
 import { Scene } from "../director/scene.ts"
-import { OutputSettings, RenderResult } from "../renderer/render-data.ts"
+import { ScriptPlanError } from "../director/script.ts"
+import { ClaudeRequestError, InvalidScriptOutputError, MissingApiKeyError } from "../director/topic.ts"
+import { OutputSettings, RenderError, RenderResult } from "../renderer/render-data.ts"
+import { NoFootageError } from "../shot-matcher/match.ts"
 import { ShotPick } from "../shot-matcher/shot.ts"
+import { SampleLibraryError } from "./samples.ts"
 
 export const ScriptSource = Schema.Union(
   Schema.TaggedStruct("Text", { title: Schema.String, text: Schema.String }),
@@ -80,7 +87,67 @@ export const JobReport = Schema.Struct({
 })
 export type JobReport = typeof JobReport.Type
 
+/** media's FootageError (not a Schema) as the workflow can store it: the folder could not be read, a sample clip not drawn. */
+export class FootageSourceError extends Schema.TaggedError<FootageSourceError>()("FootageSourceError", {
+  reason: Schema.Literal("invalid-options", "io", "generate", "http", "bad-response"),
+  message: Schema.String,
+  /** stderr tail, HTTP body excerpt or underlying error text */
+  detail: Schema.optional(Schema.String)
+}) {
+  static fromMedia(error: FootageError): FootageSourceError {
+    return new FootageSourceError({
+      reason: FOOTAGE_REASONS[error.reason],
+      message: error.message,
+      ...(error.detail === undefined ? {} : { detail: error.detail })
+    })
+  }
+}
+
+const FOOTAGE_REASONS: Record<FootageError["reason"], FootageSourceError["reason"]> = {
+  InvalidOptions: "invalid-options",
+  Io: "io",
+  Generate: "generate",
+  Http: "http",
+  BadResponse: "bad-response"
+}
+
+/**
+ * What a stage fails with, kept whole in ProductionError and in the workflow's record of it: an
+ * agent's typed answer, the ask's own failure (timeout, crash, undelivered, no such agent, swarm
+ * stopped), or one of the production's own steps (footage, sample clips, the report file).
+ */
+export const StageCause = Schema.Union(
+  ScriptPlanError,
+  MissingApiKeyError,
+  ClaudeRequestError,
+  InvalidScriptOutputError,
+  TimingMismatchError,
+  NoFootageError,
+  RenderError,
+  AskTimeoutError,
+  AgentCrashedError,
+  UndeliveredError,
+  AgentNotFoundError,
+  SwarmStoppedError,
+  FootageSourceError,
+  SampleLibraryError,
+  PlatformError
+)
+export type StageCause = typeof StageCause.Type
+
+/** A stage's failure in words: the cause's message, then the tool's own account (ffmpeg's stderr, …) when it has one. */
+const describeCause = (cause: StageCause): string => {
+  const detail = (cause._tag === "RenderError" || cause._tag === "FootageSourceError" ? cause.detail : undefined)?.trim()
+  if (detail === undefined || detail === "") return cause.message
+  return detail.includes("\n") ? `${cause.message}\n  ${detail.split("\n").join("\n  ")}` : `${cause.message}: ${detail}`
+}
+
+/** A stage of the job failed; `cause` is what it failed with, as its own typed error. */
 export class ProductionError extends Schema.TaggedError<ProductionError>()("ProductionError", {
   stage: StageName,
-  message: Schema.String
-}) {}
+  cause: StageCause
+}) {
+  override get message(): string {
+    return `${this.stage} failed: ${describeCause(this.cause)}`
+  }
+}

@@ -4,10 +4,11 @@
  * matched against those records and only the picked clips are drawn afterwards (a 1080x1920 clip
  * costs several seconds of ffmpeg; the demo picks 7 of 22).
  */
-import { rm } from "node:fs/promises"
 import { basename, join } from "node:path"
-import { Data, Effect } from "effect"
-import { type FootageWarning, generateSampleLibrary, normalizeTags, probe, SAMPLE_CLIPS, tagsFromFileName } from "../../media/index.ts"
+import { Effect, Schema } from "effect"
+import {
+  type FootageWarning, generateSampleLibrary, mediaFileSystem, normalizeTags, probe, SAMPLE_CLIPS, tagsFromFileName
+} from "../../media/index.ts"
 import type { Clip } from "../shot-matcher/shot.ts"
 
 export interface SampleSource {
@@ -22,7 +23,7 @@ export interface SampleFrame {
   readonly fps: number
 }
 
-export class SampleLibraryError extends Data.TaggedError("SampleLibraryError")<{ readonly message: string }> {}
+export class SampleLibraryError extends Schema.TaggedError<SampleLibraryError>()("SampleLibraryError", { message: Schema.String }) {}
 
 /** media's file name for a sample clip: `<name>-<w>x<h>-<d>s-<fps>fps.mp4`. */
 export const sampleFile = (source: SampleSource, frame: SampleFrame, name: string) =>
@@ -99,8 +100,13 @@ export const drawPickedSamples = Effect.fn("production.drawPickedSamples")(funct
     message: `${message}; drawing it again`
   }))
   if (bad.length > 0) {
-    yield* Effect.promise(() =>
-      Promise.all(bad.flatMap(({ name }) => [sampleFile(source, frame, name), `${sampleFile(source, frame, name)}.json`].map((f) => rm(f, { force: true }))))
+    const fs = yield* mediaFileSystem
+    const files = bad.flatMap(({ name }) => [sampleFile(source, frame, name), `${sampleFile(source, frame, name)}.json`])
+    yield* Effect.forEach(files, (file) =>
+      Effect.mapError(
+        fs.remove(file, { force: true }),
+        (error) => new SampleLibraryError({ message: `cannot remove the unreadable sample clip ${file}: ${error.message}` })
+      )
     )
     yield* draw(bad.map((b) => b.name))
     const still = yield* unreadable(bad.map((b) => b.name))

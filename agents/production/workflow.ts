@@ -8,7 +8,7 @@
 import { extname } from "node:path"
 import { Activity, Workflow } from "@effect/workflow"
 import { Clock, Duration, Effect, Either, Schema } from "effect"
-import { type FootageWarning, indexFolder, Narration } from "../../media/index.ts"
+import { type FootageError, type FootageWarning, indexFolder, Narration } from "../../media/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { measuredSentenceDurations } from "../director/measured.ts"
@@ -19,7 +19,10 @@ import { RenderResult, RenderSummary } from "../renderer/render-data.ts"
 import { writeAtomically } from "../renderer/plan-file.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
 import { Clip, ShotPick } from "../shot-matcher/shot.ts"
-import { executionId, type JobReport, jobId, JobReport as JobReportSchema, JobSpec, ProductionError, type StageName } from "./job.ts"
+import {
+  executionId, FootageSourceError, type JobReport, jobId, JobReport as JobReportSchema, JobSpec, ProductionError,
+  type StageCause, type StageName
+} from "./job.ts"
 import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent } from "./events.ts"
 import { drawPickedSamples, sampleClips } from "./samples.ts"
 import { VideoSwarm } from "./video-swarm.ts"
@@ -35,10 +38,10 @@ export const ProduceVideo = Workflow.make({
 /** The report lies beside the MP4: out/demo.mp4 → out/demo.json. */
 export const reportPath = (output: string) => output.slice(0, output.length - extname(output).length) + ".json"
 
-const errorText = (error: unknown) =>
-  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
-
 const Timed = <A, I>(value: Schema.Schema<A, I>) => Schema.Struct({ value, seconds: Schema.Number })
+
+/** media's footage failures as the workflow stores them. */
+const footageSourceError = (error: FootageError) => Effect.fail(FootageSourceError.fromMedia(error))
 
 /** How long an agent may take for a stage before the activity fails. */
 const LONG: Duration.DurationInput = "30 minutes"
@@ -52,8 +55,8 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     const publishWarnings = (warnings: ReadonlyArray<FootageWarning>) =>
       events.publishAll(warnings.map(({ file, reason, message }) => FootageWarningEvent.make({ file, reason, message }, { job })))
 
-    /** One stage as an activity: timed, logged, its failures typed with the stage's name. */
-    const stage = <A, I, R>(name: StageName, success: Schema.Schema<A, I>, work: Effect.Effect<A, unknown, R>) =>
+    /** One stage as an activity: timed, logged, its failure the stage's name with its typed cause. */
+    const stage = <A, I, R>(name: StageName, success: Schema.Schema<A, I>, work: Effect.Effect<A, StageCause, R>) =>
       Activity.make({
         name,
         success: Timed(success),
@@ -62,8 +65,8 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           const attempt = yield* Activity.CurrentAttempt
           yield* events.publish(StageStartedEvent.make({ stage: name, attempt }, { job }))
           const start = yield* Clock.currentTimeMillis
-          const value = yield* Effect.mapError(work, (error) => new ProductionError({ stage: name, message: errorText(error) })).pipe(
-            Effect.tapError((error) => events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.message }, { job })))
+          const value = yield* Effect.mapError(work, (cause) => new ProductionError({ stage: name, cause })).pipe(
+            Effect.tapError((error) => events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.cause.message }, { job })))
           )
           const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
           yield* events.publish(StageFinishedEvent.make({ stage: name, seconds }, { job }))
@@ -92,7 +95,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           // The renderer takes a video's facts from here instead of probing it again.
           ...(c.kind === "video" ? { fps: c.fps } : {})
         }))
-      })
+      }).pipe(Effect.catchTag("FootageError", footageSourceError))
     )
 
     const scriptStage = stage(
@@ -163,7 +166,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         const { drawn, warnings } = yield* drawPickedSamples(source, frame, shots.value.map((s) => s.clip.path))
         yield* publishWarnings(warnings)
         return drawn
-      })
+      }).pipe(Effect.catchTag("FootageError", footageSourceError))
     )
 
     const summary = yield* stage(

@@ -4,25 +4,44 @@
  * Files are written under a temporary name and renamed, so a reader never sees half a file.
  */
 import { createHash } from "node:crypto"
-import { stat } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { Effect, Option } from "effect"
-import { type JsonFileError, readJsonFile, RenderPlan, writeFileAtomically } from "../../media/index.ts"
+import type { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { type JsonFileError, mediaFileSystem, readJsonFile, RenderPlan, writeFileAtomic } from "../../media/index.ts"
 import { RenderResult } from "./render-data.ts"
 
 export const contentKey = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)
 
-/** The Effect form of media's temp-name-then-rename write. */
-export const writeAtomically = (file: string, content: string): Effect.Effect<void, unknown> =>
-  Effect.tryPromise(() => writeFileAtomically(file, content))
+/** media's temp-name-then-rename write; a failure is the `PlatformError` naming the file. */
+export const writeAtomically = (file: string, content: string): Effect.Effect<void, PlatformError> => writeFileAtomic(file, content)
 
-/** A file that exists and is not empty (finished: files only appear by rename). */
+/** `file`'s stat, none when it is not there; a failure to look (EACCES …) is a failure naming it. */
+const statIfThere = (file: string): Effect.Effect<Option.Option<FileSystem.File.Info>, PlatformError> =>
+  mediaFileSystem.pipe(
+    Effect.flatMap((fs) => fs.stat(file)),
+    Effect.asSome,
+    Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.succeedNone)
+  )
+
+/**
+ * A file that exists and is not empty (finished: files only appear by rename). One that cannot be
+ * looked at counts as not finished, with a warning naming it: the step is redone, and a write that
+ * then fails is a failure naming the path.
+ */
 export const isFinished = (file: string): Effect.Effect<boolean> =>
-  Effect.promise(() => stat(file).then((s) => s.isFile() && s.size > 0, () => false))
+  statIfThere(file).pipe(
+    Effect.map((found) => Option.exists(found, (info) => info.type === "File" && info.size > 0)),
+    Effect.catchAll((error) => Effect.as(Effect.logWarning(`cannot look at ${file}, taking it as not finished: ${error.message}`), false))
+  )
 
-/** Size and modification time, so a clip replaced under the same name changes the content key. */
-export const fileStamp = (file: string): Effect.Effect<{ size: number; mtimeMs: number } | null> =>
-  Effect.promise(() => stat(file).then((s) => ({ size: s.size, mtimeMs: Math.round(s.mtimeMs) }), () => null))
+/** Size and modification time (whole milliseconds, as Node rounds them), so a clip replaced under the same name changes the content key. Null when there is no such file. */
+export const fileStamp = (file: string): Effect.Effect<{ size: number; mtimeMs: number } | null, PlatformError> =>
+  Effect.map(statIfThere(file), (found) =>
+    Option.getOrNull(
+      Option.map(found, (info) => ({ size: Number(info.size), mtimeMs: Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0) }))
+    )
+  )
 
 /**
  * The plan a PlanRender wrote. It is the job's state, not a cache: a render cannot guess what a

@@ -7,7 +7,7 @@ import { Schema } from "effect"
 import { Narration } from "../../media/index.ts"
 import { Scene } from "../director/scene.ts"
 import { ShotPick } from "../shot-matcher/shot.ts"
-import { EncodedPart, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./render-data.ts"
+import { EncodedPart, EncodeFailedError, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./render-data.ts"
 
 export class Narrate extends Schema.TaggedRequest<Narrate>()("Narrate", {
   failure: RenderError,
@@ -58,7 +58,7 @@ export class WorkFailed extends Schema.TaggedClass<WorkFailed>()("WorkFailed", {
   item: WorkItem,
   agent: Schema.String,
   encoder: Schema.String,
-  message: Schema.String
+  error: EncodeFailedError
 }) {}
 
 /** The renderer's own background steps reporting back. */

@@ -60,7 +60,17 @@ export const RenderResult = Schema.Struct({
 })
 export type RenderResult = typeof RenderResult.Type
 
+/** Why an encoder could not encode a work item; the renderer retries the item, then fails the render with it. */
+export class EncodeFailedError extends Schema.TaggedError<EncodeFailedError>()("EncodeFailedError", {
+  reason: Schema.Literal("unreadable-plan", "unknown-encoder", "ffmpeg"),
+  message: Schema.String,
+  /** ffmpeg's stderr tail */
+  detail: Schema.optional(Schema.String)
+}) {}
+
+/** A render step failed: which one, what went wrong, and the tool's own account (stderr, …) when there is one. */
 export class RenderError extends Schema.TaggedError<RenderError>()("RenderError", {
   stage: Schema.Literal("narration", "probe", "captions", "plan", "encode", "audio", "stitch"),
-  message: Schema.String
+  message: Schema.String,
+  detail: Schema.optional(Schema.String)
 }) {}

@@ -1,14 +1,16 @@
 /**
- * The `reelswarm` command. Exit codes: 0 done, 1 the job failed, 2 bad usage or input.
+ * The `reelswarm` command. Exit codes: 0 done, 1 the job failed (or the state directory cannot be
+ * read or written), 2 bad usage or input.
  */
-import { readFile } from "node:fs/promises"
 import { basename, extname, join } from "node:path"
 import { Command, Options, ValidationError } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
+import { isPlatformError } from "@effect/platform/Error"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Option } from "effect"
 import { demoSpec, type JobSpec } from "../../agents/index.ts"
 import * as job from "./job-options.ts"
-import { CliError, pendingJobs, resolveEncoder, runJob } from "./run-job.ts"
+import { CliError, fileErrorText, pendingJobs, resolveEncoder, runJob } from "./run-job.ts"
 import pkg from "../../package.json" with { type: "json" }
 
 const readStdin = () =>
@@ -88,11 +90,11 @@ const run = Command.make(
         onNone: () =>
           Option.match(o.script, {
             onSome: (file) =>
-              Effect.map(Effect.promise(() => readFile(file, "utf8")), (text) => ({
-                _tag: "Text" as const,
-                title: basename(file, extname(file)),
-                text
-              })),
+              FileSystem.FileSystem.pipe(
+                Effect.flatMap((fs) => fs.readFileString(file)),
+                Effect.mapError((error) => new CliError({ message: `cannot read the script ${file}: ${fileErrorText(error)}` })),
+                Effect.map((text) => ({ _tag: "Text" as const, title: basename(file, extname(file)), text }))
+              ),
             onNone: () =>
               process.stdin.isTTY
                 ? new CliError({ message: "no script: pass --script FILE, --topic TEXT, or pipe the script on stdin" })
@@ -142,11 +144,17 @@ const exitWith = (code: number, message?: string) =>
 cli(process.argv).pipe(
   Effect.catchTags({
     CliError: (e) => exitWith(2, e.message),
-    JobFailedError: (e) => exitWith(1, e.message)
+    JobFailedError: (e) => exitWith(1, e.message),
+    StateDirError: (e) => exitWith(1, e.message)
   }),
   // @effect/cli has already printed what was wrong with the command line.
   Effect.catchIf(ValidationError.isValidationError, () => exitWith(2)),
-  Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? exitWith(130) : exitWith(1, Cause.pretty(cause)))),
+  Effect.catchAllCause((cause) => {
+    if (Cause.isInterruptedOnly(cause)) return exitWith(130)
+    // A file that no step above put in its own words (@effect/cli's check of a path option dies with it): Node's line names it.
+    const error = Cause.squash(cause)
+    return exitWith(1, isPlatformError(error) ? fileErrorText(error) : Cause.pretty(cause))
+  }),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disableErrorReporting: true })
 )

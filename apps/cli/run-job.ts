@@ -3,21 +3,38 @@
  * written under `<state>/jobs/` before it starts and removed once it finished, so `reelswarm resume`
  * finds every job a crash left behind; running the same command again resumes it too (same job id).
  */
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises"
 import { delimiter, join } from "node:path"
+import type { PlatformError } from "@effect/platform/Error"
 import { Data, Effect, Option, Schema } from "effect"
 import {
-  jobId, type JobReport, JobSpec, ProduceVideo, productionLayer, reportPath, type TopologyChoice, withAttempts
+  jobId, type JobReport, JobSpec, ProduceVideo, type ProductionError, productionLayer, reportPath, type TopologyChoice, withAttempts
 } from "../../agents/index.ts"
-import { chooseEncoder, Encoders, encoderSpec, readJsonFile, writeFileAtomically } from "../../media/index.ts"
+import {
+  chooseEncoder, Encoders, encoderSpec, type JsonFileError, mediaFileSystem, readJsonFile, writeFileAtomic
+} from "../../media/index.ts"
 import { SwarmEvents } from "../../runtime/index.ts"
 import { progressView, showProgress } from "./progress.ts"
 
 /** Bad usage or input: exit code 2. */
 export class CliError extends Data.TaggedError("CliError")<{ readonly message: string }> {}
 
-/** The job ran and failed: exit code 1. */
-export class JobFailedError extends Data.TaggedError("JobFailedError")<{ readonly message: string }> {}
+/** The job ran and failed: exit code 1. The message names the stage and what it failed with. */
+export class JobFailedError extends Data.TaggedError("JobFailedError")<{ readonly failure: ProductionError }> {
+  override get message(): string {
+    return this.failure.message
+  }
+}
+
+/** The state directory (`--state`) could not be read or written: no permission, a full disk. Exit code 1. */
+export class StateDirError extends Data.TaggedError("StateDirError")<{ readonly dir: string; readonly message: string }> {}
+
+/** A file error as a user reads it: Node's own line (`EACCES: permission denied, open '/x/y'`) where there is one. */
+export const fileErrorText = (error: PlatformError | JsonFileError): string =>
+  error._tag === "SystemError" ? (error.description ?? error.message) : error.message
+
+/** The failure of a file in the state directory: what could not be done, where, and why. */
+const stateDirError = (dir: string, doing: "read" | "write") => (error: PlatformError | JsonFileError) =>
+  new StateDirError({ dir, message: `cannot ${doing} the state directory ${dir}: ${fileErrorText(error)}` })
 
 export interface RunSettings {
   readonly state: string
@@ -25,19 +42,22 @@ export interface RunSettings {
   readonly json: boolean
 }
 
-const PendingJob = Schema.parseJson(Schema.Struct({ spec: JobSpec, topology: Schema.Literal("star", "mesh") }))
+const PendingJobFile = Schema.Struct({ spec: JobSpec, topology: Schema.Literal("star", "mesh") })
+const PendingJob = Schema.parseJson(PendingJobFile)
 
 const jobsDir = (state: string) => join(state, "jobs")
 const databaseFile = (state: string) => join(state, "swarm.db")
 
-const ffmpegOnPath = async (): Promise<string> => {
+/** The ffmpeg on PATH, as a key that changes when the binary does. A PATH entry that cannot be looked in is skipped, as the shell does. */
+const ffmpegOnPath = Effect.gen(function* () {
+  const fs = yield* mediaFileSystem
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     const candidate = join(dir, "ffmpeg")
-    const info = await stat(candidate).catch(() => undefined)
-    if (info?.isFile()) return `${candidate}:${info.size}:${info.mtimeMs}`
+    const info = Option.getOrUndefined(yield* Effect.option(fs.stat(candidate)))
+    if (info?.type === "File") return `${candidate}:${info.size}:${Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0)}`
   }
   return "ffmpeg:missing"
-}
+})
 
 const DETECTION_TTL_MS = 24 * 3600_000
 const DetectedEncoder = Schema.Struct({ ffmpeg: Schema.String, encoder: Schema.String, at: Schema.Number })
@@ -53,13 +73,12 @@ export const resolveEncoder = (name: string, state: string) =>
       return name
     }
     const file = join(state, "encoder.json")
-    const ffmpeg = yield* Effect.promise(ffmpegOnPath)
+    const ffmpeg = yield* ffmpegOnPath
     // Missing or damaged: detected again.
     const cached = Option.getOrUndefined(yield* Effect.option(readJsonFile(DetectedEncoder, file)))
     if (cached !== undefined && cached.ffmpeg === ffmpeg && Date.now() - cached.at < DETECTION_TTL_MS) return cached.encoder
     const best = yield* Effect.mapError(Effect.provide(chooseEncoder("h264"), Encoders.layer), (e) => new CliError({ message: e.message }))
-    yield* Effect.promise(() => mkdir(state, { recursive: true }))
-    yield* Effect.promise(() => writeFileAtomically(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })))
+    yield* Effect.mapError(writeFileAtomic(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })), stateDirError(state, "write"))
     return best.name
   })
 
@@ -72,9 +91,8 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
   Effect.gen(function* () {
     const id = jobId(requested)
     const pending = join(jobsDir(settings.state), `${id}.json`)
-    yield* Effect.promise(() => mkdir(jobsDir(settings.state), { recursive: true }))
-    const record = (spec: JobSpec) => Effect.promise(() => writeFileAtomically(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology })))
-    yield* record(requested)
+    const record = (spec: JobSpec) => writeFileAtomic(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology }))
+    yield* Effect.mapError(record(requested), stateDirError(settings.state, "write"))
 
     const started = Date.now()
     // After a failure the job runs as a fresh execution (its next attempt); see agents/production/attempts.ts.
@@ -97,9 +115,12 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
         )
       )
     const report = yield* withAttempts(join(settings.state, "attempts"), requested, execute, record).pipe(
-      Effect.catchTag("ProductionError", (e) => new JobFailedError({ message: `${e.stage} failed: ${e.message}` }))
+      Effect.catchTag("ProductionError", (failure) => new JobFailedError({ failure }))
     )
-    yield* Effect.promise(() => rm(pending, { force: true }))
+    yield* mediaFileSystem.pipe(
+      Effect.flatMap((fs) => fs.remove(pending, { force: true })),
+      Effect.mapError(stateDirError(settings.state, "write"))
+    )
     const seconds = (Date.now() - started) / 1000
     const line = settings.json
       ? JSON.stringify({ ...report, run: { seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) } }, null, 2)
@@ -112,15 +133,23 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
 export const pendingJobs = (state: string) =>
   Effect.gen(function* () {
     const dir = jobsDir(state)
-    const names = yield* Effect.promise(() => readdir(dir).catch(() => [] as Array<string>))
+    const fs = yield* mediaFileSystem
+    const unreadable = stateDirError(state, "read")
+    // No jobs folder yet: nothing was left behind.
+    const names = yield* fs.readDirectory(dir).pipe(
+      Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.succeed([])),
+      Effect.mapError(unreadable)
+    )
     const jobs = []
     for (const name of names.filter((n) => n.endsWith(".json"))) {
-      const text = yield* Effect.promise(() => readFile(join(dir, name), "utf8"))
-      const job = yield* Schema.decode(PendingJob)(text).pipe(
-        Effect.mapError(() => new CliError({ message: `${join(dir, name)} is not a job file; remove it or fix it` }))
+      const file = join(dir, name)
+      const job = yield* readJsonFile(PendingJobFile, file).pipe(
+        Effect.mapError((error) =>
+          error.reason === "invalid" ? new CliError({ message: `${file} is not a job file; remove it or fix it` }) : unreadable(error)
+        )
       )
-      const since = (yield* Effect.promise(() => stat(join(dir, name)))).mtimeMs
-      jobs.push({ ...job, since })
+      const info = yield* Effect.mapError(fs.stat(file), unreadable)
+      jobs.push({ ...job, since: Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0) })
     }
     return jobs.sort((a, b) => a.since - b.since)
   })

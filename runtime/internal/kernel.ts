@@ -8,11 +8,14 @@ import {
   AgentCrashedError,
   type AgentDefinition,
   type AgentRef,
+  type AskError,
   type AskOptions,
   AskTimeoutError,
   type DeadLetterReason,
   DEFAULT_ASK_TIMEOUT,
+  type Failure,
   type Request,
+  type Success,
   Terminated,
   UndeliveredError
 } from "../agent.ts"
@@ -116,7 +119,12 @@ export interface Kernel {
   /** Builds the envelope when called, so call it from inside a lazy effect (as `ref` does). */
   readonly tell: (from: string, to: string, message: unknown) => Effect.Effect<void>
   /** Registers the ask when called, so call it from inside a lazy effect (as `ref` does). */
-  readonly ask: (from: string, to: string, request: Request, options?: AskOptions) => Effect.Effect<any, any>
+  readonly ask: <Req extends Request>(
+    from: string,
+    to: string,
+    request: Req,
+    options?: AskOptions
+  ) => Effect.Effect<Success<Req>, Failure<Req> | AskError>
   /**
    * Answers a request the incarnation received, with the correlation id of the very envelope that
    * brought it; a no-op when nothing is owed for it (it was told, or answered already).
@@ -164,7 +172,6 @@ export const makeKernel = (options: {
     const watchers = new Map<string, Set<string>>()
     const codec: Codec = makeCodec()
     const protocolCodecs = new WeakMap<Schema.Schema.Any, PayloadCodec<unknown>>()
-    let router: Router | undefined
 
     const protocolCodec = (schema: Schema.Schema<any, any, never>): PayloadCodec<unknown> => {
       let found = protocolCodecs.get(schema)
@@ -220,16 +227,18 @@ export const makeKernel = (options: {
       return cell === undefined ? deadLetter(envelope, stopping ? "stopped" : "no-such-agent") : cell.mailbox.offer(envelope)
     }
 
+    const router: Router = yield* options.topology.make({ deliver })
+
     /** Strict mode: the envelope as a remote receiver would get it; an unserializable payload is the sender's bug (a defect). */
     const strictly = (envelope: Envelope, payloads: PayloadCodec<unknown> | undefined): Effect.Effect<void> => {
-      if (payloads === undefined) return router!.send(envelope)
+      if (payloads === undefined) return router.send(envelope)
       const back = roundTrip(codec, payloads, envelope)
-      return Either.isLeft(back) ? Effect.die(back.left) : router!.send(back.right)
+      return Either.isLeft(back) ? Effect.die(back.left) : router.send(back.right)
     }
 
     const send = (envelope: Envelope): Effect.Effect<void> => {
       if (!open) return deadLetter(envelope, "stopped")
-      if (!strict) return router!.send(envelope)
+      if (!strict) return router.send(envelope)
       const cell = cells.get(envelope.to)
       return strictly(envelope, cell === undefined ? undefined : protocolCodec(cell.definition.protocol))
     }
@@ -278,7 +287,12 @@ export const makeKernel = (options: {
     })
     yield* Effect.forkScoped(Effect.forever(sweep))
 
-    const ask = (from: string, to: string, request: Request, askOptions?: AskOptions): Effect.Effect<any, any> => {
+    const ask = <Req extends Request>(
+      from: string,
+      to: string,
+      request: Req,
+      askOptions?: AskOptions
+    ): Effect.Effect<Success<Req>, Failure<Req> | AskError> => {
       const timeoutMs = Duration.toMillis(askOptions?.timeout ?? DEFAULT_ASK_TIMEOUT)
       const tag = (request as unknown as { readonly _tag: string })._tag
       // The request's own id correlates its reply.
@@ -302,7 +316,8 @@ export const makeKernel = (options: {
           pending.delete(correlationId)
         })
       })
-      return Effect.zipRight(send(envelope), reply)
+      // The reply's payload is the request's success or failure value (its schemas say so in strict mode).
+      return Effect.zipRight(send(envelope), reply as Effect.Effect<Success<Req>, Failure<Req> | AskError>)
     }
 
     const receiving = (incarnation: Incarnation, envelope: Envelope) => {
@@ -343,7 +358,7 @@ export const makeKernel = (options: {
           asked.correlationId,
           undefined
         )
-        if (!strict) return router!.send(envelope)
+        if (!strict) return router.send(envelope)
         const withResult = request as Schema.WithResult<unknown, unknown, unknown, unknown, never>
         return strictly(envelope, payloadCodec(success ? Schema.successSchema(withResult) : Schema.failureSchema(withResult)))
       })
@@ -414,7 +429,6 @@ export const makeKernel = (options: {
       terminate: Effect.void
     })
 
-    router = yield* options.topology.make({ deliver })
     // Added after the router's own finalizers, so it runs before them: the router then finds the
     // kernel closed and turns whatever it still holds into dead letters.
     yield* Effect.addFinalizer(() => close)

@@ -420,7 +420,7 @@ export const runSupervisor = (
         // The first restart of a quiet period starts the schedule over.
         if (recentRestarts === 1) backoffState = backoff.initial
         const now = kernel.clock.unsafeCurrentTimeMillis()
-        const [state, , decision] = yield* backoff.step(now, undefined, backoffState)
+        const [state, , decision] = (yield* backoff.step(now, undefined, backoffState)) as readonly [unknown, unknown, ScheduleDecision.ScheduleDecision]
         backoffState = state
         if (ScheduleDecision.isDone(decision)) return undefined
         return Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
@@ -651,7 +651,7 @@ const openChildren = (kernel: Kernel) =>
   Effect.gen(function*() {
     const handle = yield* makeHandle(name)
     const ready = yield* Deferred.make<void, Cause.Cause<unknown>>()
-    yield* runSupervisor(kernel, supervisor({ name }), handle, Context.empty() as Context.Context<never>, ready).pipe(
+    yield* runSupervisor(kernel, supervisor({ name }), handle, Context.empty(), ready).pipe(
       Effect.catchAll((error) => error._tag === "SupervisorEscalation" ? crashed(error) : Effect.void),
       // Interruptible whoever spawned first (a finalizer may), so the incarnation's end can stop it.
       Effect.interruptible,

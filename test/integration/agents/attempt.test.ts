@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { productionLayer } from "../../../agents/production/environment.ts"
@@ -8,11 +7,9 @@ import { withAttempts } from "../../../agents/production/attempts.ts"
 import { executionId, jobId, type JobSpec } from "../../../agents/production/job.ts"
 import { ProduceVideo } from "../../../agents/production/workflow.ts"
 import { makeLibrary, tinyJob } from "./library-fixture.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-attempt-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("attempt")
 
 const spec = (dir: string, attempt?: number): JobSpec => tinyJob(dir, attempt === undefined ? {} : { attempt })
 

@@ -2,9 +2,9 @@
  * A loopback stand-in for the Anthropic Messages API: POST /v1/messages answers with the next
  * scripted reply (a message with the given text, or an API error), and every request is recorded.
  */
+import type { IncomingHttpHeaders } from "node:http"
 import { Effect } from "effect"
-import { createServer, type IncomingHttpHeaders } from "node:http"
-import type { AddressInfo } from "node:net"
+import { jsonReply, loopbackServer } from "../../fixtures/loopback-server.ts"
 
 export type FakeReply =
   | { readonly text: string; readonly stopReason?: string }
@@ -22,51 +22,37 @@ export interface FakeMessagesApi {
   readonly requests: ReadonlyArray<RecordedRequest>
 }
 
+const parseBody = (body: string): any => JSON.parse(body || "null")
+
 /** Serves `replies` in order (the last one repeats) until the scope closes. */
 export const fakeMessagesApi = (replies: ReadonlyArray<FakeReply>) =>
-  Effect.acquireRelease(
-    Effect.async<{ server: ReturnType<typeof createServer>; api: FakeMessagesApi }>((resume) => {
-      const requests: Array<RecordedRequest> = []
-      const server = createServer((req, res) => {
-        const chunks: Array<Buffer> = []
-        req.on("data", (chunk: Buffer) => chunks.push(chunk))
-        req.on("end", () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "null")
-          requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body })
-          const reply = replies[Math.min(requests.length, replies.length) - 1]!
-          if (req.method !== "POST" || req.url !== "/v1/messages") {
-            res.writeHead(404, { "content-type": "application/json" })
-            res.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "no such route" } }))
-            return
-          }
-          if ("status" in reply) {
-            res.writeHead(reply.status, { "content-type": "application/json", "request-id": `req_${requests.length}` })
-            res.end(JSON.stringify({ type: "error", error: { type: reply.errorType, message: reply.message } }))
-            return
-          }
-          res.writeHead(200, { "content-type": "application/json", "request-id": `req_${requests.length}` })
-          res.end(
-            JSON.stringify({
-              id: `msg_${requests.length}`,
-              type: "message",
-              role: "assistant",
-              model: body?.model ?? "unknown",
-              content: [{ type: "text", text: reply.text, citations: null }],
-              stop_reason: reply.stopReason ?? "end_turn",
-              stop_sequence: null,
-              usage: { input_tokens: 42, output_tokens: 99 }
-            })
-          )
-        })
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ server, api: { baseURL: `http://127.0.0.1:${port}`, requests } }))
-      })
+  Effect.map(
+    loopbackServer((request, { requests }) => {
+      const reply = replies[Math.min(requests.length, replies.length) - 1]!
+      if (request.method !== "POST" || request.url.pathname !== "/v1/messages") {
+        return jsonReply(404, { type: "error", error: { type: "not_found_error", message: "no such route" } })
+      }
+      const requestId = { "request-id": `req_${requests.length}` }
+      if ("status" in reply) return jsonReply(reply.status, { type: "error", error: { type: reply.errorType, message: reply.message } }, requestId)
+      return jsonReply(
+        200,
+        {
+          id: `msg_${requests.length}`,
+          type: "message",
+          role: "assistant",
+          model: parseBody(request.body)?.model ?? "unknown",
+          content: [{ type: "text", text: reply.text, citations: null }],
+          stop_reason: reply.stopReason ?? "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 42, output_tokens: 99 }
+        },
+        requestId
+      )
     }),
-    ({ server }) =>
-      Effect.async<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  ).pipe(Effect.map(({ api }) => api))
+    (server): FakeMessagesApi => ({
+      baseURL: server.url,
+      get requests() {
+        return server.requests.map((r) => ({ method: r.method, url: r.url.pathname + r.url.search, headers: r.headers, body: parseBody(r.body) }))
+      }
+    })
+  )

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Either, Schema } from "effect"
 import { execFile } from "node:child_process"
@@ -14,11 +13,9 @@ import type { JobSpec } from "../../../agents/production/job.ts"
 import type { TopologyChoice } from "../../../agents/production/video-swarm.ts"
 import { ProduceVideo, reportPath } from "../../../agents/production/workflow.ts"
 import { makeLibrary, tinyJob } from "./library-fixture.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-production-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("production")
 
 const spec = (dir: string, output: string): JobSpec => tinyJob(dir, { output: { path: output, captions: "lines" }, segments: 2 })
 

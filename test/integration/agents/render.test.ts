@@ -1,6 +1,4 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either, Layer } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
@@ -22,11 +20,9 @@ import { MatchShots } from "../../../agents/shot-matcher/protocol.ts"
 import { Swarm, swarmLayerInMemory } from "../../../runtime/index.ts"
 import { mesh } from "../../../topologies/index.ts"
 import { makeLibrary, SCRIPT } from "./library-fixture.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-render-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("render")
 
 const output = (path: string): OutputSettings => ({ path, width: 180, height: 320, fps: 15, encoder: "libx264", captions: "lines" })
 

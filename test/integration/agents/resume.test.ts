@@ -1,16 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
 import { openSync } from "node:fs"
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdir } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { Effect, Schedule } from "effect"
 import { probe } from "../../../media/probe.ts"
-import { EventLog, layer as memoryLayer } from "../../../memory/index.ts"
+import { EventLog, memoryLayer } from "../../../memory/index.ts"
 import { productionLayer } from "../../../agents/production/environment.ts"
 import type { JobSpec } from "../../../agents/production/job.ts"
 import { ProduceVideo } from "../../../agents/production/workflow.ts"
 import { makeLibrary, tinyJob } from "./library-fixture.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 /** Four scenes, so one encoder slot encodes four segments in turn and there is time to kill it. */
 const SCRIPT = [
@@ -20,10 +20,7 @@ const SCRIPT = [
   "A glider walks across the grid of the Game of Life, step by step."
 ].join("\n\n")
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-resume-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("resume")
 
 const killGroup = (child: ChildProcess) => {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return

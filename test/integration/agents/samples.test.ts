@@ -1,15 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
 import { drawPickedSamples, sampleClips, sampleFile } from "../../../agents/production/samples.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-samples-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("samples")
 
 const FRAME = { width: 36, height: 64, fps: 5 }
 const ONLY = ["mandelbrot-zoom", "life-conway", "rule-110", "plasma"]

@@ -1,16 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Option } from "effect"
 import { decodeVideoSwarmEvent, ProduceVideo, productionLayer } from "../../../agents/index.ts"
 import { EventLog } from "../../../memory/index.ts"
 import { tinyJob } from "./library-fixture.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-stage-failed-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("stage-failed")
 
 describe("a stage that fails", () => {
   it.scopedLive("is recorded as stage-failed with the stage, the attempt and the message, after its stage-started", () =>

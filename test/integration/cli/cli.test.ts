@@ -5,13 +5,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import { probe } from "../../../media/probe.ts"
 import { fakeMessagesApi } from "../agents/fake-messages-api.ts"
 import { makeLibrary, SCRIPT } from "../agents/library-fixture.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const ROOT = resolve(import.meta.dirname, "../../..")
 const MAIN = join(ROOT, "apps/cli/main.ts")
@@ -38,10 +38,7 @@ const reelswarm = (args: ReadonlyArray<string>, options: { stdin?: string; env?:
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-cli-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("cli")
 
 describe("reelswarm CLI", () => {
   it.scoped("rejects bad input with exit code 2 and says what was wrong", () =>
@@ -62,6 +59,28 @@ describe("reelswarm CLI", () => {
         expect(outcome.stderr + outcome.stdout).toMatch(message)
       }
     }))
+
+  it.scoped("a state directory that cannot be written or read is an error naming it, with exit code 1 and no stack", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      // A plain file where the state directory keeps its jobs folder: no write or read there can succeed, even as root.
+      const state = join(dir, "state")
+      yield* Effect.promise(() => mkdir(state))
+      yield* Effect.promise(() => writeFile(join(state, "jobs"), ""))
+      const runArgs = (stateDir: string) => ["run", "--footage", dir, "--out", join(dir, "x.mp4"), "--encoder", "libx264", "--state", stateDir]
+      const run = yield* reelswarm(runArgs(state), { stdin: SCRIPT })
+      expect(run.code, run.stderr).toBe(1)
+      expect(run.stderr).toMatch(new RegExp(`cannot write the state directory ${state}: EEXIST.*'${state}/jobs'`))
+      const resume = yield* reelswarm(["resume", "--state", state])
+      expect(resume.code, resume.stderr).toBe(1)
+      expect(resume.stderr).toMatch(new RegExp(`cannot read the state directory ${state}: ENOTDIR.*'${state}/jobs'`))
+      // A state directory under a plain file is refused while the options are read.
+      const underFile = join(state, "jobs", "state")
+      const refused = yield* reelswarm(runArgs(underFile), { stdin: SCRIPT })
+      expect(refused.code, refused.stderr).toBe(1)
+      expect(refused.stderr).toMatch(new RegExp(`ENOTDIR.*'${underFile}'`))
+      for (const outcome of [run, resume, refused]) expect(outcome.stderr).not.toMatch(/\n\s+at /)
+    }), 120_000)
 
   it.scoped("turns a script on stdin into an MP4 and a JSON report, and leaves nothing to resume", () =>
     Effect.gen(function* () {

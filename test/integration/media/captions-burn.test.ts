@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { writeAss, type CaptionStyle } from "../../../media/captions.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const W = 180
 const H = 320
@@ -32,8 +32,7 @@ const words = [
 describe("captions burned in by libass", () => {
   it.scoped.each<CaptionStyle>(["lines", "karaoke", "word-by-word"])("%s: pixels change in the caption area and nowhere near the top", (style) =>
     Effect.gen(function* () {
-      const dir = mkdtempSync(join(tmpdir(), "captions-burn-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const dir = yield* scopedTempDir("captions-burn")
       const plain = join(dir, "plain.mp4")
       yield* runFfmpeg({
         args: ["-f", "lavfi", "-i", `color=c=0x204060:s=${W}x${H}:r=10:d=1`, "-c:v", "libx264", "-pix_fmt", "yuv420p"],

@@ -1,18 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { chooseEncoder, detectEncoders, Encoders, ENCODER_CATALOGUE, encoderArgs, fallbackChain } from "../../../media/encoders.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { ProcessRunner } from "../../../media/process-runner.ts"
+import { suiteTempDir } from "../../fixtures/temp-dir.ts"
 
-let dir = ""
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "reelswarm-encoders-"))
-})
-afterAll(() => rm(dir, { recursive: true, force: true }))
+const dir = suiteTempDir("encoders")
 
 layer(Encoders.layer)("encoder detection", (it) => {
   it.effect("offers only encoders that passed a trial encode; listed but unusable ones are rejected with a reason", () =>
@@ -44,7 +39,7 @@ layer(Encoders.layer)("encoder detection", (it) => {
       const detection = yield* detectEncoders
       const software = detection.available.filter((e) => e.family === "software")
       for (const spec of software) {
-        const output = join(dir, `${spec.name}.mkv`)
+        const output = join(dir(), `${spec.name}.mkv`)
         const args = encoderArgs(spec, { preset: "ultrafast" })
         yield* runFfmpeg({
           args: ["-f", "lavfi", "-i", "testsrc=size=180x320:rate=25:duration=0.4", ...args.outputArgs],

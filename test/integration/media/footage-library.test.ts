@@ -1,16 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
 import { probe } from "../../../media/probe.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "footage-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("footage")
 
 /** Words the demo script uses: each must find at least one sample clip. */
 const demoWords = ["mandelbrot", "fractal", "game of life", "automaton", "cells", "rule 110", "sierpinski triangle", "triangle", "chaos", "pattern", "emergence"]

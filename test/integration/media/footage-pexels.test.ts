@@ -1,17 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { bestFittingFile, indexFolder, pexels } from "../../../media/footage/index.ts"
+import { jsonReply, type LoopbackReply, loopbackServer } from "../../fixtures/loopback-server.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "pexels-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("pexels")
 
 interface Hit {
   readonly path: string
@@ -24,61 +20,44 @@ interface Hit {
  * The first `unavailable` requests are answered 503.
  */
 const fakePexels = (clips: Record<string, string>, options: { readonly unavailable?: number } = {}) =>
-  Effect.acquireRelease(
-    Effect.async<{ server: Server; url: string; hits: Array<Hit> }>((resume) => {
-      const hits: Array<Hit> = []
-      const server = createServer((req, res) => {
-        const url = new URL(req.url ?? "/", "http://x")
-        hits.push({ path: url.pathname, params: Object.fromEntries(url.searchParams), authorization: req.headers.authorization })
-        if (hits.length <= (options.unavailable ?? 0)) {
-          res.writeHead(503).end("busy")
-          return
-        }
-        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-        if (url.pathname === "/videos/search") {
-          if (req.headers.authorization !== "pexels-key") {
-            res.writeHead(401).end(JSON.stringify({ error: "bad key" }))
-            return
-          }
-          res.writeHead(200, { "content-type": "application/json" }).end(
-            JSON.stringify({
-              page: 1,
-              per_page: 15,
-              total_results: 1,
-              videos: [
-                {
-                  id: 854222,
-                  width: 256,
-                  height: 448,
-                  duration: 1,
-                  url: "https://www.pexels.com/video/fractal-zoom-into-colors-854222/",
-                  image: `${base}/poster.jpg`,
-                  user: { name: "Ada", url: "https://www.pexels.com/@ada" },
-                  video_files: [
-                    { id: 1, quality: "sd", file_type: "video/mp4", width: 64, height: 112, fps: 10, link: `${base}/files/small.mp4` },
-                    { id: 2, quality: "hd", file_type: "video/mp4", width: 128, height: 224, fps: 10, link: `${base}/files/medium.mp4` },
-                    { id: 3, quality: "uhd", file_type: "video/mp4", width: 256, height: 448, fps: 10, link: `${base}/files/large.mp4` },
-                    { id: 4, quality: null, file_type: "application/x-mpegURL", width: null, height: null, fps: null, link: `${base}/hls.m3u8` }
-                  ]
-                }
+  Effect.map(
+    loopbackServer(({ url, headers }, { url: base, requests }): LoopbackReply => {
+      if (requests.length <= (options.unavailable ?? 0)) return { status: 503, body: "busy" }
+      if (url.pathname === "/videos/search") {
+        if (headers.authorization !== "pexels-key") return { status: 401, body: JSON.stringify({ error: "bad key" }) }
+        return jsonReply(200, {
+          page: 1,
+          per_page: 15,
+          total_results: 1,
+          videos: [
+            {
+              id: 854222,
+              width: 256,
+              height: 448,
+              duration: 1,
+              url: "https://www.pexels.com/video/fractal-zoom-into-colors-854222/",
+              image: `${base}/poster.jpg`,
+              user: { name: "Ada", url: "https://www.pexels.com/@ada" },
+              video_files: [
+                { id: 1, quality: "sd", file_type: "video/mp4", width: 64, height: 112, fps: 10, link: `${base}/files/small.mp4` },
+                { id: 2, quality: "hd", file_type: "video/mp4", width: 128, height: 224, fps: 10, link: `${base}/files/medium.mp4` },
+                { id: 3, quality: "uhd", file_type: "video/mp4", width: 256, height: 448, fps: 10, link: `${base}/files/large.mp4` },
+                { id: 4, quality: null, file_type: "application/x-mpegURL", width: null, height: null, fps: null, link: `${base}/hls.m3u8` }
               ]
-            })
-          )
-          return
-        }
-        const clip = clips[url.pathname]
-        if (clip === undefined) {
-          res.writeHead(404).end()
-          return
-        }
-        res.writeHead(200, { "content-type": "video/mp4" }).end(readFileSync(clip))
-      })
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })))
+            }
+          ]
+        })
+      }
+      const clip = clips[url.pathname]
+      if (clip === undefined) return { status: 404 }
+      return { status: 200, headers: { "content-type": "video/mp4" }, body: readFileSync(clip) }
     }),
-    ({ server }) =>
-      Effect.async<void>((resume) => {
-        server.close(() => resume(Effect.void))
-      })
+    (server) => ({
+      url: server.url,
+      get hits(): Array<Hit> {
+        return server.requests.map((r) => ({ path: r.url.pathname, params: Object.fromEntries(r.url.searchParams), authorization: r.headers.authorization }))
+      }
+    })
   )
 
 describe("Pexels provider against a loopback fake", () => {

@@ -1,19 +1,15 @@
 import { execFileSync } from "node:child_process"
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Schedule } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { type ProcessFault, ProcessRunner, runProcess } from "../../../media/process-runner.ts"
 import { espeakNg } from "../../../media/tts/index.ts"
+import { suiteTempDir } from "../../fixtures/temp-dir.ts"
 
-let dir = ""
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "reelswarm-runner-"))
-})
-afterAll(() => rm(dir, { recursive: true, force: true }))
+const dir = suiteTempDir("runner")
 
 interface Proc {
   readonly pid: number
@@ -57,7 +53,7 @@ describe("process runner", () => {
   it.live("an interrupted probe stops ffprobe: no process and no process group is left", () =>
     Effect.gen(function* () {
       // Opening a FIFO for reading blocks until a writer comes, so this ffprobe waits forever.
-      const fifo = join(dir, "never-written.mp4")
+      const fifo = join(dir(), "never-written.mp4")
       execFileSync("mkfifo", [fifo])
       const fiber = yield* Effect.fork(probe(fifo))
       const ffprobe = yield* awaitChild("ffprobe")
@@ -70,14 +66,14 @@ describe("process runner", () => {
 
   it.live("an interrupted encode stops ffmpeg's process group and leaves no partial output", () =>
     Effect.gen(function* () {
-      const output = join(dir, "interrupted.mp4")
+      const output = join(dir(), "interrupted.mp4")
       const fiber = yield* Effect.fork(
         runFfmpeg({ args: ["-re", "-f", "lavfi", "-i", "testsrc=size=160x96:rate=25:duration=600", "-c:v", "libx264", "-preset", "ultrafast"], output })
       )
       const ffmpeg = yield* awaitChild("ffmpeg")
       yield* Fiber.interrupt(fiber)
       expect(yield* groupMembers(ffmpeg.pid)).toEqual([])
-      expect((yield* Effect.promise(() => readdir(dir))).filter((f) => f.includes("interrupted"))).toEqual([])
+      expect((yield* Effect.promise(() => readdir(dir()))).filter((f) => f.includes("interrupted"))).toEqual([])
     }))
 
   it.live("interruption stops the program's children too, and SIGKILLs what ignores SIGTERM after the grace period", () =>
@@ -131,7 +127,7 @@ describe("fault-injecting process runner", () => {
 
   it.effect("an ffmpeg encode that fails on its first attempt succeeds on the retry, with one finished file", () =>
     Effect.gen(function* () {
-      const output = join(dir, "retried.mp4")
+      const output = join(dir(), "retried.mp4")
       const errors: Array<string> = []
       yield* runFfmpeg({ args: testClip, output }).pipe(
         Effect.tapError((error) => Effect.sync(() => errors.push(`${error.reason} ${error.exitCode} ${error.stderrTail}`))),
@@ -139,27 +135,27 @@ describe("fault-injecting process runner", () => {
       )
       expect(errors).toEqual(["exit 1 Error while opening encoder for output stream #0:0"])
       expect(yield* probe(output, { countFrames: true })).toMatchObject({ frames: 25, codec: "h264" })
-      expect((yield* Effect.promise(() => readdir(dir))).filter((f) => f.includes("retried") && f.includes("partial"))).toEqual([])
+      expect((yield* Effect.promise(() => readdir(dir()))).filter((f) => f.includes("retried") && f.includes("partial"))).toEqual([])
     }).pipe(Effect.provide(ProcessRunner.layerFaulty(failFirstFfmpeg({ _tag: "Exit", exitCode: 1, stderr: "Error while opening encoder for output stream #0:0" })))))
 
   it.effect("a spawn failure is an FfmpegError with reason spawn", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(runFfmpeg({ args: testClip, output: join(dir, "never.mp4") }))
+      const error = yield* Effect.flip(runFfmpeg({ args: testClip, output: join(dir(), "never.mp4") }))
       expect(error).toMatchObject({ _tag: "FfmpegError", reason: "spawn" })
       expect(error.message).toContain("ENOENT")
     }).pipe(Effect.provide(ProcessRunner.layerFaulty(failFirstFfmpeg({ _tag: "SpawnFailure" })))))
 
   it.live("a hung ffmpeg is stopped by a timeout and leaves no file", () =>
     Effect.gen(function* () {
-      const output = join(dir, "hung.mp4")
+      const output = join(dir(), "hung.mp4")
       const result = yield* runFfmpeg({ args: testClip, output }).pipe(Effect.timeoutOption("100 millis"))
       expect(Option.isNone(result)).toBe(true)
-      expect((yield* Effect.promise(() => readdir(dir))).filter((f) => f.includes("hung"))).toEqual([])
+      expect((yield* Effect.promise(() => readdir(dir()))).filter((f) => f.includes("hung"))).toEqual([])
     }).pipe(Effect.provide(ProcessRunner.layerFaulty(failFirstFfmpeg({ _tag: "Hang" })))))
 
   it.effect("espeak-ng failing mid-narration is a TtsError carrying its stderr, and leaves no narration", () =>
     Effect.gen(function* () {
-      const outDir = join(dir, "narration")
+      const outDir = join(dir(), "narration")
       const error = yield* Effect.flip(espeakNg().synthesize({ text: "One sentence. Another one.", voice: "en" }, outDir))
       expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "ProcessFailed", detail: "voice data missing" })
       expect(yield* Effect.promise(() => readdir(outDir))).toEqual([])

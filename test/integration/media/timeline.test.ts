@@ -1,20 +1,19 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { type EncoderSpec, withEncoderFallback } from "../../../media/encoders.ts"
 import { planRender, render, renderSegment, renderSinglePass } from "../../../media/timeline.ts"
 import { CAPTIONS_NAME, type Fixtures, makeFixtures } from "./timeline-fixtures.ts"
+import { suiteTempDir } from "../../fixtures/temp-dir.ts"
 
+const tempDir = suiteTempDir("timeline")
 let fx: Fixtures
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), "reelswarm-timeline-"))
-  fx = await Effect.runPromise(makeFixtures(dir))
+  fx = await Effect.runPromise(makeFixtures(tempDir()))
 })
-afterAll(() => rm(fx.dir, { recursive: true, force: true }))
 
 const out = (name: string) => join(fx.dir, name)
 const captions = () => join(fx.dir, CAPTIONS_NAME)

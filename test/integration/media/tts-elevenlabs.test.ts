@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer, type IncomingMessage, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { elevenLabs, makeTts } from "../../../media/tts/index.ts"
 import { decodeWav } from "../../../media/tts/wav.ts"
+import { jsonReply, loopbackServer } from "../../fixtures/loopback-server.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const SAMPLE_RATE = 24000
 const CHAR_SEC = 0.05
@@ -17,64 +15,45 @@ interface Seen {
   readonly body: { text: string; model_id: string; previous_text?: string }
 }
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let data = ""
-    req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")))
-    req.on("end", () => resolve(data))
-  })
-
 /**
  * A loopback stand-in for api.elevenlabs.io: every character lasts 50 ms, audio is a 220 Hz tone of that length.
  * The first `unavailable` requests are answered 503 (an overloaded service).
  */
-const fakeElevenLabsWith = (options: { readonly unavailable?: number } = {}) => Effect.acquireRelease(
-  Effect.async<{ server: Server; url: string; seen: Array<Seen> }>((resume) => {
-    const seen: Array<Seen> = []
-    const server = createServer(async (req, res) => {
-      const url = new URL(req.url ?? "/", "http://x")
-      const body = JSON.parse(await readBody(req)) as Seen["body"]
-      seen.push({ path: url.pathname, format: url.searchParams.get("output_format"), body })
-      if (seen.length <= (options.unavailable ?? 0)) {
-        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ detail: "busy" }))
-        return
-      }
-      if (req.headers["xi-api-key"] !== "test-key") {
-        res.writeHead(401, { "content-type": "application/json" })
-        res.end(JSON.stringify({ detail: { status: "invalid_api_key" } }))
-        return
-      }
+const fakeElevenLabsWith = (options: { readonly unavailable?: number } = {}) =>
+  Effect.map(
+    loopbackServer(({ headers, body: text }, { requests }) => {
+      if (requests.length <= (options.unavailable ?? 0)) return jsonReply(503, { detail: "busy" })
+      if (headers["xi-api-key"] !== "test-key") return jsonReply(401, { detail: { status: "invalid_api_key" } })
+      const body = JSON.parse(text) as Seen["body"]
       const characters = [...body.text]
       const samples = Math.round(characters.length * CHAR_SEC * SAMPLE_RATE)
       const pcm = Buffer.alloc(samples * 2)
       for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE)), i * 2)
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(
-        JSON.stringify({
-          audio_base64: pcm.toString("base64"),
-          alignment: {
-            characters,
-            character_start_times_seconds: characters.map((_, i) => i * CHAR_SEC),
-            character_end_times_seconds: characters.map((_, i) => (i + 1) * CHAR_SEC)
-          },
-          normalized_alignment: null
-        })
-      )
+      return jsonReply(200, {
+        audio_base64: pcm.toString("base64"),
+        alignment: {
+          characters,
+          character_start_times_seconds: characters.map((_, i) => i * CHAR_SEC),
+          character_end_times_seconds: characters.map((_, i) => (i + 1) * CHAR_SEC)
+        },
+        normalized_alignment: null
+      })
+    }),
+    (server) => ({
+      url: server.url,
+      get seen(): Array<Seen> {
+        return server.requests.map((r) => ({
+          path: r.url.pathname,
+          format: r.url.searchParams.get("output_format"),
+          body: JSON.parse(r.body) as Seen["body"]
+        }))
+      }
     })
-    server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, seen, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })))
-  }),
-  ({ server }) =>
-    Effect.async<void>((resume) => {
-      server.close(() => resume(Effect.void))
-    })
-)
+  )
 
 const fakeElevenLabs = fakeElevenLabsWith()
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "tts-11labs-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("tts-11labs")
 
 describe("ElevenLabs provider against a loopback fake", () => {
   it.scoped("character alignments become word timings, chunks are joined with exact offsets, results are cached", () =>

@@ -3,16 +3,13 @@
  * one per word, and a batch is cut back into its words at the pauses.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { chmod, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { espeakNg, splitAtPauses } from "../../../media/tts/espeak-ng.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-espeak-batch-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("espeak-batch")
 
 const burst = (sampleRate: number, seconds: number) =>
   Int16Array.from({ length: Math.round(sampleRate * seconds) }, (_, i) => Math.round(8000 * Math.sin(i / 3)))

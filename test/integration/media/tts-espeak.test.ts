@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { basename, join } from "node:path"
+import { readdirSync, readFileSync, statSync } from "node:fs"
+import { basename } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Schedule } from "effect"
 import { decodeWav } from "../../../media/tts/wav.ts"
 import { espeakNg, makeTts, type SentenceTiming } from "../../../media/tts/index.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const referenceScript = fileURLToPath(new URL("./tts-espeak-reference.py", import.meta.url))
 
@@ -43,8 +43,7 @@ const script =
 describe("espeak-ng narration", () => {
   it.scoped("word onsets are within 40 ms of espeak-ng's own word events, across rates, pitches, pauses and languages", () =>
     Effect.gen(function* () {
-      const dir = mkdtempSync(join(tmpdir(), "tts-espeak-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const dir = yield* scopedTempDir("tts-espeak")
       const tts = makeTts([espeakNg()])
       const errors: Array<number> = []
       // What a character-count guess would give (the FFCreator approach), for the record.
@@ -95,8 +94,7 @@ describe("espeak-ng narration", () => {
 
   it.scoped("a finished narration is reused; an unknown voice is a typed error with espeak-ng's message", () =>
     Effect.gen(function* () {
-      const dir = mkdtempSync(join(tmpdir(), "tts-espeak-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const dir = yield* scopedTempDir("tts-espeak")
       const tts = makeTts([espeakNg()])
       const first = yield* tts.synthesize({ text: "Cells live. Cells die.", voice: "en" }, dir)
       const mtime = statSync(first.audioFile).mtimeMs
@@ -129,8 +127,7 @@ const espeakChildren = () =>
 describe("espeak-ng interruption", () => {
   it.live("an interrupted narration leaves no espeak-ng process and no narration file", () =>
     Effect.gen(function* () {
-      const dir = mkdtempSync(join(tmpdir(), "tts-espeak-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const dir = yield* scopedTempDir("tts-espeak")
       const text = Array.from({ length: 200 }, (_, i) => `Sentence number ${i} talks about cells and fractals.`).join(" ")
       const fiber = yield* Effect.fork(espeakNg().synthesize({ text, voice: "en" }, dir))
       // Wait until synthesis is under way (a child exists), then interrupt.

@@ -4,7 +4,7 @@
  * returned. The parent kills it with SIGKILL at a moment of its choosing.
  */
 import { Effect } from "effect"
-import { EventLog, layer } from "../../../memory/index.ts"
+import { EventLog, memoryLayer } from "../../../memory/index.ts"
 
 const filename = process.argv[2]
 if (filename === undefined) throw new Error("usage: append-child.ts <database file>")
@@ -25,4 +25,4 @@ const writer = (name: string) =>
 Effect.gen(function* () {
   process.stdout.write("ready\n")
   yield* Effect.all([writer("w1"), writer("w2"), writer("w3")], { concurrency: "unbounded" })
-}).pipe(Effect.provide(layer({ filename })), Effect.runPromise)
+}).pipe(Effect.provide(memoryLayer({ filename })), Effect.runPromise)

@@ -1,17 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Option, Stream } from "effect"
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { EventLog, layer, SharedMemory } from "../../../memory/index.ts"
+import { EventLog, memoryLayer, SharedMemory } from "../../../memory/index.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const child = join(import.meta.dirname, "append-child.ts")
 
-const tempDatabase = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "reelswarm-crash-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-).pipe(Effect.map((dir) => join(dir, "swarm.db")))
+const tempDatabase = scopedTempDir("crash").pipe(Effect.map((dir) => join(dir, "swarm.db")))
 
 /**
  * Starts the appending child in its own process group (so SIGKILL reaches the script, not a wrapper);
@@ -61,7 +57,7 @@ describe("event log crash safety", () => {
         expect(Option.getOrNull(yield* memory.get("console", "viewer"))).toEqual({ pid: process.pid })
         const tailed = yield* log.tail().pipe(Stream.take(500), Stream.runCollect)
         expect(Chunk.toReadonlyArray(tailed).map((e) => e.id)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
-      }).pipe(Effect.provide(layer({ filename, pollInterval: Duration.millis(20) })))
+      }).pipe(Effect.provide(memoryLayer({ filename, pollInterval: Duration.millis(20) })))
 
       yield* appender.waitForAcks(3_000).pipe(Effect.timeout(Duration.seconds(60)))
       process.kill(-appender.proc.pid!, "SIGKILL")
@@ -79,7 +75,7 @@ describe("event log crash safety", () => {
           if (page.next === undefined) return found
           after = page.next
         }
-      }).pipe(Effect.provide(layer({ filename })))
+      }).pipe(Effect.provide(memoryLayer({ filename })))
 
       const missing = [...acknowledged].filter(([id, what]) => stored.get(id) !== what)
       expect(missing).toEqual([])

@@ -10,11 +10,11 @@
  * runtime import of a devDependency fails here as it would for a user.
  */
 import { execFile } from "node:child_process"
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { suiteTempDir } from "../../fixtures/temp-dir.ts"
 
 const run = promisify(execFile)
 const repo = join(import.meta.dirname, "..", "..", "..")
@@ -37,18 +37,18 @@ const readmeBlock = (heading: string): string => {
   return block[1]!
 }
 
-const node = (args: Array<string>, cwd: string) => run(process.execPath, args, { cwd, timeout: 60_000 })
+const node = (args: Array<string>, cwd: string) => run(process.execPath, args, { cwd, timeout: 240_000 })
 
-let work: string
+const tempDir = suiteTempDir("pack")
 let app: string
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "reelswarm-pack-"))
+  const work = tempDir()
   const staged = join(work, "source")
   for (const entry of SOURCES) cpSync(join(repo, entry), join(staged, entry), { recursive: true })
   symlinkSync(join(repo, "node_modules"), join(staged, "node_modules"))
 
-  await run("npm", ["pack", "--pack-destination", work, "--no-fund"], { cwd: staged, timeout: 180_000 }).catch(
+  await run("npm", ["pack", "--pack-destination", work, "--no-fund"], { cwd: staged, timeout: 480_000 }).catch(
     (error: { stdout?: string; stderr?: string }) => {
       throw new Error(`npm pack (its prepack: npm run build) failed:\n${error.stdout ?? ""}${error.stderr ?? ""}`)
     }
@@ -81,11 +81,7 @@ beforeAll(async () => {
     `export const job = ProduceVideo.execute(demoSpec()).pipe(Effect.provide(productionLayer({ database: "swarm.db" })), Effect.scoped)`,
     `console.log(Effect.isEffect(job))`
   ].join("\n"))
-}, 240_000)
-
-afterAll(() => {
-  if (work !== undefined) rmSync(work, { recursive: true, force: true })
-})
+}, 600_000)
 
 describe("the packed package", () => {
   it("builds and packs with a bundled CLI, declarations and no sources", async () => {

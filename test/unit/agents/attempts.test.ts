@@ -1,15 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
 import { currentAttempt, recordFailure, withAttempts } from "../../../agents/production/attempts.ts"
 import { jobId, type JobSpec } from "../../../agents/production/job.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-attempts-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("attempts")
 
 const spec = (dir: string, attempt?: number): JobSpec => ({
   script: { _tag: "Text", title: "Patterns", text: "Fractals repeat." },

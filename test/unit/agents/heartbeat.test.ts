@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option, TestClock } from "effect"
 import { heartbeatsToRecord, recordHeartbeat } from "../../../agents/monitor/health.ts"
 import { GetHealth, monitorAgent, shotMatcherAgent, systemSamplerLayer } from "../../../agents/index.ts"
-import { AgentRegistry, EventLog, layer as memoryLayer } from "../../../memory/index.ts"
+import { AgentRegistry, EventLog, memoryLayer } from "../../../memory/index.ts"
 import { Swarm, swarmLayer } from "../../../runtime/index.ts"
 import { tempDatabase } from "../memory/temp-database.ts"
 

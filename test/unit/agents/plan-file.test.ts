@@ -1,15 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Option } from "effect"
 import { doneMarker, readDone, readPlan } from "../../../agents/renderer/plan-file.ts"
 import { planRender, type TimelineInput } from "../../../media/index.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-plan-file-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("plan-file")
 
 const input = (dir: string): TimelineInput => ({
   scenes: [

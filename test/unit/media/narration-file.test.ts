@@ -1,15 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
 import { narrationKey, readCachedNarration, writeNarration } from "../../../media/tts/narration-file.ts"
 import type { SentenceTiming } from "../../../media/tts/index.ts"
+import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "reelswarm-narration-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-)
+const tempDir = scopedTempDir("narration")
 
 const sampleRate = 8000
 const pcm = { sampleRate, samples: new Int16Array(sampleRate).map((_, i) => Math.round(8000 * Math.sin(i / 10))) }

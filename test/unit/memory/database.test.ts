@@ -4,10 +4,10 @@ import { Duration, Effect, Layer, Option } from "effect"
 import { randomFillSync } from "node:crypto"
 import { closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs"
 import { join } from "node:path"
-import { layer, SharedMemory } from "../../../memory/index.ts"
+import { memoryLayer, SharedMemory } from "../../../memory/index.ts"
 import { tempDatabase, tempDir } from "./temp-database.ts"
 
-const open = (filename: string) => Effect.scoped(Layer.build(layer({ filename })))
+const open = (filename: string) => Effect.scoped(Layer.build(memoryLayer({ filename })))
 
 describe("the swarm database file", () => {
   it.scoped("a file that is not SQLite fails to open with a corrupt-database error naming it", () =>
@@ -27,7 +27,7 @@ describe("the swarm database file", () => {
       yield* Effect.gen(function* () {
         const memory = yield* SharedMemory
         yield* memory.setMany("frames", Array.from({ length: 2_000 }, (_, i) => [`frame-${i}`, "x".repeat(200)] as const))
-      }).pipe(Effect.provide(layer({ filename })))
+      }).pipe(Effect.provide(memoryLayer({ filename })))
       // Closing checkpointed the WAL into the file; keep page 1 (the header) and scramble the rest.
       const size = statSync(filename).size
       expect(size).toBeGreaterThan(100_000)
@@ -35,7 +35,7 @@ describe("the swarm database file", () => {
       writeSync(fd, randomFillSync(Buffer.alloc(size - 4096)), 0, size - 4096, 4096)
       closeSync(fd)
       const error = yield* Effect.flip(
-        Effect.flatMap(SharedMemory, (memory) => memory.list("frames")).pipe(Effect.provide(layer({ filename })))
+        Effect.flatMap(SharedMemory, (memory) => memory.list("frames")).pipe(Effect.provide(memoryLayer({ filename })))
       )
       expect(error._tag).toBe("DatabaseError")
       if (error._tag !== "DatabaseError") return
@@ -78,7 +78,7 @@ describe("the swarm database file", () => {
         other.close()
         yield* memory.set("jobs", "b", 2)
         expect(Option.getOrNull(yield* memory.get("jobs", "b"))).toBe(2)
-      }).pipe(Effect.provide(layer({ filename, busyTimeout: Duration.millis(100) })))
+      }).pipe(Effect.provide(memoryLayer({ filename, busyTimeout: Duration.millis(100) })))
     }))
 
   it.scoped("a file held exclusively by another connection fails to open as locked", () =>

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Option, Queue, Stream, TestClock } from "effect"
 import { SwarmEvents, type SwarmEvent } from "../../../runtime/events.ts"
-import { AgentRegistry, Cleanup, EventLog, layer, SharedMemory } from "../../../memory/index.ts"
+import { AgentRegistry, Cleanup, EventLog, memoryLayer, SharedMemory } from "../../../memory/index.ts"
 import { tempDatabase } from "./temp-database.ts"
 
 const inLog = <A, E, R>(body: Effect.Effect<A, E, R>, options: { readonly cleanupInterval?: Duration.DurationInput } = {}) =>
   Effect.gen(function* () {
     const filename = yield* tempDatabase()
-    return yield* body.pipe(Effect.provide(layer({ filename, ...options })))
+    return yield* body.pipe(Effect.provide(memoryLayer({ filename, ...options })))
   })
 
 /** Runs a tail in the background, handing each event to a queue the test reads from. */

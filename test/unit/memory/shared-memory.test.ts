@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Option, TestClock } from "effect"
-import { layer, SharedMemory } from "../../../memory/index.ts"
+import { memoryLayer, SharedMemory } from "../../../memory/index.ts"
 import { tempDatabase } from "./temp-database.ts"
 
 const withMemory = <A, E>(
@@ -9,7 +9,7 @@ const withMemory = <A, E>(
 ) =>
   Effect.gen(function* () {
     const filename = yield* tempDatabase()
-    return yield* Effect.flatMap(SharedMemory, body).pipe(Effect.provide(layer({ filename, ...options })))
+    return yield* Effect.flatMap(SharedMemory, body).pipe(Effect.provide(memoryLayer({ filename, ...options })))
   })
 
 describe("SharedMemory", () => {
@@ -21,9 +21,9 @@ describe("SharedMemory", () => {
         const memory = yield* SharedMemory
         yield* memory.set("jobs", "42", value)
         yield* memory.set("other", "42", "not the same namespace")
-      }).pipe(Effect.provide(layer({ filename })))
+      }).pipe(Effect.provide(memoryLayer({ filename })))
       const reopened = yield* Effect.flatMap(SharedMemory, (memory) => Effect.all([memory.get("jobs", "42"), memory.get("jobs", "43")])).pipe(
-        Effect.provide(layer({ filename }))
+        Effect.provide(memoryLayer({ filename }))
       )
       const [stored, missing] = reopened
       expect(Option.isNone(missing)).toBe(true)

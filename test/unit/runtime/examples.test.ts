@@ -18,7 +18,7 @@ describe("examples", () => {
   })
 
   it("the runtime demo shows star relaying, a crash, a restart with the queue kept, and a clean shutdown", async () => {
-    const { stdout } = await run("npx", ["tsx", "examples/runtime-demo.ts"], { timeout: 60_000 })
+    const { stdout } = await run("npx", ["tsx", "examples/runtime-demo.ts"], { timeout: 240_000 })
     const lines = stdout.trim().split("\n")
     expect(lines[0]).toBe("swarm      topology star(hub)")
     expect(stdout).toContain(`narrator   speaks "Fractals repeat themselves." (from writer, 2 hops)`)
