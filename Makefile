@@ -30,7 +30,7 @@ format: $(NPM_STAMP)
 	-npx eslint --fix .
 	npx dprint fmt
 
-test: $(NPM_STAMP) system-deps typecheck
+test: $(NPM_STAMP) system-deps typecheck lint
 	npx vitest run --reporter=default --reporter=json --outputFile=out/test-results.json
 	@node -e 'const r = require("./out/test-results.json"); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests + r.numTodoTests} skipped`)'
 

@@ -8,8 +8,14 @@ export { Mood, Pace, Scene, ScriptPlan, ScriptSentence } from "./director/scene.
 export { planScenes, planScript, planScriptText, replanScenes, type ScenePlanOptions, ScriptPlanError } from "./director/script.ts"
 export { splitSentences } from "./director/sentences.ts"
 export {
-  ClaudeRequestError, DEFAULT_CLAUDE_MODEL, InvalidScriptOutputError, layer as topicWriterLayer,
-  layerConfig as topicWriterLayerConfig, MissingApiKeyError, TopicWriter, type TopicWriterConfig
+  ClaudeRequestError,
+  DEFAULT_CLAUDE_MODEL,
+  InvalidScriptOutputError,
+  layer as topicWriterLayer,
+  layerConfig as topicWriterLayerConfig,
+  MissingApiKeyError,
+  TopicWriter,
+  type TopicWriterConfig
 } from "./director/topic.ts"
 export { encoderAgent, type EncoderAgentOptions } from "./encoder/agent.ts"
 export { EncodeProgressEvent } from "./encoder/events.ts"
@@ -19,31 +25,69 @@ export { HEARTBEAT_INTERVAL, startHeartbeat } from "./monitor/heartbeat.ts"
 export { GetHealth, Heartbeat, MonitorProtocol, SampleNow } from "./monitor/protocol.ts"
 export { layer as systemSamplerLayer, MetricsSample, SystemSampler } from "./monitor/sample.ts"
 export { currentAttempt, recordFailure, withAttempts } from "./production/attempts.ts"
-export { demoSpec, type DemoOptions } from "./production/demo.ts"
+export { type DemoOptions, demoSpec } from "./production/demo.ts"
 export { productionLayer, type ProductionOptions } from "./production/environment.ts"
 export {
-  decodeVideoSwarmEvent, FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent, VideoSwarmEvent
+  decodeVideoSwarmEvent,
+  FootageWarningEvent,
+  StageFailedEvent,
+  StageFinishedEvent,
+  StageStartedEvent,
+  VideoSwarmEvent
 } from "./production/events.ts"
 export {
-  executionId, FootageSource, FootageSourceError, JobReport, JobSpec, jobId, ProductionError, ScriptSource, StageCause, StageName
+  executionId,
+  FootageSource,
+  FootageSourceError,
+  jobId,
+  JobReport,
+  JobSpec,
+  ProductionError,
+  ScriptSource,
+  StageCause,
+  StageName
 } from "./production/job.ts"
-export { layer as videoSwarmLayer, topologyFor, type TopologyChoice, VideoSwarm } from "./production/video-swarm.ts"
+export { layer as videoSwarmLayer, type TopologyChoice, topologyFor, VideoSwarm } from "./production/video-swarm.ts"
 export { ProduceVideo, ProduceVideoLive, reportPath } from "./production/workflow.ts"
 export { rendererAgent, type RendererOptions } from "./renderer/agent.ts"
 export { type BreakerSettings, makeDeviceBreakers } from "./renderer/breaker.ts"
+export {
+  DeviceBreakerClosedEvent,
+  DeviceBreakerOpenedEvent,
+  DeviceBreakerTrialEvent,
+  EncodeRetryEvent,
+  PartEncodedEvent,
+  RenderFailedEvent,
+  RenderFinishedEvent,
+  RenderReusedEvent,
+  RenderStartedEvent,
+  WorkRequeuedEvent
+} from "./renderer/events.ts"
 export { isFinished, readPlan, writeAtomically } from "./renderer/plan-file.ts"
 export {
-  DeviceBreakerClosedEvent, DeviceBreakerOpenedEvent, DeviceBreakerTrialEvent, EncodeRetryEvent, PartEncodedEvent, RenderFailedEvent,
-  RenderFinishedEvent, RenderReusedEvent, RenderStartedEvent, WorkRequeuedEvent
-} from "./renderer/events.ts"
-export {
-  EncoderProtocol, EncoderReady, Narrate, PlanRender, PullWork, Render, type RendererMessage, RendererProtocol, WorkDone, WorkFailed
+  EncoderProtocol,
+  EncoderReady,
+  Narrate,
+  PlanRender,
+  PullWork,
+  Render,
+  type RendererMessage,
+  RendererProtocol,
+  WorkDone,
+  WorkFailed
 } from "./renderer/protocol.ts"
 export {
-  CaptionsChoice, EncodedPart, EncodeFailedError, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem
+  CaptionsChoice,
+  EncodedPart,
+  EncodeFailedError,
+  OutputSettings,
+  RenderError,
+  RenderResult,
+  RenderSummary,
+  WorkItem
 } from "./renderer/render-data.ts"
 export { shotMatcherAgent } from "./shot-matcher/agent.ts"
 export { ShotPickedEvent } from "./shot-matcher/events.ts"
-export { matchShots, type MatchOptions, NoFootageError, rankShots } from "./shot-matcher/match.ts"
+export { type MatchOptions, matchShots, NoFootageError, rankShots } from "./shot-matcher/match.ts"
 export { MatchShots, ShotMatcherProtocol } from "./shot-matcher/protocol.ts"
 export { Clip, ShotPick } from "./shot-matcher/shot.ts"

@@ -16,13 +16,13 @@
  * process and its ffmpeg and espeak-ng children; the reference's ffmpeg) is reported beside them,
  * being far less disturbed by other work on a shared machine. Prints one JSON object.
  */
+import { Effect } from "effect"
 import { execFile, spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises"
 import { cpus, loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
-import { Effect } from "effect"
 import { readPlan } from "../agents/index.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
@@ -52,7 +52,11 @@ const SCRIPT = [
 const CLIPS = [
   { name: "ocean-sunlight", source: "gradients=size=1920x1080:rate=30:speed=0.02", tags: ["ocean", "sunlight", "water", "surface"] },
   { name: "twilight-zone", source: "mandelbrot=size=1920x1080:rate=30", tags: ["twilight", "zone", "animals", "dark"] },
-  { name: "lantern-fish", source: "life=size=1920x1080:rate=30:mold=10:ratio=0.1:death_color=#2b0a3d:life_color=#f5c542", tags: ["lantern fish", "glow", "bellies", "shadows"] },
+  {
+    name: "lantern-fish",
+    source: "life=size=1920x1080:rate=30:mold=10:ratio=0.1:death_color=#2b0a3d:life_color=#f5c542",
+    tags: ["lantern fish", "glow", "bellies", "shadows"]
+  },
   { name: "anglerfish-lure", source: "testsrc2=size=1920x1080:rate=30", tags: ["anglerfish", "lure", "prey", "jaws"] },
   { name: "jellyfish-rings", source: "cellauto=size=1920x1080:rate=30:rule=110", tags: ["jellyfish", "blue rings", "predators"] },
   { name: "deep-sea-creatures", source: "smptehdbars=size=1920x1080:rate=30", tags: ["deep sea", "creatures", "scientists"] }
@@ -67,7 +71,22 @@ const ensureFootage = Effect.forEach(
     const file = join(FOOTAGE, `${name}.mp4`)
     if (existsSync(file) && existsSync(`${file}.json`)) return Effect.void
     return runFfmpeg({
-      args: ["-f", "lavfi", "-i", source, "-t", String(CLIP_SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"],
+      args: [
+        "-f",
+        "lavfi",
+        "-i",
+        source,
+        "-t",
+        String(CLIP_SECONDS),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "20",
+        "-pix_fmt",
+        "yuv420p"
+      ],
       output: file
     }).pipe(Effect.zipRight(Effect.promise(() => writeFile(`${file}.json`, JSON.stringify({ tags })))))
   },
@@ -120,14 +139,14 @@ const runCli = (cli: { command: string; args: ReadonlyArray<string> }, args: Rea
   )
 
 const timed = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const start = performance.now()
     const cpuStart = childCpuSeconds()
     yield* effect
     return { wall: (performance.now() - start) / 1000, cpu: childCpuSeconds() - cpuStart }
   })
 
-const main = Effect.gen(function* () {
+const main = Effect.gen(function*() {
   yield* Effect.promise(() => mkdir(FOOTAGE, { recursive: true }))
   yield* Effect.promise(() => mkdir(OUT, { recursive: true }))
   yield* ensureFootage
@@ -136,8 +155,24 @@ const main = Effect.gen(function* () {
   const cli = yield* buildCli
   const output = join(OUT, "job.mp4")
   const args = [
-    "run", "--script", scriptFile, "--footage", FOOTAGE, "--out", output, "--aspect", "9:16", "--fps", "30",
-    "--captions", "lines", "--encoder", "libx264", "--state", STATE, "--json"
+    "run",
+    "--script",
+    scriptFile,
+    "--footage",
+    FOOTAGE,
+    "--out",
+    output,
+    "--aspect",
+    "9:16",
+    "--fps",
+    "30",
+    "--captions",
+    "lines",
+    "--encoder",
+    "libx264",
+    "--state",
+    STATE,
+    "--json"
   ]
 
   const colds: Array<RunOutcome> = []
@@ -166,7 +201,10 @@ const main = Effect.gen(function* () {
     }
     if (round === 0) references.push(yield* referenceRun(plan))
   }
-  const [jobInfo, referenceInfo] = yield* Effect.all([probe(output, { countFrames: true }), probe(join(OUT, "reference.mp4"), { countFrames: true })])
+  const [jobInfo, referenceInfo] = yield* Effect.all([
+    probe(output, { countFrames: true }),
+    probe(join(OUT, "reference.mp4"), { countFrames: true })
+  ])
   const cold = colds.reduce((a, b) => (b.wall < a.wall ? b : a))
   const warm = warms.reduce((a, b) => (b.wall < a.wall ? b : a))
   const reference = Math.min(...references.map((r) => r.wall))

@@ -11,12 +11,12 @@
  */
 import BetterSqlite from "better-sqlite3"
 import { Effect, Layer, Option } from "effect"
+import { Packr } from "msgpackr"
 import { mkdtempSync, rmSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
-import { Packr } from "msgpackr"
-import type { SwarmEventInput } from "../runtime/events.ts"
 import { EventLog, memoryLayer, SharedMemory } from "../memory/index.ts"
+import type { SwarmEventInput } from "../runtime/events.ts"
 
 const events = 100_000
 const batch = 1_000
@@ -40,7 +40,7 @@ const rate = (count: number, ms: number) => Math.round((count / ms) * 1000)
 
 /** Creates the schema through the memory layer (same pragmas), then inserts with a raw prepared statement. */
 const rawRound = (filename: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     yield* Effect.scoped(Layer.build(memoryLayer({ filename, synchronous })))
     const db = new BetterSqlite(filename)
     db.pragma("journal_mode = WAL")
@@ -58,14 +58,14 @@ const rawRound = (filename: string) =>
   })
 
 const logRound = (filename: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const log = yield* EventLog
     const started = performance.now()
     for (const rows of batches) yield* log.append(rows)
     return rate(events, performance.now() - started)
   }).pipe(Effect.provide(memoryLayer({ filename, synchronous })))
 
-const getLatency = Effect.gen(function* () {
+const getLatency = Effect.gen(function*() {
   const memory = yield* SharedMemory
   const populateStarted = performance.now()
   const chunk = 10_000
@@ -100,7 +100,7 @@ const getLatency = Effect.gen(function* () {
   }
 }).pipe(Effect.provide(memoryLayer({ filename: join(dir, "get.db") })))
 
-const main = Effect.gen(function* () {
+const main = Effect.gen(function*() {
   const raw: Array<number> = []
   const viaLog: Array<number> = []
   // Interleaved rounds on fresh files. append_ratio compares the best round of each side (a noisy

@@ -21,17 +21,40 @@ export const referenceArgs = (plan: RenderPlan, settings: ReferenceSettings): Ar
   const n = plan.scenes.length
   const filter = [
     ...chains,
-    `${plan.scenes.map((_, i) => `[v${i}]`).join("")}concat=n=${n}:v=1:a=0${captions === undefined ? "" : `,subtitles=filename=${captions}`},format=yuv420p[v]`,
+    `${plan.scenes.map((_, i) => `[v${i}]`).join("")}concat=n=${n}:v=1:a=0${
+      captions === undefined ? "" : `,subtitles=filename=${captions}`
+    },format=yuv420p[v]`,
     `[${n}:a]loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000,apad,atrim=end=${plan.durationSeconds.toFixed(6)}[a]`
   ].join(";")
   return [
     ...inputs,
-    "-i", plan.input.output.narration.path,
-    "-filter_complex", filter,
-    "-map", "[v]", "-map", "[a]",
-    "-frames:v", String(plan.totalFrames),
-    "-c:v", "libx264", "-preset", settings.preset, "-crf", String(settings.crf), "-pix_fmt", "yuv420p",
-    "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
-    "-movflags", "+faststart"
+    "-i",
+    plan.input.output.narration.path,
+    "-filter_complex",
+    filter,
+    "-map",
+    "[v]",
+    "-map",
+    "[a]",
+    "-frames:v",
+    String(plan.totalFrames),
+    "-c:v",
+    "libx264",
+    "-preset",
+    settings.preset,
+    "-crf",
+    String(settings.crf),
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "192k",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-movflags",
+    "+faststart"
   ]
 }

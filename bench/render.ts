@@ -11,13 +11,13 @@
  * reported beside them because it is far less disturbed by other work on a shared machine.
  * Prints one JSON object.
  */
+import { Effect, Either } from "effect"
 import { execFile } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { mkdir, rm, writeFile } from "node:fs/promises"
 import { cpus } from "node:os"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
-import { Effect, Either } from "effect"
 import { assTime } from "../media/captions.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
@@ -63,7 +63,22 @@ const ensureMedia = Effect.gen(function*() {
     existsSync(clips[i]!)
       ? Effect.void
       : runFfmpeg({
-        args: ["-f", "lavfi", "-i", source, "-t", String(CLIP_SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"],
+        args: [
+          "-f",
+          "lavfi",
+          "-i",
+          source,
+          "-t",
+          String(CLIP_SECONDS),
+          "-c:v",
+          "libx264",
+          "-preset",
+          "veryfast",
+          "-crf",
+          "20",
+          "-pix_fmt",
+          "yuv420p"
+        ],
         output: clips[i]
       }))
   const narration = join(CACHE, `narration-${SPEECH_RATE}.wav`)
@@ -151,7 +166,11 @@ const main = Effect.gen(function*() {
     runs.single.push(yield* timed(renderSinglePass(single)))
     runs.stitched.push(yield* timed(render(split)))
   }
-  const [singleInfo, referenceInfo, stitchedInfo] = yield* Effect.all([probe(single.files.output), probe(referenceOut), probe(split.files.output)])
+  const [singleInfo, referenceInfo, stitchedInfo] = yield* Effect.all([
+    probe(single.files.output),
+    probe(referenceOut),
+    probe(split.files.output)
+  ])
   const round3 = (x: number) => Math.round(x * 1000) / 1000
   const best = (xs: ReadonlyArray<Run>, key: keyof Run) => Math.min(...xs.map((r) => r[key]))
   const result = {

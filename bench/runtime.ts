@@ -10,7 +10,7 @@ import { Packr } from "msgpackr"
 import { define } from "../runtime/agent.ts"
 import { makeCodec } from "../runtime/codec.ts"
 import { type Envelope, makeEnvelope } from "../runtime/envelope.ts"
-import { Swarm, layerInMemory } from "../runtime/swarm.ts"
+import { layerInMemory, Swarm } from "../runtime/swarm.ts"
 
 const REPEATS = 15
 const TELLS = 100_000
@@ -192,8 +192,19 @@ const rawRestartLatencies = (n: number) =>
 const codecRatio = () => {
   const codec = makeCodec()
   const raw = new Packr()
-  const envelopes: Array<Envelope> = Array.from({ length: BATCH }, (_, i) =>
-    makeEnvelope(`e${i}`, "director", "renderer", "Scene", { _tag: "Scene", index: i, text: `scene ${i}`, keywords: ["a", "b"] }, i % 2 ? `c${i}` : undefined, i % 2 ? "director" : undefined))
+  const envelopes: Array<Envelope> = Array.from(
+    { length: BATCH },
+    (_, i) =>
+      makeEnvelope(
+        `e${i}`,
+        "director",
+        "renderer",
+        "Scene",
+        { _tag: "Scene", index: i, text: `scene ${i}`, keywords: ["a", "b"] },
+        i % 2 ? `c${i}` : undefined,
+        i % 2 ? "director" : undefined
+      )
+  )
   const rawRoundTrip = (n: number) =>
     Effect.sync(() => {
       for (let i = 0; i < n; i++) raw.unpack(raw.pack(envelopes))

@@ -17,8 +17,10 @@ const Writer = define({
   name: "writer",
   protocol: Tally,
   init: (ctx) =>
-    Effect.forEach(["Fractals repeat themselves.", "Zoom in: more detail.", "Zoom again: still more."], (text) =>
-      Effect.zipRight(ctx.lookup<Line>("narrator").tell(new Line({ text })), ctx.lookup<Line>("captioner").tell(new Line({ text })))
+    Effect.forEach(
+      ["Fractals repeat themselves.", "Zoom in: more detail.", "Zoom again: still more."],
+      (text) =>
+        Effect.zipRight(ctx.lookup<Line>("narrator").tell(new Line({ text })), ctx.lookup<Line>("captioner").tell(new Line({ text })))
     ).pipe(Effect.as(3)),
   receive: (tally, sent, ctx) => Effect.as(ctx.reply(tally, sent), sent)
 })
@@ -54,7 +56,7 @@ const program = Effect.gen(function*() {
   // Prints events until the last agent has stopped at shutdown.
   const printer = yield* events.pipe(
     Stream.takeUntil((e) => e.type === "stopped" && e.agent === "narrator"),
-    Stream.runForEach((e) => log("event", `${e.type} ${e.agent ?? ""} ${e.data?.reason ?? ""}`)),
+    Stream.runForEach((e) => log("event", `${e.type} ${e.agent ?? ""} ${typeof e.data?.["reason"] === "string" ? e.data["reason"] : ""}`)),
     Effect.fork
   )
   yield* swarm.spawn(Narrator)
@@ -67,4 +69,4 @@ const program = Effect.gen(function*() {
   yield* Fiber.join(printer)
 })
 
-Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(swarmLayerInMemory({ topology: star({ hub: "hub" }) }))))
+void Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(swarmLayerInMemory({ topology: star({ hub: "hub" }) }))))

@@ -3,10 +3,10 @@
  * reader (or a resumed job) never sees half a file. Through `FileSystem` (see file-system.ts), so a
  * failure is a `PlatformError` naming the path; `writeFileAtomically` is the same for Promise code.
  */
-import { randomUUID } from "node:crypto"
-import { dirname } from "node:path"
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect } from "effect"
+import { randomUUID } from "node:crypto"
+import { dirname } from "node:path"
 import { mediaFileSystem, removeQuietly } from "./file-system.ts"
 
 /**
@@ -29,8 +29,10 @@ export const replaceFileAtomically = <E, R>(
 
 /** `replaceFileAtomically` with the content in hand. */
 export const writeFileAtomic = (file: string, content: string | Uint8Array): Effect.Effect<void, PlatformError> =>
-  Effect.flatMap(mediaFileSystem, (fs) =>
-    replaceFileAtomically(file, (temp) => (typeof content === "string" ? fs.writeFileString(temp, content) : fs.writeFile(temp, content)))
+  Effect.flatMap(
+    mediaFileSystem,
+    (fs) =>
+      replaceFileAtomically(file, (temp) => (typeof content === "string" ? fs.writeFileString(temp, content) : fs.writeFile(temp, content)))
   )
 
 /** `writeFileAtomic` for Promise code: rejects with the `PlatformError`. */

@@ -5,12 +5,12 @@
  * PlayResX/PlayResY equal the output size, so font sizes and margins are in output pixels.
  */
 import { Data, Effect } from "effect"
-import { defaultFontSize, safeArea, wrapWords, type SafeArea } from "./captions-layout.ts"
 import { writeFileAtomic } from "./atomic-file.ts"
+import { defaultFontSize, type SafeArea, safeArea, wrapWords } from "./captions-layout.ts"
 import { escapeAssText, textWidthEm } from "./captions-text.ts"
 import type { SentenceTiming, WordTiming } from "./tts/narration.ts"
 
-export { aspectProfile, safeArea, type AspectProfile, type SafeArea } from "./captions-layout.ts"
+export { type AspectProfile, aspectProfile, type SafeArea, safeArea } from "./captions-layout.ts"
 export { escapeAssText } from "./captions-text.ts"
 
 export type CaptionStyle = "lines" | "word-by-word" | "karaoke"
@@ -143,8 +143,12 @@ const events = (source: CaptionSource, options: CaptionOptions, layout: Layout):
         // accumulated so rounding never drifts from the word timings.
         const boundaries = page.words.map((w) => w.start - page.start).concat(page.words[page.words.length - 1]!.end - page.start)
         const cs = boundaries.map((b) => Math.round(b * 100))
-        const text = linesText(page, (piece, first) =>
-          first ? `{\\${tag}${Math.max(0, cs[piece.index + 1]! - cs[piece.index]!)}}${escapeAssText(piece.text)}` : escapeAssText(piece.text)
+        const text = linesText(
+          page,
+          (piece, first) =>
+            first
+              ? `{\\${tag}${Math.max(0, cs[piece.index + 1]! - cs[piece.index]!)}}${escapeAssText(piece.text)}`
+              : escapeAssText(piece.text)
         )
         return dialogue(page.start, page.end, text)
       })
@@ -169,9 +173,13 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
   }
   const area = safeArea(width, height)
   const fontSize = options.fontSize ?? defaultFontSize(width, height)
-  if (!(fontSize > 0 && fontSize < height)) throw new CaptionError({ reason: "InvalidOptions", message: `font size ${fontSize} does not fit ${height} px` })
+  if (!(fontSize > 0 && fontSize < height)) {
+    throw new CaptionError({ reason: "InvalidOptions", message: `font size ${fontSize} does not fit ${height} px` })
+  }
   const fontName = options.fontName ?? "DejaVu Sans"
-  if (/[,\r\n]/.test(fontName)) throw new CaptionError({ reason: "InvalidOptions", message: `font name ${JSON.stringify(fontName)} cannot contain commas or newlines` })
+  if (/[,\r\n]/.test(fontName)) {
+    throw new CaptionError({ reason: "InvalidOptions", message: `font name ${JSON.stringify(fontName)} cannot contain commas or newlines` })
+  }
   const maxLines = options.maxLines ?? 2
   const layout: Layout = {
     area,
@@ -180,7 +188,9 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
     maxLines: options.style === "word-by-word" ? 1 : Math.max(1, Math.floor(maxLines)),
     holdSec: options.holdSec ?? 0.4
   }
-  if (textWidthEm("M") > layout.lineEm) throw new CaptionError({ reason: "InvalidOptions", message: `font size ${fontSize} leaves no room for a letter in ${width} px` })
+  if (textWidthEm("M") > layout.lineEm) {
+    throw new CaptionError({ reason: "InvalidOptions", message: `font size ${fontSize} leaves no room for a letter in ${width} px` })
+  }
   const text = assColor(options.textColor ?? "#FFFFFF")
   const highlight = assColor(options.highlightColor ?? "#FFD500")
   const outline = assColor(options.outlineColor ?? "#000000")
@@ -200,7 +210,9 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
     "",
     "[V4+ Styles]",
     "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-    `Style: Caption,${fontName},${fontSize},${primary},${secondary},${outline},&H80000000,-1,0,0,0,100,100,0,0,1,${border},${Math.max(0, border - 1)},2,${area.marginL},${area.marginR},${area.marginV},1`,
+    `Style: Caption,${fontName},${fontSize},${primary},${secondary},${outline},&H80000000,-1,0,0,0,100,100,0,0,1,${border},${
+      Math.max(0, border - 1)
+    },2,${area.marginL},${area.marginR},${area.marginV},1`,
     "",
     "[Events]",
     "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
@@ -214,11 +226,13 @@ export const buildAss = (source: CaptionSource, options: CaptionOptions): Effect
   Effect.try({
     try: () => renderAss(source, options),
     catch: (error) =>
-      error instanceof CaptionError ? error : new CaptionError({ reason: "InvalidOptions", message: "cannot lay out captions", detail: String(error) })
+      error instanceof CaptionError
+        ? error
+        : new CaptionError({ reason: "InvalidOptions", message: "cannot lay out captions", detail: String(error) })
   })
 
 /** Builds the ASS document and writes it under a temp name, then renames it to `file`. */
-export const writeAss = Effect.fn("captions.write")(function* (file: string, source: CaptionSource, options: CaptionOptions) {
+export const writeAss = Effect.fn("captions.write")(function*(file: string, source: CaptionSource, options: CaptionOptions) {
   const content = yield* buildAss(source, options)
   yield* writeFileAtomic(file, content).pipe(
     Effect.mapError((error) => new CaptionError({ reason: "Io", message: `cannot write ${file}`, detail: error.message }))

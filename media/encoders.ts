@@ -111,7 +111,9 @@ export const parseEncoderList = (stdout: string): ReadonlyArray<ListedEncoder> =
 export const encoderSpec = (name: string): Effect.Effect<EncoderSpec, UnknownEncoderError> => {
   const spec = ENCODER_CATALOGUE.find((e) => e.name === name)
   return spec === undefined
-    ? Effect.fail(new UnknownEncoderError({ name, message: `unknown encoder ${name}; known: ${ENCODER_CATALOGUE.map((e) => e.name).join(", ")}` }))
+    ? Effect.fail(
+      new UnknownEncoderError({ name, message: `unknown encoder ${name}; known: ${ENCODER_CATALOGUE.map((e) => e.name).join(", ")}` })
+    )
     : Effect.succeed(spec)
 }
 
@@ -127,7 +129,10 @@ export const encoderArgs = (spec: EncoderSpec, settings: EncoderSettings = {}): 
   const base = { globalArgs: [] as ReadonlyArray<string>, mp4Args }
   switch (spec.family) {
     case "nvenc":
-      return { ...base, outputArgs: ["-c:v", spec.name, "-preset", `p${Math.min(7, level + 1)}`, "-rc", "vbr", "-cq", q, "-b:v", "0", "-pix_fmt", "yuv420p"] }
+      return {
+        ...base,
+        outputArgs: ["-c:v", spec.name, "-preset", `p${Math.min(7, level + 1)}`, "-rc", "vbr", "-cq", q, "-b:v", "0", "-pix_fmt", "yuv420p"]
+      }
     case "qsv": {
       const qsvPreset = ["veryfast", "veryfast", "veryfast", "faster", "fast", "medium", "slow"][level]!
       return { ...base, outputArgs: ["-c:v", spec.name, "-preset", qsvPreset, "-global_quality", q, "-pix_fmt", "nv12"] }
@@ -151,9 +156,24 @@ export const encoderArgs = (spec: EncoderSpec, settings: EncoderSettings = {}): 
     case "software":
       if (spec.codec === "h264") return { ...base, outputArgs: ["-c:v", "libx264", "-preset", preset, "-crf", q, "-pix_fmt", "yuv420p"] }
       if (spec.codec === "hevc") {
-        return { ...base, outputArgs: ["-c:v", "libx265", "-preset", preset, "-crf", q, "-x265-params", "log-level=error", "-pix_fmt", "yuv420p"] }
+        return {
+          ...base,
+          outputArgs: ["-c:v", "libx265", "-preset", preset, "-crf", q, "-x265-params", "log-level=error", "-pix_fmt", "yuv420p"]
+        }
       }
-      return { ...base, outputArgs: ["-c:v", "libsvtav1", "-preset", String(12 - Math.min(8, level + Math.floor(level / 2))), "-crf", q, "-pix_fmt", "yuv420p"] }
+      return {
+        ...base,
+        outputArgs: [
+          "-c:v",
+          "libsvtav1",
+          "-preset",
+          String(12 - Math.min(8, level + Math.floor(level / 2))),
+          "-crf",
+          q,
+          "-pix_fmt",
+          "yuv420p"
+        ]
+      }
   }
 }
 
@@ -166,11 +186,17 @@ export const trialEncode = Effect.fn("media.encoders.trial")(function*(spec: Enc
   yield* runFfmpeg({
     args: [
       ...args.globalArgs,
-      "-f", "lavfi", "-i", "color=c=black:s=256x256:r=25:d=0.2",
+      "-f",
+      "lavfi",
+      "-i",
+      "color=c=black:s=256x256:r=25:d=0.2",
       ...(args.videoFilterSuffix === undefined ? [] : ["-vf", args.videoFilterSuffix]),
-      "-frames:v", "3",
+      "-frames:v",
+      "3",
       ...args.outputArgs,
-      "-f", "null", "-"
+      "-f",
+      "null",
+      "-"
     ]
   }).pipe(
     Effect.timeoutFail({ duration: Duration.seconds(20), onTimeout: () => "trial encode timed out after 20 s" }),

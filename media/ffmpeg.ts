@@ -14,9 +14,9 @@
  * fluent-ffmpeg's public API is not used to run ffmpeg: its builder reorders arguments, it spawns the
  * process itself (no process group, no injectable runner) and `kill` reaches only that one pid.
  */
+import { Data, Effect, Exit, Mailbox, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { basename, dirname, extname, join } from "node:path"
-import { Data, Effect, Exit, Mailbox, Stream } from "effect"
 import { mediaFileSystem, removeQuietly } from "./file-system.ts"
 import { type ProcessError, runProcess } from "./process-runner.ts"
 
@@ -103,7 +103,8 @@ export const parseProgressLine = (line: string): FfmpegProgress | undefined => {
   }
 }
 
-const tailOf = (text: string): string => text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "" && parseProgressLine(l) === undefined).slice(-STDERR_TAIL_LINES).join("\n")
+const tailOf = (text: string): string =>
+  text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "" && parseProgressLine(l) === undefined).slice(-STDERR_TAIL_LINES).join("\n")
 
 /** The ffmpeg binary: $FFMPEG_PATH (as fluent-ffmpeg honoured it) or `ffmpeg` on PATH. */
 const ffmpegBinary = () => process.env["FFMPEG_PATH"] ?? "ffmpeg"

@@ -5,8 +5,8 @@
  * so media/'s functions need nothing provided.
  */
 import { FileSystem } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
 import { NodeFileSystem } from "@effect/platform-node"
+import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option } from "effect"
 
 let nodeFileSystem: FileSystem.FileSystem | undefined

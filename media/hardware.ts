@@ -29,7 +29,9 @@ export interface HardwareInfo {
 }
 
 /** Vendor from the strings systeminformation gives (vendor, sub-vendor, model, PCI vendor id). */
-export const classifyGpuVendor = (fields: { vendor?: string | undefined; model?: string | undefined; vendorId?: string | undefined }): GpuVendor => {
+export const classifyGpuVendor = (
+  fields: { vendor?: string | undefined; model?: string | undefined; vendorId?: string | undefined }
+): GpuVendor => {
   const text = `${fields.vendor ?? ""} ${fields.model ?? ""}`.toLowerCase()
   const id = (fields.vendorId ?? "").toLowerCase().replace(/^0x/, "")
   if (id === "10de" || /nvidia|geforce|quadro|tesla/.test(text)) return "nvidia"

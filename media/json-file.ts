@@ -19,7 +19,9 @@ const MAX_ISSUES = 5
 /** One line per issue: `totalFrames: Expected number, actual "120"`. */
 const describeIssues = (error: ParseResult.ParseError): string => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const lines = issues.slice(0, MAX_ISSUES).map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`))
+  const lines = issues.slice(0, MAX_ISSUES).map((
+    issue
+  ) => (issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`))
   return issues.length > MAX_ISSUES ? `${lines.join("; ")}; and ${issues.length - MAX_ISSUES} more` : lines.join("; ")
 }
 

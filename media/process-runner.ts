@@ -13,8 +13,8 @@
  * later fault-tolerance layer) replaces it with `ProcessRunner.layerFaulty` or anything of its shape.
  */
 import { Command, CommandExecutor } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
 import { NodeCommandExecutor, NodeFileSystem } from "@effect/platform-node"
+import type { PlatformError } from "@effect/platform/Error"
 import { Context, Data, Effect, Fiber, Layer, Stream } from "effect"
 
 export interface ProcessRequest {
@@ -80,9 +80,13 @@ export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, Comma
         const failure = (fields: Omit<ConstructorParameters<typeof ProcessError>[0], "command" | "args">) =>
           new ProcessError({ command: request.command, args: request.args, ...fields })
         const proc = yield* executor.start(command).pipe(
-          Effect.mapError((cause) => failure({ reason: "spawn", stderr: "", message: `cannot run ${request.command}: ${cause.message}`, cause })),
+          Effect.mapError((cause) =>
+            failure({ reason: "spawn", stderr: "", message: `cannot run ${request.command}: ${cause.message}`, cause })
+          ),
           // A synchronous throw from spawn (E2BIG on some kernels) is the same fact, not a defect.
-          Effect.catchAllDefect((defect) => Effect.fail(failure({ reason: "spawn", stderr: "", message: `cannot run ${request.command}: ${String(defect)}` })))
+          Effect.catchAllDefect((defect) =>
+            Effect.fail(failure({ reason: "spawn", stderr: "", message: `cannot run ${request.command}: ${String(defect)}` }))
+          )
         )
         // Registered after the executor's own release, so it runs first: SIGTERM to the group, SIGKILL
         // after the grace period, then wait for the program's exit (the executor's release then finds it
@@ -111,8 +115,7 @@ export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, Comma
             const lines = (partial + text).split(/\r\n|\r|\n/)
             partial = lines.pop() ?? ""
             for (const line of lines) if (line !== "") onLine(line)
-          })
-        ).pipe(Effect.ignore)
+          })).pipe(Effect.ignore)
         const readStdout = request.captureStdout === true
           ? Stream.decodeText(proc.stdout).pipe(Stream.mkString, Effect.orElseSucceed(() => ""))
           : Stream.runDrain(proc.stdout).pipe(Effect.ignore, Effect.as(""))
@@ -123,7 +126,12 @@ export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, Comma
           return yield* failure({ reason: "signal", stderr, message: `${request.command} was killed (${code.left.message})` })
         }
         if (code.right !== 0) {
-          return yield* failure({ reason: "exit", exitCode: code.right, stderr, message: `${request.command} exited with code ${code.right}` })
+          return yield* failure({
+            reason: "exit",
+            exitCode: code.right,
+            stderr,
+            message: `${request.command} exited with code ${code.right}`
+          })
         }
         return { stdout, stderr }
       })
@@ -175,12 +183,27 @@ export const makeFaultyRunner = (
         switch (fault._tag) {
           case "SpawnFailure": {
             const code = fault.code ?? "ENOENT"
-            return Effect.fail(new ProcessError({ ...base, reason: "spawn", stderr: "", message: `cannot run ${request.command}: spawn ${request.command} ${code} (injected)` }))
+            return Effect.fail(
+              new ProcessError({
+                ...base,
+                reason: "spawn",
+                stderr: "",
+                message: `cannot run ${request.command}: spawn ${request.command} ${code} (injected)`
+              })
+            )
           }
           case "Exit": {
             const stderr = fault.stderr ?? "injected failure"
             for (const line of stderr.split("\n")) request.onStderrLine?.(line)
-            return Effect.fail(new ProcessError({ ...base, reason: "exit", exitCode: fault.exitCode, stderr, message: `${request.command} exited with code ${fault.exitCode}` }))
+            return Effect.fail(
+              new ProcessError({
+                ...base,
+                reason: "exit",
+                exitCode: fault.exitCode,
+                stderr,
+                message: `${request.command} exited with code ${fault.exitCode}`
+              })
+            )
           }
           case "Hang":
             return Effect.never

@@ -8,7 +8,15 @@
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
-import { DeadLetterEvent, EscalatedEvent, HeartbeatEvent, RestartedEvent, SpawnedEvent, StoppedEvent, type SwarmEvent } from "../runtime/index.ts"
+import {
+  DeadLetterEvent,
+  EscalatedEvent,
+  HeartbeatEvent,
+  RestartedEvent,
+  SpawnedEvent,
+  StoppedEvent,
+  type SwarmEvent
+} from "../runtime/index.ts"
 import { Database, type DatabaseError } from "./database.ts"
 
 /** State after each lifecycle event; event types absent here leave the state as it was. */
@@ -96,7 +104,14 @@ export const projectLifecycle = (sql: SqlClient, events: ReadonlyArray<SwarmEven
   }
   if (deltas.size === 0) return Effect.void
   const rows = Array.from(deltas.values(), (d) => [
-    d.name, d.node, d.state, d.restarts, d.deadLetters, d.heartbeat, d.updatedAt, d.lastEventId
+    d.name,
+    d.node,
+    d.state,
+    d.restarts,
+    d.deadLetters,
+    d.heartbeat,
+    d.updatedAt,
+    d.lastEventId
   ])
   return sql.unsafe(
     `INSERT INTO agents (name, node, state, restarts, dead_letters, last_heartbeat, updated_at, last_event_id)
@@ -135,11 +150,11 @@ const toRecord = (row: AgentRow): AgentRecord => ({
   lastEventId: row.last_event_id
 })
 
-export const make: Effect.Effect<AgentRegistryService, never, Database> = Effect.gen(function* () {
+export const make: Effect.Effect<AgentRegistryService, never, Database> = Effect.gen(function*() {
   const { fail, sql } = yield* Database
   const columns = sql.literal("name, node, state, restarts, dead_letters, last_heartbeat, updated_at, last_event_id")
 
-  const list = Effect.fn("AgentRegistry.list")(function* (query: AgentQuery = {}) {
+  const list = Effect.fn("AgentRegistry.list")(function*(query: AgentQuery = {}) {
     const conditions = [
       ...(query.state === undefined ? [] : [sql`state = ${query.state}`]),
       ...(query.node === undefined ? [] : [sql`node = ${query.node}`])
@@ -150,14 +165,14 @@ export const make: Effect.Effect<AgentRegistryService, never, Database> = Effect
     return rows.map(toRecord)
   })
 
-  const get = Effect.fn("AgentRegistry.get")(function* (name: string) {
+  const get = Effect.fn("AgentRegistry.get")(function*(name: string) {
     const rows = yield* sql<AgentRow>`SELECT ${columns} FROM agents WHERE name = ${name}`.pipe(
       Effect.mapError(fail("agents.get"))
     )
     return Option.map(Option.fromNullable(rows[0]), toRecord)
   })
 
-  const silent = Effect.fn("AgentRegistry.silent")(function* (silentFor: Duration.DurationInput) {
+  const silent = Effect.fn("AgentRegistry.silent")(function*(silentFor: Duration.DurationInput) {
     const cutoff = (yield* Clock.currentTimeMillis) - Duration.toMillis(Duration.decode(silentFor))
     const rows = yield* sql<AgentRow>`SELECT ${columns} FROM agents
       WHERE state = 'running' AND coalesce(last_heartbeat, updated_at) < ${cutoff} ORDER BY name`.pipe(

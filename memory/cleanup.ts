@@ -34,7 +34,7 @@ export interface CleanupService {
 
 export class Cleanup extends Context.Tag("reelswarm/memory/Cleanup")<Cleanup, CleanupService>() {}
 
-export const make: Effect.Effect<CleanupService, never, SharedMemory | EventLog> = Effect.gen(function* () {
+export const make: Effect.Effect<CleanupService, never, SharedMemory | EventLog> = Effect.gen(function*() {
   const memory = yield* SharedMemory
   const log = yield* EventLog
 
@@ -43,7 +43,7 @@ export const make: Effect.Effect<CleanupService, never, SharedMemory | EventLog>
       Effect.catchAll((error) => Effect.logWarning("memory cleanup: could not record its report", error))
     )
 
-  const runOnce = Effect.gen(function* () {
+  const runOnce = Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const expiredEntries = yield* memory.purgeExpired
     const prunedEvents = yield* log.prune
@@ -66,7 +66,7 @@ export const make: Effect.Effect<CleanupService, never, SharedMemory | EventLog>
 export const layer = (options: CleanupOptions = {}): Layer.Layer<Cleanup, never, SharedMemory | EventLog> =>
   Layer.scoped(
     Cleanup,
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const cleanup = yield* make
       const interval = options.interval ?? Duration.hours(1)
       yield* Effect.sleep(interval).pipe(

@@ -4,8 +4,8 @@
  * is a `DatabaseError` naming the file and saying whether it is corrupt, unreadable or locked.
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
-import { SqlClient } from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import { SqlClient } from "@effect/sql/SqlClient"
 import { Context, Data, Duration, Effect, Layer, type Scope } from "effect"
 import * as path from "node:path"
 import { migrate } from "./migrations.ts"
@@ -92,7 +92,7 @@ export const toDatabaseError = (filename: string, operation: string) => (cause: 
 
 /** Opens (creating if needed) and migrates the file; closed when the scope ends. */
 export const make = (options: DatabaseOptions): Effect.Effect<DatabaseService, DatabaseError, Scope.Scope> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const filename = path.resolve(options.filename)
     const opening = toDatabaseError(filename, "open")
     // better-sqlite3 throws from its constructor and first pragma: those arrive as defects.

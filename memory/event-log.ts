@@ -9,7 +9,7 @@
  * from the table, so the table is always the source of truth.
  */
 import { Chunk, Clock, Context, Deferred, Duration, Effect, Layer, Option, PubSub, Queue, Schedule, type Scope, Stream } from "effect"
-import { SwarmEvents, type SwarmEvent, type SwarmEventInput, type SwarmEventsService } from "../runtime/index.ts"
+import { type SwarmEvent, type SwarmEventInput, SwarmEvents, type SwarmEventsService } from "../runtime/index.ts"
 import { projectLifecycle } from "./agent-registry.ts"
 import { insertRows } from "./batch-insert.ts"
 import { Database, type DatabaseError } from "./database.ts"
@@ -122,7 +122,7 @@ const invalid = (input: SwarmEventInput): string | undefined => {
 }
 
 export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogService, never, Database | Scope.Scope> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const { fail, sql } = yield* Database
     const retention = Duration.decode(options.retention ?? Duration.days(30))
     const pollInterval = Duration.decode(options.pollInterval ?? Duration.seconds(1))
@@ -131,14 +131,12 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
     const hub = yield* PubSub.sliding<ReadonlyArray<SwarmEvent>>(1024)
 
     const commit = (batch: ReadonlyArray<PendingAppend>) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const rows = batch.flatMap((pending) => pending.rows)
-        const result = yield* sql.withTransaction(Effect.gen(function* () {
+        const result = yield* sql.withTransaction(Effect.gen(function*() {
           const lastId = yield* insertRows(sql, insertHead, 5, rows)
           let id = lastId - rows.length + 1
-          const appended = batch.map((pending) =>
-            pending.inputs.map((input, i) => stored(input, id++, pending.rows[i]![0] as number))
-          )
+          const appended = batch.map((pending) => pending.inputs.map((input, i) => stored(input, id++, pending.rows[i]![0] as number)))
           yield* projectLifecycle(sql, appended.flat())
           return appended
         })).pipe(
@@ -159,16 +157,16 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Queue.takeAll(queue), (rest) => Chunk.isEmpty(rest) ? Effect.void : commit(Chunk.toReadonlyArray(rest)))
     )
-    yield* Effect.gen(function* () {
+    yield* Effect.gen(function*() {
       const first = yield* Queue.take(queue)
       const rest = yield* Queue.takeAll(queue)
       yield* commit([first, ...rest])
     }).pipe(Effect.forever, Effect.forkScoped)
 
-    const append = Effect.fn("EventLog.append")(function* (inputs: ReadonlyArray<SwarmEventInput>) {
+    const append = Effect.fn("EventLog.append")(function*(inputs: ReadonlyArray<SwarmEventInput>) {
       if (inputs.length === 0) return []
       const now = yield* Clock.currentTimeMillis
-      const rows: Array<ReadonlyArray<unknown>> = new Array(inputs.length)
+      const rows = new Array<ReadonlyArray<unknown>>(inputs.length)
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i]!
         // Checked before queueing: one bad event must not fail the other appends sharing its transaction.
@@ -189,7 +187,7 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
       return yield* Deferred.await(done)
     })
 
-    const query = Effect.fn("EventLog.query")(function* (q: EventQuery = {}) {
+    const query = Effect.fn("EventLog.query")(function*(q: EventQuery = {}) {
       const limit = Math.max(1, Math.min(Math.floor(q.limit ?? 100), 10_000))
       const descending = q.order === "desc"
       const conditions = [
@@ -222,7 +220,7 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
     const follow = (subscription: Queue.Dequeue<ReadonlyArray<SwarmEvent>>, after: number) => {
       let last = after
       let caughtUp = false
-      const pull = Effect.gen(function* () {
+      const pull = Effect.gen(function*() {
         if (!caughtUp) {
           const page = yield* readAfter(last)
           if (page.length < pageSize) caughtUp = true
@@ -255,12 +253,12 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
     const tail = (tailOptions: TailOptions = {}) =>
       Stream.unwrapScoped(Effect.map(PubSub.subscribe(hub), (subscription) => follow(subscription, tailOptions.after ?? 0)))
 
-    const subscribe = Effect.gen(function* () {
+    const subscribe = Effect.gen(function*() {
       const subscription = yield* PubSub.subscribe(hub)
       return follow(subscription, yield* latestId)
     })
 
-    const prune = Effect.gen(function* () {
+    const prune = Effect.gen(function*() {
       const cutoff = (yield* Clock.currentTimeMillis) - Duration.toMillis(retention)
       let total = 0
       while (true) {
@@ -283,7 +281,7 @@ export const layer = (options?: EventLogOptions): Layer.Layer<EventLog, never, D
  * append is logged (the swarm keeps running), a live reader retries after a failed read, and `since`
  * treats a failed read as a defect.
  */
-export const makeSwarmEvents: Effect.Effect<SwarmEventsService, never, EventLog> = Effect.gen(function* () {
+export const makeSwarmEvents: Effect.Effect<SwarmEventsService, never, EventLog> = Effect.gen(function*() {
   const log = yield* EventLog
   const publishAll = (events: ReadonlyArray<SwarmEventInput>) =>
     log.append(events).pipe(
@@ -291,7 +289,7 @@ export const makeSwarmEvents: Effect.Effect<SwarmEventsService, never, EventLog>
       Effect.catchAll((error) => Effect.logError("swarm events: append failed, events lost", error))
     )
   const since = (afterId: number) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const all: Array<SwarmEvent> = []
       let after = afterId
       while (true) {

@@ -127,7 +127,7 @@ const upsertTail = `ON CONFLICT (namespace, key) DO UPDATE SET
   writes = memory.writes + 1`
 
 export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMemoryService, DatabaseError, Database | Scope.Scope> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const { fail, sql } = yield* Database
     const maxBytes = options.maxBytes
     const scope = yield* Effect.scope
@@ -155,8 +155,9 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
       ).pipe(Effect.asVoid, Effect.mapError(fail("memory.flushStats")))
     })
 
-    const purgeExpired = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      sql`DELETE FROM memory WHERE expires_at IS NOT NULL AND expires_at <= ${now}`.raw
+    const purgeExpired = Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => sql`DELETE FROM memory WHERE expires_at IS NOT NULL AND expires_at <= ${now}`.raw
     ).pipe(
       Effect.map((result) => (result as RunResult).changes),
       Effect.mapError(fail("memory.purgeExpired")),
@@ -170,7 +171,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
 
     /** Evicts least-recently-used unpinned entries until the total fits, sparing the entry just written. */
     const enforceCap = (namespace: string, keys: ReadonlyArray<string>) =>
-      maxBytes === undefined ? Effect.void : Effect.gen(function* () {
+      maxBytes === undefined ? Effect.void : Effect.gen(function*() {
         const { bytes } = yield* totalBytes.pipe(Effect.mapError(fail("memory.evict")))
         if (bytes <= maxBytes) return
         yield* flushStats
@@ -237,7 +238,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
         })
       )
 
-    const setMany = Effect.fn("SharedMemory.setMany")(function* (
+    const setMany = Effect.fn("SharedMemory.setMany")(function*(
       namespace: string,
       entries: Iterable<readonly [key: string, value: unknown]>,
       setOptions?: SetOptions
@@ -256,7 +257,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
       yield* enforceCap(namespace, keys)
     })
 
-    const set = Effect.fn("SharedMemory.set")(function* (
+    const set = Effect.fn("SharedMemory.set")(function*(
       namespace: string,
       key: string,
       value: unknown,
@@ -266,12 +267,20 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
       const bytes = yield* encode(`memory ${namespace}/${key}`, value)
       const size = entrySize(namespace, key, bytes)
       yield* sql.unsafe(`${upsertHead} (?,?,?,?,?,?,?,?,?) ${upsertTail}`, [
-        namespace, key, bytes, size, expiry(now, setOptions), now, now, now, tick(now)
+        namespace,
+        key,
+        bytes,
+        size,
+        expiry(now, setOptions),
+        now,
+        now,
+        now,
+        tick(now)
       ]).pipe(Effect.mapError(fail("memory.set")))
       yield* enforceCap(namespace, [key])
     })
 
-    const compareAndSet = Effect.fn("SharedMemory.compareAndSet")(function* (
+    const compareAndSet = Effect.fn("SharedMemory.compareAndSet")(function*(
       namespace: string,
       key: string,
       expected: Option.Option<unknown>,
@@ -292,11 +301,14 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
            WHERE memory.expires_at IS NOT NULL AND memory.expires_at <= ?`,
           [namespace, key, bytes, size, expiresAt, now, now, now, tick(now), now]
         ).raw
-        : Effect.flatMap(encode(`memory ${namespace}/${key}`, expected.value), (previous) =>
-          sql`UPDATE memory SET value = ${bytes}, size = ${size}, expires_at = ${expiresAt}, updated_at = ${now},
+        : Effect.flatMap(
+          encode(`memory ${namespace}/${key}`, expected.value),
+          (previous) =>
+            sql`UPDATE memory SET value = ${bytes}, size = ${size}, expires_at = ${expiresAt}, updated_at = ${now},
                 last_access = ${now}, lru = ${tick(now)}, writes = writes + 1
               WHERE namespace = ${namespace} AND key = ${key} AND value = ${previous}
-                AND (expires_at IS NULL OR expires_at > ${now})`.raw)
+                AND (expires_at IS NULL OR expires_at > ${now})`.raw
+        )
       const result = yield* written.pipe(
         Effect.catchTag("SqlError", (error) => Effect.fail(fail("memory.compareAndSet")(error)))
       )
@@ -305,7 +317,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
       return changed
     })
 
-    const remove = Effect.fn("SharedMemory.delete")(function* (namespace: string, key: string) {
+    const remove = Effect.fn("SharedMemory.delete")(function*(namespace: string, key: string) {
       const now = yield* Clock.currentTimeMillis
       pending.delete(`${namespace}\u0000${key}`)
       const result = yield* sql`DELETE FROM memory WHERE namespace = ${namespace} AND key = ${key}
@@ -313,7 +325,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
       return result.some((row) => row["expires_at"] === null || (row["expires_at"] as number) > now)
     })
 
-    const list = Effect.fn("SharedMemory.list")(function* (namespace: string, listOptions: ListOptions = {}) {
+    const list = Effect.fn("SharedMemory.list")(function*(namespace: string, listOptions: ListOptions = {}) {
       const now = yield* Clock.currentTimeMillis
       const limit = Math.max(1, Math.min(listOptions.limit ?? 1000, 100_000))
       const rows = yield* sql<{ key: string; value: Uint8Array; expires_at: number | null }>`
@@ -328,7 +340,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
       )
     })
 
-    const stats = Effect.fn("SharedMemory.stats")(function* (namespace: string, key: string) {
+    const stats = Effect.fn("SharedMemory.stats")(function*(namespace: string, key: string) {
       yield* flushStats
       const now = yield* Clock.currentTimeMillis
       const rows = yield* sql<{
@@ -354,7 +366,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
       }))
     })
 
-    const pin = Effect.fn("SharedMemory.pin")(function* (namespace: string, pinned = true) {
+    const pin = Effect.fn("SharedMemory.pin")(function*(namespace: string, pinned = true) {
       yield* sql`INSERT INTO memory_namespaces (namespace, pinned) VALUES (${namespace}, ${pinned ? 1 : 0})
         ON CONFLICT (namespace) DO UPDATE SET pinned = excluded.pinned`.pipe(Effect.mapError(fail("memory.pin")))
     })

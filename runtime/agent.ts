@@ -148,8 +148,7 @@ export const shutdownPolicy = (shutdown: Shutdown): ShutdownPolicy =>
  */
 export type ExitReason = "normal" | "shutdown" | { readonly shutdown: string }
 
-export const describeExitReason = (reason: ExitReason): string =>
-  typeof reason === "string" ? reason : `shutdown(${reason.shutdown})`
+export const describeExitReason = (reason: ExitReason): string => typeof reason === "string" ? reason : `shutdown(${reason.shutdown})`
 
 export interface SpawnOptions {
   /** Overrides the definition's name (several instances of one definition). */
@@ -214,8 +213,6 @@ export interface AgentContext<M> {
   readonly watch: (agent: string) => Effect.Effect<void>
   readonly unwatch: (agent: string) => Effect.Effect<void>
 }
-
-
 
 export interface AgentDefinition<M, S = unknown, R = never> {
   readonly _tag: "AgentDefinition"

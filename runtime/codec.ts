@@ -6,7 +6,7 @@
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { Packr, Unpackr } from "msgpackr"
-import { ENVELOPE_KEYS, type Envelope } from "./envelope.ts"
+import { type Envelope, ENVELOPE_KEYS } from "./envelope.ts"
 
 export class CodecError extends Schema.TaggedError<CodecError>()("CodecError", {
   reason: Schema.Literal("malformed-bytes", "malformed-frame", "malformed-envelope", "invalid-payload", "unencodable"),
@@ -102,12 +102,18 @@ export const payloadCodec = <A, I>(schema: Schema.Schema<A, I, never>): PayloadC
   const decode = Schema.decodeUnknownEither(schema)
   return {
     encode: (value) =>
-      Either.mapLeft(encode(value), (error) => new CodecError({ reason: "unencodable", detail: ParseResult.TreeFormatter.formatErrorSync(error) })),
+      Either.mapLeft(
+        encode(value),
+        (error) => new CodecError({ reason: "unencodable", detail: ParseResult.TreeFormatter.formatErrorSync(error) })
+      ),
     decode: (encoded) => {
       // A recursive Schema walks its input by recursion, so a payload nested a few thousand deep (a
       // few kilobytes on the wire) overflows the stack: that is a payload this end cannot take.
       try {
-        return Either.mapLeft(decode(encoded), (error) => new CodecError({ reason: "invalid-payload", detail: ParseResult.TreeFormatter.formatErrorSync(error) }))
+        return Either.mapLeft(
+          decode(encoded),
+          (error) => new CodecError({ reason: "invalid-payload", detail: ParseResult.TreeFormatter.formatErrorSync(error) })
+        )
       } catch (error) {
         return Either.left(new CodecError({ reason: "invalid-payload", detail: String(error) }))
       }

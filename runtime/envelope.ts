@@ -24,14 +24,13 @@ export interface Envelope<P = unknown> {
 export const REPLY_SUCCESS = "@reply"
 export const REPLY_FAILURE = "@reply-failure"
 
-export const isReply = (envelope: Envelope): boolean =>
-  envelope.tag === REPLY_SUCCESS || envelope.tag === REPLY_FAILURE
+export const isReply = (envelope: Envelope): boolean => envelope.tag === REPLY_SUCCESS || envelope.tag === REPLY_FAILURE
 
 /** Address used as `from`/`replyTo` by code outside any agent (the swarm's own API, the Promise facade). */
 export const OUTSIDE = "$swarm"
 
 /** Ids unique within a process (a random prefix per swarm, then a counter); cheap enough for the hot path. */
-export const makeIdGenerator = (prefix: string = Math.random().toString(36).slice(2, 8)): (() => string) => {
+export const makeIdGenerator = (prefix: string = Math.random().toString(36).slice(2, 8)): () => string => {
   let next = 0
   return () => prefix + (next++).toString(36)
 }

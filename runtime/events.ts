@@ -91,7 +91,6 @@ export const StoppedEvent = eventKind("stopped", {
   shutdownTimedOut: Schema.optional(Schema.Boolean)
 })
 
-
 /** `agent` is the envelope's addressee. */
 export const DeadLetterEvent = eventKind("dead-letter", {
   reason: DeadLetterReason,

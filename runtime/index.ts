@@ -1,7 +1,7 @@
 /** The public surface of reelswarm's actor runtime. */
 export {
-  AgentCrashedError,
   type AgentContext,
+  AgentCrashedError,
   type AgentDefinition,
   AgentNotFoundError,
   type AgentRef,
@@ -23,16 +23,7 @@ export {
   type TimerSchedule,
   UndeliveredError
 } from "./agent.ts"
-export {
-  type Codec,
-  CodecError,
-  decodeFrame,
-  encodeFrame,
-  makeCodec,
-  type PayloadCodec,
-  payloadCodec,
-  roundTrip
-} from "./codec.ts"
+export { type Codec, CodecError, decodeFrame, encodeFrame, makeCodec, type PayloadCodec, payloadCodec, roundTrip } from "./codec.ts"
 export { type Envelope, isReply, makeEnvelope, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "./envelope.ts"
 export {
   DeadLetterEvent,
@@ -41,8 +32,8 @@ export {
   type EventKind,
   eventKind,
   type EventOrigin,
-  type EventSchema,
   EVENTS_DROPPED,
+  type EventSchema,
   EventsDroppedEvent,
   HeartbeatEvent,
   layerInMemory as swarmEventsLayerInMemory,
@@ -88,10 +79,10 @@ export {
   layer as swarmLayer,
   layerInMemory as swarmLayerInMemory,
   make as makeSwarm,
+  SupervisorNotFoundError,
   Swarm,
   type SwarmOptions,
   type SwarmService,
-  SwarmStoppedError,
-  SupervisorNotFoundError
+  SwarmStoppedError
 } from "./swarm.ts"
 export { type Delivery, direct, type Link, type Router, type Topology } from "./topology.ts"

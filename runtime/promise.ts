@@ -115,8 +115,10 @@ export const createSwarm = async (options: CreateSwarmOptions = {}): Promise<Swa
         Effect.gen(function*() {
           const subscribed = yield* Effect.makeLatch(false)
           const fiber = yield* Effect.scoped(
-            Effect.flatMap(swarm.events.subscribe, (events) =>
-              Effect.zipRight(subscribed.open, Stream.runForEach(events, (event) => Effect.sync(() => listener(event)))))
+            Effect.flatMap(
+              swarm.events.subscribe,
+              (events) => Effect.zipRight(subscribed.open, Stream.runForEach(events, (event) => Effect.sync(() => listener(event))))
+            )
           ).pipe(Effect.forkDaemon)
           yield* subscribed.await
           return fiber

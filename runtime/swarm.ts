@@ -19,8 +19,8 @@ import {
 import { strictFromEnv } from "./codec.ts"
 import { layerInMemory as eventsInMemory, SwarmEvents, type SwarmEventsService } from "./events.ts"
 import { CurrentAgent, makeKernel } from "./internal/kernel.ts"
-import type { OverflowPolicy } from "./mailbox.ts"
 import { makeHandle, runSupervisor, type SupervisorHandle, supervisorRef } from "./internal/supervision.ts"
+import type { OverflowPolicy } from "./mailbox.ts"
 import {
   type ChildCounts,
   ChildError,
@@ -157,9 +157,13 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
 
     /** The running instance of the supervisor called `name`. */
     const handleOf = (name: string): SupervisorHandle | undefined => {
-      if (name === ROOT) return rootHandle
+      if (name === ROOT) {
+        return rootHandle
+      }
       const parent = kernel.names.get(name) as SupervisorHandle | undefined
-      return parent?.slots.find((slot) => slot.name === name)?.handle
+      return parent?.slots.find((slot) =>
+        slot.name === name
+      )?.handle
     }
     const supervisorNamed = (name: string = ROOT) =>
       running(Effect.suspend(() => {

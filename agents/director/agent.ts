@@ -5,12 +5,12 @@
  */
 import { Effect } from "effect"
 import { define } from "../../runtime/index.ts"
-import { DirectorProtocol } from "./protocol.ts"
-import { planScenes, planScriptText, replanScenes, type ScenePlanOptions } from "./script.ts"
-import { TopicWriter } from "./topic.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
+import { DirectorProtocol } from "./protocol.ts"
+import { planScenes, planScriptText, replanScenes, type ScenePlanOptions } from "./script.ts"
+import { TopicWriter } from "./topic.ts"
 
 export interface DirectorOptions {
   readonly name?: string

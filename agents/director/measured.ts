@@ -15,8 +15,7 @@ export class TimingMismatchError extends Schema.TaggedError<TimingMismatchError>
 }) {}
 
 /** Words as TTS engines count them: whitespace-separated tokens with a letter or digit in them. */
-export const spokenWordCount = (sentence: string): number =>
-  sentence.split(/\s+/).filter((token) => /[\p{L}\p{N}]/u.test(token)).length
+export const spokenWordCount = (sentence: string): number => sentence.split(/\s+/).filter((token) => /[\p{L}\p{N}]/u.test(token)).length
 
 export const measuredSentenceDurations = (
   sentences: ReadonlyArray<string>,
@@ -42,5 +41,7 @@ export const measuredSentenceDurations = (
   }
   // A sentence with no speakable word takes no time: it starts where the next one does.
   for (let i = starts.length - 1; i >= 0; i--) if (Number.isNaN(starts[i])) starts[i] = starts[i + 1] ?? narrationSec
-  return Either.right(starts.map((start, i) => Math.max(0, (i + 1 < starts.length ? starts[i + 1]! : narrationSec) - (i === 0 ? 0 : start))))
+  return Either.right(
+    starts.map((start, i) => Math.max(0, (i + 1 < starts.length ? starts[i + 1]! : narrationSec) - (i === 0 ? 0 : start)))
+  )
 }

@@ -10,31 +10,46 @@ const stems = (list: string): ReadonlySet<string> => new Set(list.split(" ").map
 
 /** In order of precedence when two moods score the same. */
 const MOOD_LEXICON: ReadonlyArray<readonly [Mood, ReadonlySet<string>]> = [
-  ["wonder", stems(
-    "infinite infinity endless beautiful beauty mystery mysterious wonder marvel magic astonishing amazing " +
-    "universe cosmos secret hidden emerge emergence intricate elegant surprise surprising unexpected dream " +
-    "miracle vast boundless forever breathtaking awe"
-  )],
-  ["tense", stems(
-    "chaos chaotic danger dangerous crash collapse explode explosion war fight threat fear panic storm violent " +
-    "attack risk unstable crisis struggle battle urgent warning destroy destruction conflict"
-  )],
-  ["joyful", stems(
-    "joy happy fun play playful bright delight delightful celebrate laugh smile colorful colourful cheerful " +
-    "game party sunny exciting love"
-  )],
-  ["somber", stems(
-    "death die dead loss lost sad sorrow grief dark darkness lonely empty decay grave tragic silence mourn"
-  )],
-  ["calm", stems(
-    "calm gentle quiet peace peaceful slow slowly still simple simplicity soft rest patient serene steady " +
-    "balance harmony breathe"
-  )]
+  [
+    "wonder",
+    stems(
+      "infinite infinity endless beautiful beauty mystery mysterious wonder marvel magic astonishing amazing " +
+        "universe cosmos secret hidden emerge emergence intricate elegant surprise surprising unexpected dream " +
+        "miracle vast boundless forever breathtaking awe"
+    )
+  ],
+  [
+    "tense",
+    stems(
+      "chaos chaotic danger dangerous crash collapse explode explosion war fight threat fear panic storm violent " +
+        "attack risk unstable crisis struggle battle urgent warning destroy destruction conflict"
+    )
+  ],
+  [
+    "joyful",
+    stems(
+      "joy happy fun play playful bright delight delightful celebrate laugh smile colorful colourful cheerful " +
+        "game party sunny exciting love"
+    )
+  ],
+  [
+    "somber",
+    stems(
+      "death die dead loss lost sad sorrow grief dark darkness lonely empty decay grave tragic silence mourn"
+    )
+  ],
+  [
+    "calm",
+    stems(
+      "calm gentle quiet peace peaceful slow slowly still simple simplicity soft rest patient serene steady " +
+        "balance harmony breathe"
+    )
+  ]
 ]
 
 const FAST = stems(
   "fast quick quickly rapid rapidly sudden suddenly burst race racing rush explode speed instant instantly " +
-  "flash accelerate swift spread spreads multiply"
+    "flash accelerate swift spread spreads multiply"
 )
 const SLOW = stems(
   "slow slowly gentle gently calm still patient patiently gradual gradually drift quiet pause linger steady"
@@ -64,8 +79,7 @@ export const paceOf = (sentences: ReadonlyArray<string>): Pace => {
   const words = terms(text)
   const wordCount = text.split(/\s+/).filter((w) => w.length > 0).length
   const meanSentenceWords = sentences.length === 0 ? 0 : wordCount / sentences.length
-  const score =
-    words.filter((w) => FAST.has(w)).length -
+  const score = words.filter((w) => FAST.has(w)).length -
     words.filter((w) => SLOW.has(w)).length +
     (text.match(/!/g)?.length ?? 0) +
     (meanSentenceWords > 0 && meanSentenceWords < 7 ? 1 : 0) -

@@ -151,7 +151,7 @@ export class ScriptPlanError extends Schema.TaggedError<ScriptPlanError>()("Scri
 }) {}
 
 /** A script text becomes a plan; a script with nothing to say is an error the user must fix. */
-export const planScriptText = Effect.fn("director.planScript")(function* (
+export const planScriptText = Effect.fn("director.planScript")(function*(
   title: string,
   script: string,
   options: ScenePlanOptions = {}
@@ -164,7 +164,7 @@ export const planScriptText = Effect.fn("director.planScript")(function* (
 })
 
 /** Regroups a plan's sentences on their measured narration lengths. */
-export const replanScenes = Effect.fn("director.replan")(function* (
+export const replanScenes = Effect.fn("director.replan")(function*(
   sentences: ReadonlyArray<ScriptSentence>,
   durationsSec: ReadonlyArray<number>,
   options: ScenePlanOptions = {}

@@ -12,8 +12,38 @@ export type { ScriptSentence } from "./scene.ts"
 
 /** Abbreviations after which a period never ends a sentence. */
 const NEVER_FINAL = new Set([
-  "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "e.g", "i.e", "cf", "fig", "figs", "no", "nos",
-  "vol", "ch", "sec", "approx", "ca", "gen", "col", "lt", "sgt", "capt", "mt", "ft", "eq", "eqs", "ref", "al"
+  "mr",
+  "mrs",
+  "ms",
+  "dr",
+  "prof",
+  "st",
+  "jr",
+  "sr",
+  "vs",
+  "e.g",
+  "i.e",
+  "cf",
+  "fig",
+  "figs",
+  "no",
+  "nos",
+  "vol",
+  "ch",
+  "sec",
+  "approx",
+  "ca",
+  "gen",
+  "col",
+  "lt",
+  "sgt",
+  "capt",
+  "mt",
+  "ft",
+  "eq",
+  "eqs",
+  "ref",
+  "al"
 ])
 
 const TERMINATORS = ".!?…"
@@ -49,7 +79,7 @@ const splitParagraph = (paragraph: string): Array<string> => {
 
 /** Whether the text after a terminator and a space can begin a new sentence. */
 const startsSentence = (next: string): boolean => {
-  const first = /^["'“‘«(\[]*(.)/u.exec(next)?.[1]
+  const first = /^["'“‘«([]*(.)/u.exec(next)?.[1]
   if (first === undefined) return false
   // A lowercase letter continues the sentence ("e.g. the", "wait... and").
   return !/\p{Ll}/u.test(first)

@@ -83,8 +83,7 @@ export interface TopicWriterService {
 
 export class TopicWriter extends Context.Tag("reelswarm/agents/director/TopicWriter")<TopicWriter, TopicWriterService>() {}
 
-const NO_KEY_MESSAGE =
-  "--topic asks Claude to write the script and needs an Anthropic API key: set ANTHROPIC_API_KEY " +
+const NO_KEY_MESSAGE = "--topic asks Claude to write the script and needs an Anthropic API key: set ANTHROPIC_API_KEY " +
   "(and ANTHROPIC_BASE_URL for a proxy or gateway), or pass --script FILE with a script you wrote, which works offline"
 
 /**
@@ -162,7 +161,7 @@ export const make = (options: Partial<TopicWriterConfig> = {}): TopicWriterServi
     return client
   }
 
-  const write = Effect.fn("director.writeScriptForTopic")(function* (topic: string) {
+  const write = Effect.fn("director.writeScriptForTopic")(function*(topic: string) {
     yield* Effect.annotateCurrentSpan({ model: config.model })
     if (config.apiKey === undefined || Redacted.value(config.apiKey).trim() === "") {
       return yield* new MissingApiKeyError({ message: NO_KEY_MESSAGE })
@@ -174,7 +173,7 @@ export const make = (options: Partial<TopicWriterConfig> = {}): TopicWriterServi
     // Earlier invalid answers and what was wrong with them, replayed so the model can correct itself.
     const corrections = yield* Ref.make<ReadonlyArray<Anthropic.MessageParam>>([])
 
-    const attempt = Effect.gen(function* () {
+    const attempt = Effect.gen(function*() {
       const n = yield* Ref.updateAndGet(attempts, (k) => k + 1)
       const history = yield* Ref.get(corrections)
       const message = yield* Effect.tryPromise({
@@ -235,8 +234,7 @@ export const make = (options: Partial<TopicWriterConfig> = {}): TopicWriterServi
   return { write }
 }
 
-export const layer = (options: Partial<TopicWriterConfig> = {}): Layer.Layer<TopicWriter> =>
-  Layer.succeed(TopicWriter, make(options))
+export const layer = (options: Partial<TopicWriterConfig> = {}): Layer.Layer<TopicWriter> => Layer.succeed(TopicWriter, make(options))
 
 /** Configuration from the environment: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, REELSWARM_CLAUDE_MODEL. */
 export const configFromEnv: Config.Config<Partial<TopicWriterConfig>> = Config.all({

@@ -7,7 +7,13 @@
  */
 import { Clock, Effect, Fiber, Schedule } from "effect"
 import {
-  type FfmpegError, type JsonFileError, type RenderPlan, type RenderProgress, renderSegment, renderSinglePass, type UnknownEncoderError
+  type FfmpegError,
+  type JsonFileError,
+  type RenderPlan,
+  type RenderProgress,
+  renderSegment,
+  renderSinglePass,
+  type UnknownEncoderError
 } from "../../media/index.ts"
 import { define, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
@@ -28,7 +34,11 @@ export interface EncoderAgentOptions {
 const encodeFailed = (error: FfmpegError | UnknownEncoderError | JsonFileError): EncodeFailedError => {
   switch (error._tag) {
     case "FfmpegError":
-      return new EncodeFailedError({ reason: "ffmpeg", message: error.message, ...(error.stderrTail === "" ? {} : { detail: error.stderrTail }) })
+      return new EncodeFailedError({
+        reason: "ffmpeg",
+        message: error.message,
+        ...(error.stderrTail === "" ? {} : { detail: error.stderrTail })
+      })
     case "UnknownEncoderError":
       return new EncodeFailedError({ reason: "unknown-encoder", message: error.message })
     case "JsonFileError":
@@ -50,7 +60,7 @@ const withProgress = <A, E, R>(
   frames: number,
   encode: (onProgress: (progress: RenderProgress) => void) => Effect.Effect<A, E, R>
 ) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const events = yield* SwarmEvents
     const publish = (frame: number) =>
       events.publish(EncodeProgressEvent.make({ planFile: item.planFile, index: item.index, frame, frames }, { agent }))
@@ -74,7 +84,7 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
     name: options.name,
     protocol: EncoderProtocol,
     init: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startHeartbeat(ctx)
         yield* ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer).tell(new EncoderReady({ agent: ctx.name }))
         return new Map<string, RenderPlan>()
@@ -83,20 +93,32 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
       const renderer = ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer)
 
       const encode = (item: WorkItem, plan: RenderPlan) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const encoder = item.encoder ?? options.encoder ?? plan.input.output.encoder
           const start = yield* Clock.currentTimeMillis
           const part = (file: string, reused: boolean): Effect.Effect<EncodedPart> =>
             Effect.map(Clock.currentTimeMillis, (end) => ({
-              kind: item.kind, index: item.index, agent: ctx.name, encoder, file, seconds: Math.round(end - start) / 1000, reused
+              kind: item.kind,
+              index: item.index,
+              agent: ctx.name,
+              encoder,
+              file,
+              seconds: Math.round(end - start) / 1000,
+              reused
             }))
           if (item.kind === "single-pass") {
-            return yield* part(yield* withProgress(ctx.name, item, plan.totalFrames, (onProgress) => renderSinglePass(plan, { encoder, onProgress })), false)
+            return yield* part(
+              yield* withProgress(ctx.name, item, plan.totalFrames, (onProgress) => renderSinglePass(plan, { encoder, onProgress })),
+              false
+            )
           }
           const file = plan.files.segments[item.index]
           if (file !== undefined && (yield* isFinished(file))) return yield* part(file, true)
           const frames = plan.segments[item.index]?.frames ?? 0
-          return yield* part(yield* withProgress(ctx.name, item, frames, (onProgress) => renderSegment(plan, item.index, { encoder, onProgress })), false)
+          return yield* part(
+            yield* withProgress(ctx.name, item, frames, (onProgress) => renderSegment(plan, item.index, { encoder, onProgress })),
+            false
+          )
         }).pipe(
           Effect.matchEffect({
             onSuccess: (part) => renderer.tell(new WorkDone({ planFile: item.planFile, part })),
@@ -114,7 +136,7 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
         )
 
       const planFor = (item: WorkItem) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const known = plans.get(item.planFile)
           if (known !== undefined) return known
           const plan = yield* readPlan(item.planFile)
@@ -122,14 +144,20 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
           return plan
         })
 
-      const drain: Effect.Effect<void, never, SwarmEvents> = Effect.gen(function* () {
+      const drain: Effect.Effect<void, never, SwarmEvents> = Effect.gen(function*() {
         for (;;) {
           const item = yield* renderer.ask(new PullWork({ agent: ctx.name }))
           if (item === null) return
           const plan = yield* Effect.either(planFor(item))
           if (plan._tag === "Left") {
             yield* renderer.tell(
-              new WorkFailed({ planFile: item.planFile, item, agent: ctx.name, encoder: options.encoder ?? "unknown", error: encodeFailed(plan.left) })
+              new WorkFailed({
+                planFile: item.planFile,
+                item,
+                agent: ctx.name,
+                encoder: options.encoder ?? "unknown",
+                error: encodeFailed(plan.left)
+              })
             )
             continue
           }

@@ -10,7 +10,7 @@ import { define, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { answer } from "../answer.ts"
 import { AgentAliveEvent, AgentStaleEvent } from "./events.ts"
-import { type Heartbeats, healthOf, heartbeatsToRecord, metricsEvent, recordHeartbeat } from "./health.ts"
+import { healthOf, type Heartbeats, heartbeatsToRecord, metricsEvent, recordHeartbeat } from "./health.ts"
 import { HEARTBEAT_INTERVAL } from "./heartbeat.ts"
 import { MonitorProtocol, Tick } from "./protocol.ts"
 import { type MetricsSample, SystemSampler } from "./sample.ts"
@@ -51,15 +51,17 @@ export const monitorAgent = (options: MonitorOptions = {}) => {
         case "SampleNow":
           return Effect.as(answer(ctx, message, Effect.flatMap(SystemSampler, (s) => s.sample)), state)
         case "GetHealth":
-          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Effect.as(ctx.reply(message, { agents: healthOf(state.beats, now, staleAfterMs), last: state.last }), state)
+          return Effect.flatMap(
+            Clock.currentTimeMillis,
+            (now) => Effect.as(ctx.reply(message, { agents: healthOf(state.beats, now, staleAfterMs), last: state.last }), state)
           )
         case "Tick":
-          return Effect.gen(function* () {
+          return Effect.gen(function*() {
             const events = yield* SwarmEvents
             const sampler = yield* SystemSampler
-            const sample = yield* Effect.catchAll(sampler.sample, (error) =>
-              Effect.as(Effect.logWarning(`monitor: ${error.message}`), state.last)
+            const sample = yield* Effect.catchAll(
+              sampler.sample,
+              (error) => Effect.as(Effect.logWarning(`monitor: ${error.message}`), state.last)
             )
             const now = yield* Clock.currentTimeMillis
             const health = healthOf(state.beats, now, staleAfterMs)

@@ -6,8 +6,8 @@
  * CPU load comes from the kernel's per-core counters (os.cpus()): systeminformation's currentLoad
  * runs a shell synchronously on Linux, which blocks the event loop at every sample.
  */
-import { cpus } from "node:os"
 import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { cpus } from "node:os"
 import si from "systeminformation"
 
 export const GpuSample = Schema.Struct({
@@ -92,7 +92,8 @@ const cpuMeter = () => {
   return () => {
     const now = cpuTimes()
     const perCorePct = now.map((core, i) => round1(busyPct(core, previous[i])))
-    const sum = (times: ReadonlyArray<CpuTimes>) => times.reduce((a, t) => ({ idle: a.idle + t.idle, total: a.total + t.total }), { idle: 0, total: 0 })
+    const sum = (times: ReadonlyArray<CpuTimes>) =>
+      times.reduce((a, t) => ({ idle: a.idle + t.idle, total: a.total + t.total }), { idle: 0, total: 0 })
     const loadPct = round1(busyPct(sum(now), now.length === previous.length ? sum(previous) : undefined))
     previous = now
     return { loadPct, cores: now.length, perCorePct }
@@ -103,17 +104,17 @@ const cpuMeter = () => {
  * A sampler. Creating it returns at once: the first CPU reading is taken (load is measured between
  * two readings) and the graphics probe runs in the background; the first sample waits for it.
  */
-export const make: Effect.Effect<SystemSamplerService> = Effect.gen(function* () {
+export const make: Effect.Effect<SystemSamplerService> = Effect.gen(function*() {
   const cpuLoad = cpuMeter()
   const firstProbe = yield* Effect.cached(
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const firstGpus = gpusOf(yield* probe("graphics", () => si.graphics()))
       return { firstGpus, liveGpus: firstGpus.some((gpu) => gpu.utilizationPct !== null) }
     })
   )
   yield* Effect.forkDaemon(firstProbe)
 
-  const sample = Effect.gen(function* () {
+  const sample = Effect.gen(function*() {
     const { firstGpus, liveGpus } = yield* firstProbe
     const [cpu, memory, gpus] = yield* Effect.all(
       [

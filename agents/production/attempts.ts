@@ -5,9 +5,9 @@
  * execution is then answered from the workflow's record, as for any job). The job id, the report
  * and the content-addressed artifacts do not depend on the attempt, so a new attempt reuses them.
  */
-import { join } from "node:path"
 import type { PlatformError } from "@effect/platform/Error"
 import { Cause, Effect, Schema } from "effect"
+import { join } from "node:path"
 import { readJsonFile, writeFileAtomic } from "../../media/index.ts"
 import { jobId, type JobSpec } from "./job.ts"
 
@@ -20,14 +20,16 @@ const attemptFile = (dir: string, spec: JobSpec) => join(dir, jobId(spec))
  */
 export const currentAttempt = (dir: string, spec: JobSpec): Effect.Effect<JobSpec> =>
   readJsonFile(Schema.NonNegativeInt, attemptFile(dir, spec)).pipe(
-    Effect.tapError((error) => (error.reason === "invalid" ? Effect.logWarning(`ignoring the attempt file ${error.message}`) : Effect.void)),
+    Effect.tapError((
+      error
+    ) => (error.reason === "invalid" ? Effect.logWarning(`ignoring the attempt file ${error.message}`) : Effect.void)),
     Effect.orElseSucceed(() => 0),
     Effect.map((recorded) => ({ ...spec, attempt: Math.max(spec.attempt ?? 0, recorded) }))
   )
 
 /** Records that `spec`'s attempt failed; returns the spec of the next attempt. `dir` is created if need be. */
 export const recordFailure = (dir: string, spec: JobSpec): Effect.Effect<JobSpec, PlatformError> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const next = { ...spec, attempt: (spec.attempt ?? 0) + 1 }
     yield* writeFileAtomic(attemptFile(dir, spec), JSON.stringify(next.attempt))
     return next
@@ -51,7 +53,7 @@ export const withAttempts = <A, E, R>(
         ? Effect.void
         : recordFailure(dir, current).pipe(
           Effect.flatMap(onFailure),
-          Effect.catchAll((error) => Effect.logWarning(`the job's next attempt could not be recorded, so a run again repeats this failure: ${error.message}`))
-        )
-    )
-  )
+          Effect.catchAll((error) =>
+            Effect.logWarning(`the job's next attempt could not be recorded, so a run again repeats this failure: ${error.message}`)
+          )
+        )))

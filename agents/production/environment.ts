@@ -11,7 +11,7 @@ import { Database, memoryLayer } from "../../memory/index.ts"
 import { swarmLayer } from "../../runtime/index.ts"
 import { layerConfig as topicLayer, type TopicWriterConfig } from "../director/topic.ts"
 import { layer as samplerLayer } from "../monitor/sample.ts"
-import { layer as videoSwarmLayer, topologyFor, type EncoderSlot, type TopologyChoice } from "./video-swarm.ts"
+import { type EncoderSlot, layer as videoSwarmLayer, type TopologyChoice, topologyFor } from "./video-swarm.ts"
 import { ProduceVideoLive } from "./workflow.ts"
 
 export interface ProductionOptions {

@@ -11,8 +11,16 @@ import { eventKind, HeartbeatEvent, LifecycleEvent, type SwarmEvent } from "../.
 import { EncodeProgressEvent } from "../encoder/events.ts"
 import { AgentAliveEvent, AgentStaleEvent, MetricsEvent } from "../monitor/events.ts"
 import {
-  DeviceBreakerClosedEvent, DeviceBreakerOpenedEvent, DeviceBreakerTrialEvent, EncodeRetryEvent, PartEncodedEvent,
-  RenderFailedEvent, RenderFinishedEvent, RenderReusedEvent, RenderStartedEvent, WorkRequeuedEvent
+  DeviceBreakerClosedEvent,
+  DeviceBreakerOpenedEvent,
+  DeviceBreakerTrialEvent,
+  EncodeRetryEvent,
+  PartEncodedEvent,
+  RenderFailedEvent,
+  RenderFinishedEvent,
+  RenderReusedEvent,
+  RenderStartedEvent,
+  WorkRequeuedEvent
 } from "../renderer/events.ts"
 import { ShotPickedEvent } from "../shot-matcher/events.ts"
 import { StageName } from "./job.ts"

@@ -4,9 +4,9 @@
  * again finds the same workflow execution: it resumes an unfinished job and returns a finished one.
  * A failed job is run again as a new execution by bumping the spec's `attempt`.
  */
-import { createHash } from "node:crypto"
 import { PlatformError } from "@effect/platform/Error"
 import { Schema } from "effect"
+import { createHash } from "node:crypto"
 import { type FootageError, Narration } from "../../media/index.ts"
 import { AgentCrashedError, AgentNotFoundError, AskTimeoutError, SwarmStoppedError, UndeliveredError } from "../../runtime/index.ts"
 import { TimingMismatchError } from "../director/measured.ts"

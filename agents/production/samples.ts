@@ -4,10 +4,16 @@
  * matched against those records and only the picked clips are drawn afterwards (a 1080x1920 clip
  * costs several seconds of ffmpeg; the demo picks 7 of 22).
  */
-import { basename, join } from "node:path"
 import { Effect, Schema } from "effect"
+import { basename, join } from "node:path"
 import {
-  type FootageWarning, generateSampleLibrary, mediaFileSystem, normalizeTags, probe, SAMPLE_CLIPS, tagsFromFileName
+  type FootageWarning,
+  generateSampleLibrary,
+  mediaFileSystem,
+  normalizeTags,
+  probe,
+  SAMPLE_CLIPS,
+  tagsFromFileName
 } from "../../media/index.ts"
 import type { Clip } from "../shot-matcher/shot.ts"
 
@@ -42,7 +48,7 @@ const libraryOptions = (source: SampleSource, frame: SampleFrame, only: Readonly
  * once drawn: the same path, tags (file-name words, then the clip's own), size and length, in the
  * index's order. Nothing is drawn; the options are checked as media checks them.
  */
-export const sampleClips = Effect.fn("production.sampleClips")(function* (source: SampleSource, frame: SampleFrame) {
+export const sampleClips = Effect.fn("production.sampleClips")(function*(source: SampleSource, frame: SampleFrame) {
   const unknown = (source.only ?? []).filter((name) => !SAMPLE_CLIPS.some((s) => s.name === name))
   if (unknown.length > 0) return yield* new SampleLibraryError({ message: `unknown sample clip(s): ${unknown.join(", ")}` })
   // Nothing to draw: this only validates the size, length and rate and creates the folder.
@@ -72,17 +78,20 @@ const nameOf = (source: SampleSource, frame: SampleFrame, path: string) =>
  * unreadable by an earlier run (a truncated file under the final name) is reported as a warning,
  * removed and drawn again.
  */
-export const drawPickedSamples = Effect.fn("production.drawPickedSamples")(function* (
+export const drawPickedSamples = Effect.fn("production.drawPickedSamples")(function*(
   source: SampleSource,
   frame: SampleFrame,
   paths: ReadonlyArray<string>
 ) {
   const names = [...new Set(paths)].map((path) => {
     const name = nameOf(source, frame, path)
-    return name === undefined ? Effect.fail(new SampleLibraryError({ message: `${path} is not a clip of the sample library` })) : Effect.succeed(name)
+    return name === undefined
+      ? Effect.fail(new SampleLibraryError({ message: `${path} is not a clip of the sample library` }))
+      : Effect.succeed(name)
   })
   const wanted = yield* Effect.all(names)
-  const draw = (only: ReadonlyArray<string>) => generateSampleLibrary(source.dir, { ...libraryOptions(source, frame, only), concurrency: 2 })
+  const draw = (only: ReadonlyArray<string>) =>
+    generateSampleLibrary(source.dir, { ...libraryOptions(source, frame, only), concurrency: 2 })
   const unreadable = (only: ReadonlyArray<string>) =>
     Effect.map(
       Effect.forEach(only, (name) => Effect.map(Effect.either(probe(sampleFile(source, frame, name))), (info) => ({ name, info })), {
@@ -106,12 +115,13 @@ export const drawPickedSamples = Effect.fn("production.drawPickedSamples")(funct
       Effect.mapError(
         fs.remove(file, { force: true }),
         (error) => new SampleLibraryError({ message: `cannot remove the unreadable sample clip ${file}: ${error.message}` })
-      )
-    )
+      ))
     yield* draw(bad.map((b) => b.name))
     const still = yield* unreadable(bad.map((b) => b.name))
     if (still.length > 0) {
-      return yield* new SampleLibraryError({ message: `sample clip ${still[0]!.name} is unreadable after drawing it: ${still[0]!.message}` })
+      return yield* new SampleLibraryError({
+        message: `sample clip ${still[0]!.name} is unreadable after drawing it: ${still[0]!.message}`
+      })
     }
   }
   return { drawn: [...drawn.filter((c) => c.generated).map((c) => c.name), ...bad.map((b) => b.name)], warnings }

@@ -35,7 +35,7 @@ export interface VideoSwarmService {
 /** Present once the swarm's agents run: the workflow depends on it, so no activity runs before them. */
 export class VideoSwarm extends Context.Tag("reelswarm/agents/production/VideoSwarm")<VideoSwarm, VideoSwarmService>() {}
 
-export const spawnVideoSwarm = Effect.fn("production.spawnVideoSwarm")(function* (options: VideoSwarmOptions = {}) {
+export const spawnVideoSwarm = Effect.fn("production.spawnVideoSwarm")(function*(options: VideoSwarmOptions = {}) {
   const swarm = yield* Swarm
   yield* swarm.spawn(monitorAgent())
   yield* swarm.spawn(directorAgent())
@@ -48,7 +48,10 @@ export const spawnVideoSwarm = Effect.fn("production.spawnVideoSwarm")(function*
     yield* swarm.spawn(encoderAgent({ name, ...(slot.encoder === undefined ? {} : { encoder: slot.encoder }) }))
     encoders.push(name)
   }
-  return { agents: [AGENT_NAMES.monitor, AGENT_NAMES.director, AGENT_NAMES.shotMatcher, AGENT_NAMES.renderer, ...encoders], encoders } satisfies VideoSwarmService
+  return {
+    agents: [AGENT_NAMES.monitor, AGENT_NAMES.director, AGENT_NAMES.shotMatcher, AGENT_NAMES.renderer, ...encoders],
+    encoders
+  } satisfies VideoSwarmService
 })
 
 export const layer = (options: VideoSwarmOptions = {}) => Layer.effect(VideoSwarm, spawnVideoSwarm(options))

@@ -5,25 +5,32 @@
  * records `stage-started`, then `stage-finished` or `stage-failed`: a resumed job's log shows which
  * ones ran again.
  */
-import { extname } from "node:path"
 import { Activity, Workflow } from "@effect/workflow"
 import { Clock, Duration, Effect, Either, Schema } from "effect"
+import { extname } from "node:path"
 import { type FootageError, type FootageWarning, indexFolder, Narration } from "../../media/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { measuredSentenceDurations } from "../director/measured.ts"
 import { PlanScript, Replan, WriteScriptForTopic } from "../director/protocol.ts"
 import { Scene, ScriptPlan } from "../director/scene.ts"
+import { writeAtomically } from "../renderer/plan-file.ts"
 import { Narrate, PlanRender, Render } from "../renderer/protocol.ts"
 import { RenderResult, RenderSummary } from "../renderer/render-data.ts"
-import { writeAtomically } from "../renderer/plan-file.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
 import { Clip, ShotPick } from "../shot-matcher/shot.ts"
-import {
-  executionId, FootageSourceError, type JobReport, jobId, JobReport as JobReportSchema, JobSpec, ProductionError,
-  type StageCause, type StageName
-} from "./job.ts"
 import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent } from "./events.ts"
+import {
+  executionId,
+  FootageSourceError,
+  jobId,
+  type JobReport,
+  JobReport as JobReportSchema,
+  JobSpec,
+  ProductionError,
+  type StageCause,
+  type StageName
+} from "./job.ts"
 import { drawPickedSamples, sampleClips } from "./samples.ts"
 import { VideoSwarm } from "./video-swarm.ts"
 
@@ -47,7 +54,7 @@ const footageSourceError = (error: FootageError) => Effect.fail(FootageSourceErr
 const LONG: Duration.DurationInput = "30 minutes"
 
 export const ProduceVideoLive = ProduceVideo.toLayer(
-  Effect.fn("production.produceVideo")(function* (spec) {
+  Effect.fn("production.produceVideo")(function*(spec) {
     yield* VideoSwarm
     const swarm = yield* Swarm
     const events = yield* SwarmEvents
@@ -61,12 +68,14 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         name,
         success: Timed(success),
         error: ProductionError,
-        execute: Effect.gen(function* () {
+        execute: Effect.gen(function*() {
           const attempt = yield* Activity.CurrentAttempt
           yield* events.publish(StageStartedEvent.make({ stage: name, attempt }, { job }))
           const start = yield* Clock.currentTimeMillis
           const value = yield* Effect.mapError(work, (cause) => new ProductionError({ stage: name, cause })).pipe(
-            Effect.tapError((error) => events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.cause.message }, { job })))
+            Effect.tapError((error) =>
+              events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.cause.message }, { job }))
+            )
           )
           const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
           yield* events.publish(StageFinishedEvent.make({ stage: name, seconds }, { job }))
@@ -79,7 +88,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     const footageStage = stage(
       "footage",
       Schema.Array(Clip),
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const source = spec.footage
         // The sample library is matched from its clips' records; only the picked clips are drawn ("fetch").
         if (source._tag === "Samples") return yield* sampleClips(source, frame)
@@ -124,7 +133,10 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
 
     // The footage is indexed while the script is planned and narrated: neither needs the other.
     const [[script, narration], footage] = yield* Effect.all(
-      [Effect.flatMap(scriptStage, (script) => Effect.map(narrationStage(script.value), (narration) => [script, narration] as const)), footageStage],
+      [
+        Effect.flatMap(scriptStage, (script) => Effect.map(narrationStage(script.value), (narration) => [script, narration] as const)),
+        footageStage
+      ],
       { concurrency: 2 }
     )
     const plan = script.value
@@ -160,7 +172,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     const fetched = yield* stage(
       "fetch",
       Schema.Array(Schema.String),
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const source = spec.footage
         if (source._tag !== "Samples") return []
         const { drawn, warnings } = yield* drawPickedSamples(source, frame, shots.value.map((s) => s.clip.path))
@@ -219,7 +231,10 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     yield* stage(
       "report",
       Schema.String,
-      Effect.as(writeAtomically(reportPath(report.output), JSON.stringify(Schema.encodeSync(JobReportSchema)(report), null, 2)), reportPath(report.output))
+      Effect.as(
+        writeAtomically(reportPath(report.output), JSON.stringify(Schema.encodeSync(JobReportSchema)(report), null, 2)),
+        reportPath(report.output)
+      )
     )
     return report
   })

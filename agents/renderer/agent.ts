@@ -6,10 +6,19 @@
  * (in software when a device failed); an encoder that restarts gives its in-flight item back.
  * Each message has its own handler below, over the agent's explicit state (`RendererState`).
  */
-import { dirname, join } from "node:path"
 import { Clock, Effect, Either, Option, type Scope } from "effect"
+import { dirname, join } from "node:path"
 import {
-  ENCODER_CATALOGUE, mediaFileSystem, planRender, probe, type RenderPlan, renderAudio, type ShotMedia, stitch, Tts, writeAss
+  ENCODER_CATALOGUE,
+  mediaFileSystem,
+  planRender,
+  probe,
+  renderAudio,
+  type RenderPlan,
+  type ShotMedia,
+  stitch,
+  Tts,
+  writeAss
 } from "../../media/index.ts"
 import { type AgentContext, define, SwarmEvents, type SwarmEventsService } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
@@ -17,13 +26,32 @@ import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { type BreakerChange, type BreakerSettings, type DeviceBreakers, makeDeviceBreakers } from "./breaker.ts"
 import {
-  DeviceBreakerClosedEvent, DeviceBreakerOpenedEvent, DeviceBreakerTrialEvent, EncodeRetryEvent, PartEncodedEvent, RenderFailedEvent,
-  RenderFinishedEvent, RenderReusedEvent, RenderStartedEvent, WorkRequeuedEvent
+  DeviceBreakerClosedEvent,
+  DeviceBreakerOpenedEvent,
+  DeviceBreakerTrialEvent,
+  EncodeRetryEvent,
+  PartEncodedEvent,
+  RenderFailedEvent,
+  RenderFinishedEvent,
+  RenderReusedEvent,
+  RenderStartedEvent,
+  WorkRequeuedEvent
 } from "./events.ts"
 import { contentKey, doneMarker, fileStamp, readDone, readPlan, writeAtomically } from "./plan-file.ts"
 import {
-  AudioMixed, type EncoderReady, type Narrate, type PlanRender, type PullWork, type Render, RendererProtocol, type RendererMessage,
-  StepFailed, Stitched, type WorkDone, WorkAvailable, type WorkFailed
+  AudioMixed,
+  type EncoderReady,
+  type Narrate,
+  type PlanRender,
+  type PullWork,
+  type Render,
+  type RendererMessage,
+  RendererProtocol,
+  StepFailed,
+  Stitched,
+  WorkAvailable,
+  type WorkDone,
+  type WorkFailed
 } from "./protocol.ts"
 import { type EncodedPart, RenderError, type RenderResult, type WorkItem } from "./render-data.ts"
 import { timelineInput } from "./timeline-input.ts"
@@ -83,7 +111,7 @@ const renderError = (stage: RenderError["stage"]) => (error: StepFailure) => {
 const seconds = (from: number, to: number) => Math.round(to - from) / 1000
 
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     const value = yield* effect
     return { value, seconds: seconds(start, yield* Clock.currentTimeMillis) }
@@ -97,7 +125,7 @@ const softwareFallback = (encoder: string): string | undefined => {
 }
 
 /** Probes the shots, writes the captions and the plan (content-addressed), and returns its summary. */
-const planRenderFor = Effect.fn("renderer.planRender")(function* (request: PlanRender) {
+const planRenderFor = Effect.fn("renderer.planRender")(function*(request: PlanRender) {
   const paths = Array.from(new Set(request.picks.map((p) => p.clip.path)))
   const facts = new Map<string, ShotMedia>()
   for (const path of paths) {
@@ -178,7 +206,7 @@ export const rendererAgent = (options: RendererOptions = {}) =>
     name: options.name ?? AGENT_NAMES.renderer,
     protocol: RendererProtocol,
     init: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startHeartbeat(ctx)
         const state: RendererState = {
           scope: yield* Effect.scope,
@@ -235,13 +263,12 @@ const narrate = (r: Renderer, message: Narrate) =>
           ...(message.rate === undefined ? {} : { rate: message.rate })
         },
         message.workDir
-      )
-    ).pipe(Effect.mapError(renderError("narration")))
+      )).pipe(Effect.mapError(renderError("narration")))
   )
 
 /** A render already running gets one more waiter; one done before is answered from its marker; else its items are queued. */
 const startRender = (r: Renderer, message: Render) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const running = r.state.jobs.get(message.planFile)
     if (running !== undefined) {
       running.waiting.push(message)
@@ -270,7 +297,9 @@ const startRender = (r: Renderer, message: Render) =>
     }
     r.state.jobs.set(message.planFile, job)
     r.state.queue.push(...items)
-    yield* r.events.publish(RenderStartedEvent.make({ planFile: message.planFile, items: items.length, encoders: [...r.state.encoders] }, r.origin))
+    yield* r.events.publish(
+      RenderStartedEvent.make({ planFile: message.planFile, items: items.length, encoders: [...r.state.encoders] }, r.origin)
+    )
     if (plan.segments.length !== 1) {
       yield* background(
         r,
@@ -284,7 +313,7 @@ const startRender = (r: Renderer, message: Render) =>
 
 /** An encoder (re)started: the item it held goes back to the front of the queue. */
 const encoderReady = (r: Renderer, message: EncoderReady) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     r.state.encoders.add(message.agent)
     const lost = r.state.inFlight.get(message.agent)
     if (lost !== undefined) {
@@ -298,7 +327,7 @@ const encoderReady = (r: Renderer, message: EncoderReady) =>
   })
 
 const pullWork = (r: Renderer, message: PullWork) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     let item = r.state.queue.shift() ?? null
     if (item !== null && item.encoder === undefined) {
       // A slot whose device is behind an open breaker encodes in software meanwhile.
@@ -311,11 +340,11 @@ const pullWork = (r: Renderer, message: PullWork) =>
   })
 
 const workDone = (r: Renderer, message: WorkDone) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     r.state.inFlight.delete(message.part.agent)
     yield* publishBreaker(r, message.part.agent, r.state.breakers.success(message.part.agent, message.part.encoder))
     yield* forJob(r, message.planFile, (job) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         job.parts.set(message.part.index, message.part)
         yield* r.events.publish(PartEncodedEvent.make({ planFile: message.planFile, ...message.part }, r.origin))
         yield* completeIfReady(r, job)
@@ -324,24 +353,38 @@ const workDone = (r: Renderer, message: WorkDone) =>
 
 /** A failed item is retried (in software after a device failed) until it has had MAX_ATTEMPTS; then the render fails. */
 const workFailed = (r: Renderer, message: WorkFailed) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     r.state.inFlight.delete(message.agent)
     const fallback = softwareFallback(message.encoder)
     if (fallback !== undefined) {
-      yield* publishBreaker(r, message.agent, r.state.breakers.failure(message.agent, message.encoder, fallback, yield* Clock.currentTimeMillis))
+      yield* publishBreaker(
+        r,
+        message.agent,
+        r.state.breakers.failure(message.agent, message.encoder, fallback, yield* Clock.currentTimeMillis)
+      )
     }
     yield* forJob(r, message.planFile, (job) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const attempts = (job.attempts.get(message.item.index) ?? 0) + 1
         job.attempts.set(message.item.index, attempts)
         if (attempts >= MAX_ATTEMPTS) {
           const { error, item } = message
-          return yield* fail(r, job, renderError("encode")({ message: `${item.kind} ${item.index}: ${error.message}`, detail: error.detail }))
+          return yield* fail(
+            r,
+            job,
+            renderError("encode")({ message: `${item.kind} ${item.index}: ${error.message}`, detail: error.detail })
+          )
         }
         const retry: WorkItem = fallback === undefined ? message.item : { ...message.item, encoder: fallback }
         r.state.queue.unshift(retry)
         yield* r.events.publish(
-          EncodeRetryEvent.make({ planFile: message.planFile, item: retry, failedOn: message.encoder, agent: message.agent, message: message.error.message }, r.origin)
+          EncodeRetryEvent.make({
+            planFile: message.planFile,
+            item: retry,
+            failedOn: message.encoder,
+            agent: message.agent,
+            message: message.error.message
+          }, r.origin)
         )
         yield* notifyEncoders(r)
       }))
@@ -355,7 +398,7 @@ const audioMixed = (r: Renderer, message: AudioMixed) =>
 
 const stitched = (r: Renderer, message: Stitched) =>
   forJob(r, message.planFile, (job) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const result: RenderResult = {
         output: message.output,
         parts: job.plan.segments.map((s) => job.parts.get(s.index)!),
@@ -366,7 +409,10 @@ const stitched = (r: Renderer, message: Stitched) =>
       // The segments and the mixed audio are in the output now; one that cannot be removed is only left behind.
       const fs = yield* mediaFileSystem
       yield* Effect.forEach([...job.plan.files.segments, job.plan.files.audio], (file) =>
-        Effect.catchAll(fs.remove(file, { force: true }), (error) => Effect.logWarning(`cannot remove ${file} after the stitch: ${error.message}`)))
+        Effect.catchAll(
+          fs.remove(file, { force: true }),
+          (error) => Effect.logWarning(`cannot remove ${file} after the stitch: ${error.message}`)
+        ))
       yield* finish(r, job, result)
     }))
 
@@ -418,7 +464,7 @@ const background = <A, R>(r: Renderer, planFile: string, step: Effect.Effect<A, 
 
 /** Every part is in: a single pass is the output; segments are stitched (in the background) once the audio is mixed too. */
 const completeIfReady = (r: Renderer, job: RenderJob) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     if (job.parts.size < job.items) return
     if (job.encodeSeconds === 0) job.encodeSeconds = seconds(job.startedAt, yield* Clock.currentTimeMillis)
     if (job.parts.get(0)?.kind === "single-pass") {
@@ -452,7 +498,7 @@ const writeDoneMarker = (job: RenderJob, result: RenderResult) =>
   )
 
 const finish = (r: Renderer, job: RenderJob, result: RenderResult) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     r.state.jobs.delete(job.planFile)
     yield* Effect.forEach(job.waiting, (request) => r.ctx.reply(request, result), { discard: true })
     yield* r.events.publish(RenderFinishedEvent.make({ planFile: job.planFile, output: result.output, stages: result.stages }, r.origin))
@@ -460,7 +506,7 @@ const finish = (r: Renderer, job: RenderJob, result: RenderResult) =>
 
 /** The render fails: its queued items are dropped and every waiting request gets the error. */
 const fail = (r: Renderer, job: RenderJob, error: RenderError) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     r.state.jobs.delete(job.planFile)
     r.state.queue.splice(0, r.state.queue.length, ...r.state.queue.filter((item) => item.planFile !== job.planFile))
     yield* Effect.forEach(job.waiting, (request) => r.ctx.replyFailure(request, error), { discard: true })

@@ -3,11 +3,11 @@
  * directory, so a re-run finds the plan, finished segments and the done marker of an earlier run.
  * Files are written under a temporary name and renamed, so a reader never sees half a file.
  */
-import { createHash } from "node:crypto"
-import { dirname, join } from "node:path"
-import { Effect, Option } from "effect"
 import type { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
+import { Effect, Option } from "effect"
+import { createHash } from "node:crypto"
+import { dirname, join } from "node:path"
 import { type JsonFileError, mediaFileSystem, readJsonFile, RenderPlan, writeFileAtomic } from "../../media/index.ts"
 import { RenderResult } from "./render-data.ts"
 
@@ -39,9 +39,11 @@ export const isFinished = (file: string): Effect.Effect<boolean> =>
 export const fileStamp = (file: string): Effect.Effect<{ size: number; mtimeMs: number } | null, PlatformError> =>
   Effect.map(statIfThere(file), (found) =>
     Option.getOrNull(
-      Option.map(found, (info) => ({ size: Number(info.size), mtimeMs: Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0) }))
-    )
-  )
+      Option.map(found, (info) => ({
+        size: Number(info.size),
+        mtimeMs: Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0)
+      }))
+    ))
 
 /**
  * The plan a PlanRender wrote. It is the job's state, not a cache: a render cannot guess what a
@@ -56,6 +58,8 @@ export const readDone = (planFile: string): Effect.Effect<Option.Option<RenderRe
   readJsonFile(RenderResult, doneMarker(planFile)).pipe(
     Effect.option,
     Effect.flatMap((result) =>
-      Option.isSome(result) ? Effect.map(isFinished(result.value.output), (finished) => (finished ? result : Option.none())) : Effect.succeedNone
+      Option.isSome(result)
+        ? Effect.map(isFinished(result.value.output), (finished) => (finished ? result : Option.none()))
+        : Effect.succeedNone
     )
   )

@@ -80,7 +80,16 @@ export class StepFailed extends Schema.TaggedClass<StepFailed>()("StepFailed", {
 }) {}
 
 export const RendererProtocol = Schema.Union(
-  Narrate, PlanRender, Render, EncoderReady, PullWork, WorkDone, WorkFailed, AudioMixed, Stitched, StepFailed
+  Narrate,
+  PlanRender,
+  Render,
+  EncoderReady,
+  PullWork,
+  WorkDone,
+  WorkFailed,
+  AudioMixed,
+  Stitched,
+  StepFailed
 )
 export type RendererMessage = typeof RendererProtocol.Type
 

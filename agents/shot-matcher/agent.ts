@@ -8,7 +8,7 @@ import { AGENT_NAMES } from "../agent-names.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { ShotPickedEvent } from "./events.ts"
-import { matchShots, type MatchOptions } from "./match.ts"
+import { type MatchOptions, matchShots } from "./match.ts"
 import { ShotMatcherProtocol } from "./protocol.ts"
 
 export interface ShotMatcherOptions {
@@ -23,7 +23,7 @@ export const shotMatcherAgent = (options: ShotMatcherOptions = {}) =>
     protocol: ShotMatcherProtocol,
     init: (ctx) => startHeartbeat(ctx),
     receive: (message, state, ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const events = yield* SwarmEvents
         const match = matchShots(message.scenes, message.clips, { ...options.weights, frame: message.frame, seed: message.seed }).pipe(
           Effect.tap((picks) =>

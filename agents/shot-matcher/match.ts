@@ -119,23 +119,29 @@ const describe = (scene: SceneQuery, clip: Clip, candidate: Candidate, round: nu
     matched.length === 0
       ? `no keyword of the scene (${scene.keywords.join(", ") || "none"}) is in its tags or file name: picked on fit alone`
       : "text " + fmt(score.text) + ": " +
-          matched
-            .map((m) => `"${m.term}" in ${m.in.join(" and ")}${m.synonymOf === undefined ? "" : ` (synonym of "${m.synonymOf}")`} +${fmt(m.value)}`)
-            .join("; ")
+        matched
+          .map((m) =>
+            `"${m.term}" in ${m.in.join(" and ")}${m.synonymOf === undefined ? "" : ` (synonym of "${m.synonymOf}")`} +${fmt(m.value)}`
+          )
+          .join("; ")
   )
   const clipShape = orientationOf(clip.width, clip.height)
   const frameShape = orientationOf(frame.width, frame.height)
   reasons.push(
     clipShape === frameShape && score.orientationFit > 0.99
       ? `orientation: ${clipShape} ${clip.width}x${clip.height} fits the ${frame.width}x${frame.height} frame`
-      : `orientation: ${clipShape} ${clip.width}x${clip.height} in a ${frameShape} ${frame.width}x${frame.height} frame keeps ${Math.round(score.orientationFit * 100)}% after a cover crop`
+      : `orientation: ${clipShape} ${clip.width}x${clip.height} in a ${frameShape} ${frame.width}x${frame.height} frame keeps ${
+        Math.round(score.orientationFit * 100)
+      }% after a cover crop`
   )
   reasons.push(
     clip.kind === "image"
       ? `duration: still image, animated to any length (fit ${fmt(score.durationFit)})`
       : score.durationFit >= 1
-        ? `duration: clip ${fmt(clip.durationSec, 1)} s covers the scene's ${fmt(scene.estimatedSec, 1)} s`
-        : `duration: clip ${fmt(clip.durationSec, 1)} s is shorter than the scene's ${fmt(scene.estimatedSec, 1)} s (fit ${fmt(score.durationFit)})`
+      ? `duration: clip ${fmt(clip.durationSec, 1)} s covers the scene's ${fmt(scene.estimatedSec, 1)} s`
+      : `duration: clip ${fmt(clip.durationSec, 1)} s is shorter than the scene's ${fmt(scene.estimatedSec, 1)} s (fit ${
+        fmt(score.durationFit)
+      })`
   )
   reasons.push(
     round === 1
@@ -184,7 +190,7 @@ export const rankShots = (
 }
 
 /** Picks a shot for every scene; fails when there is no footage at all. */
-export const matchShots = Effect.fn("shotMatcher.matchShots")(function* (
+export const matchShots = Effect.fn("shotMatcher.matchShots")(function*(
   scenes: ReadonlyArray<SceneQuery>,
   clips: ReadonlyArray<Clip>,
   options: MatchOptions

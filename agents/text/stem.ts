@@ -21,14 +21,38 @@ const hasVowel = new RegExp(`^(${consonants})?${vowel}`)
 const cvc = new RegExp(`^${consonants}${vowel}[^aeiouwxy]$`)
 
 const step2: Readonly<Record<string, string>> = {
-  ational: "ate", tional: "tion", enci: "ence", anci: "ance", izer: "ize", bli: "ble", alli: "al",
-  entli: "ent", eli: "e", ousli: "ous", ization: "ize", ation: "ate", ator: "ate", alism: "al",
-  iveness: "ive", fulness: "ful", ousness: "ous", aliti: "al", iviti: "ive", biliti: "ble", logi: "log"
+  ational: "ate",
+  tional: "tion",
+  enci: "ence",
+  anci: "ance",
+  izer: "ize",
+  bli: "ble",
+  alli: "al",
+  entli: "ent",
+  eli: "e",
+  ousli: "ous",
+  ization: "ize",
+  ation: "ate",
+  ator: "ate",
+  alism: "al",
+  iveness: "ive",
+  fulness: "ful",
+  ousness: "ous",
+  aliti: "al",
+  iviti: "ive",
+  biliti: "ble",
+  logi: "log"
 }
 const step2Pattern = new RegExp(`^(.+?)(${Object.keys(step2).join("|")})$`)
 
 const step3: Readonly<Record<string, string>> = {
-  icate: "ic", ative: "", alize: "al", iciti: "ic", ical: "ic", ful: "", ness: ""
+  icate: "ic",
+  ative: "",
+  alize: "al",
+  iciti: "ic",
+  ical: "ic",
+  ful: "",
+  ness: ""
 }
 const step3Pattern = new RegExp(`^(.+?)(${Object.keys(step3).join("|")})$`)
 

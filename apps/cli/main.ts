@@ -2,16 +2,16 @@
  * The `reelswarm` command. Exit codes: 0 done, 1 the job failed (or the state directory cannot be
  * read or written), 2 bad usage or input.
  */
-import { basename, extname, join } from "node:path"
 import { Command, Options, ValidationError } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { isPlatformError } from "@effect/platform/Error"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { isPlatformError } from "@effect/platform/Error"
 import { Cause, Console, Effect, Option } from "effect"
+import { basename, extname, join } from "node:path"
 import { demoSpec, type JobSpec } from "../../agents/index.ts"
+import pkg from "../../package.json" with { type: "json" }
 import * as job from "./job-options.ts"
 import { CliError, fileErrorText, pendingJobs, resolveEncoder, runJob } from "./run-job.ts"
-import pkg from "../../package.json" with { type: "json" }
 
 const readStdin = () =>
   Effect.promise(async () => {
@@ -33,7 +33,7 @@ const demo = Command.make(
     json: job.json
   },
   (o) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const encoder = yield* resolveEncoder(o.encoder, o.state)
       const spec = demoSpec({
         outDir: o.out,
@@ -52,13 +52,17 @@ const run = Command.make(
   {
     script: Options.file("script", { exists: "yes" }).pipe(
       Options.optional,
-      Options.withDescription("The narration script (plain text; blank lines separate paragraphs). Without it, the script is read from stdin.")
+      Options.withDescription(
+        "The narration script (plain text; blank lines separate paragraphs). Without it, the script is read from stdin."
+      )
     ),
     topic: Options.text("topic").pipe(
       Options.optional,
       Options.withDescription("Have Claude write the script about this topic (needs ANTHROPIC_API_KEY).")
     ),
-    footage: Options.directory("footage", { exists: "yes" }).pipe(Options.withDescription("Folder of clips and images to match to the scenes.")),
+    footage: Options.directory("footage", { exists: "yes" }).pipe(
+      Options.withDescription("Folder of clips and images to match to the scenes.")
+    ),
     out: Options.file("out").pipe(Options.withDescription("The MP4 to write; its JSON report goes beside it.")),
     aspect: job.aspect,
     size: job.size,
@@ -74,19 +78,22 @@ const run = Command.make(
     json: job.json
   },
   (o) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       if (extname(o.out).toLowerCase() !== ".mp4") return yield* new CliError({ message: `--out must name an .mp4 file, got ${o.out}` })
       if (o.segments < 1) return yield* new CliError({ message: `--segments must be 1 or more, got ${o.segments}` })
       if (o.fps < 1 || o.fps > 120) return yield* new CliError({ message: `--fps must be between 1 and 120, got ${o.fps}` })
       const size = Option.isSome(o.size) ? job.parseSize(o.size.value) : job.ASPECTS[o.aspect]
-      if (size === undefined) return yield* new CliError({ message: `--size must be WIDTHxHEIGHT with even numbers, got ${Option.getOrElse(o.size, () => "")}` })
+      if (size === undefined) {
+        return yield* new CliError({ message: `--size must be WIDTHxHEIGHT with even numbers, got ${Option.getOrElse(o.size, () => "")}` })
+      }
       const script: JobSpec["script"] = yield* Option.match(o.topic, {
         onSome: (topic) =>
           process.env.ANTHROPIC_API_KEY
             ? Effect.succeed({ _tag: "Topic" as const, topic })
             : new CliError({
-                message: "--topic needs a Claude API key: set ANTHROPIC_API_KEY, or write the script yourself and pass --script FILE (or pipe it on stdin)"
-              }),
+              message:
+                "--topic needs a Claude API key: set ANTHROPIC_API_KEY, or write the script yourself and pass --script FILE (or pipe it on stdin)"
+            }),
         onNone: () =>
           Option.match(o.script, {
             onSome: (file) =>
@@ -124,12 +131,11 @@ const run = Command.make(
 ).pipe(Command.withDescription("Make a video from a script (or a topic) and a footage folder."))
 
 const resume = Command.make("resume", { state: job.state, json: job.json }, (o) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const jobs = yield* pendingJobs(o.state)
     if (jobs.length === 0) return yield* Console.error(`nothing to resume in ${o.state}`)
     for (const pending of jobs) yield* runJob(pending.spec, { state: o.state, topology: pending.topology, json: o.json })
-  })
-).pipe(Command.withDescription("Finish every job that a crash or a kill left unfinished."))
+  })).pipe(Command.withDescription("Finish every job that a crash or a kill left unfinished."))
 
 const reelswarm = Command.make("reelswarm").pipe(
   Command.withDescription("An agent swarm that turns a script into a finished short video."),
@@ -139,7 +145,10 @@ const reelswarm = Command.make("reelswarm").pipe(
 const cli = Command.run(reelswarm, { name: "reelswarm", version: pkg.version })
 
 const exitWith = (code: number, message?: string) =>
-  Effect.zipRight(message === undefined ? Effect.void : Console.error(`reelswarm: ${message}`), Effect.sync(() => (process.exitCode = code)))
+  Effect.zipRight(
+    message === undefined ? Effect.void : Console.error(`reelswarm: ${message}`),
+    Effect.sync(() => (process.exitCode = code))
+  )
 
 cli(process.argv).pipe(
   Effect.catchTags({

@@ -3,14 +3,28 @@
  * written under `<state>/jobs/` before it starts and removed once it finished, so `reelswarm resume`
  * finds every job a crash left behind; running the same command again resumes it too (same job id).
  */
-import { delimiter, join } from "node:path"
 import type { PlatformError } from "@effect/platform/Error"
 import { Data, Effect, Option, Schema } from "effect"
+import { delimiter, join } from "node:path"
 import {
-  jobId, type JobReport, JobSpec, ProduceVideo, type ProductionError, productionLayer, reportPath, type TopologyChoice, withAttempts
+  jobId,
+  type JobReport,
+  JobSpec,
+  ProduceVideo,
+  type ProductionError,
+  productionLayer,
+  reportPath,
+  type TopologyChoice,
+  withAttempts
 } from "../../agents/index.ts"
 import {
-  chooseEncoder, Encoders, encoderSpec, type JsonFileError, mediaFileSystem, readJsonFile, writeFileAtomic
+  chooseEncoder,
+  Encoders,
+  encoderSpec,
+  type JsonFileError,
+  mediaFileSystem,
+  readJsonFile,
+  writeFileAtomic
 } from "../../media/index.ts"
 import { SwarmEvents } from "../../runtime/index.ts"
 import { progressView, showProgress } from "./progress.ts"
@@ -49,7 +63,7 @@ const jobsDir = (state: string) => join(state, "jobs")
 const databaseFile = (state: string) => join(state, "swarm.db")
 
 /** The ffmpeg on PATH, as a key that changes when the binary does. A PATH entry that cannot be looked in is skipped, as the shell does. */
-const ffmpegOnPath = Effect.gen(function* () {
+const ffmpegOnPath = Effect.gen(function*() {
   const fs = yield* mediaFileSystem
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     const candidate = join(dir, "ffmpeg")
@@ -67,7 +81,7 @@ const DetectedEncoder = Schema.Struct({ ffmpeg: Schema.String, encoder: Schema.S
  * ffmpeg, so the answer is kept in the state directory for a day, keyed by the ffmpeg binary.
  */
 export const resolveEncoder = (name: string, state: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     if (name !== "auto") {
       yield* Effect.mapError(encoderSpec(name), (e) => new CliError({ message: e.message }))
       return name
@@ -78,7 +92,10 @@ export const resolveEncoder = (name: string, state: string) =>
     const cached = Option.getOrUndefined(yield* Effect.option(readJsonFile(DetectedEncoder, file)))
     if (cached !== undefined && cached.ffmpeg === ffmpeg && Date.now() - cached.at < DETECTION_TTL_MS) return cached.encoder
     const best = yield* Effect.mapError(Effect.provide(chooseEncoder("h264"), Encoders.layer), (e) => new CliError({ message: e.message }))
-    yield* Effect.mapError(writeFileAtomic(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })), stateDirError(state, "write"))
+    yield* Effect.mapError(
+      writeFileAtomic(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })),
+      stateDirError(state, "write")
+    )
     return best.name
   })
 
@@ -88,7 +105,7 @@ const summary = (report: JobReport, seconds: number) =>
 
 /** Runs (or resumes) one job and prints its outcome. */
 export const runJob = (requested: JobSpec, settings: RunSettings) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const id = jobId(requested)
     const pending = join(jobsDir(settings.state), `${id}.json`)
     const record = (spec: JobSpec) => writeFileAtomic(pending, Schema.encodeSync(PendingJob)({ spec, topology: settings.topology }))
@@ -98,7 +115,7 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
     // After a failure the job runs as a fresh execution (its next attempt); see agents/production/attempts.ts.
     const execute = (spec: JobSpec) =>
       Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const events = yield* SwarmEvents
           yield* showProgress(yield* events.subscribe, progressView())
           return yield* ProduceVideo.execute(spec)
@@ -131,7 +148,7 @@ export const runJob = (requested: JobSpec, settings: RunSettings) =>
 
 /** Every job a crash or a kill left unfinished in the state directory, oldest first. */
 export const pendingJobs = (state: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const dir = jobsDir(state)
     const fs = yield* mediaFileSystem
     const unreadable = stateDirError(state, "read")

@@ -7,13 +7,13 @@
  * type without following links (a symlinked folder is not walked, so a link loop cannot trap it), which
  * FileSystem (stat follows links, no lstat) cannot tell; a folder that cannot be listed is a warning.
  */
+import { Effect, Either, Schema } from "effect"
 import type { Dirent } from "node:fs"
 import { readdir } from "node:fs/promises"
 import { basename, extname, join, relative } from "node:path"
-import { Effect, Either, Schema } from "effect"
 import { writeFileAtomic } from "../atomic-file.ts"
 import { mediaFileSystem } from "../file-system.ts"
-import { probe, type MediaInfo } from "../probe.ts"
+import { type MediaInfo, probe } from "../probe.ts"
 import { FootageError, type FootageWarning } from "./footage-error.ts"
 import { normalizeTags, tagsFromFileName } from "./tags.ts"
 
@@ -78,7 +78,9 @@ const CachedProbe = Schema.Struct({
 })
 type CachedProbe = typeof CachedProbe.Type
 
-const CacheFile = Schema.parseJson(Schema.Struct({ version: Schema.Literal(1), entries: Schema.Record({ key: Schema.String, value: CachedProbe }) }))
+const CacheFile = Schema.parseJson(
+  Schema.Struct({ version: Schema.Literal(1), entries: Schema.Record({ key: Schema.String, value: CachedProbe }) })
+)
 
 export const orientationOf = (width: number, height: number): Orientation => {
   const ratio = width / height
@@ -86,10 +88,13 @@ export const orientationOf = (width: number, height: number): Orientation => {
 }
 
 const walk = (dir: string): Effect.Effect<{ files: ReadonlyArray<string>; warnings: ReadonlyArray<FootageWarning> }> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const listed = yield* Effect.either(Effect.tryPromise(() => readdir(dir, { withFileTypes: true })))
     if (Either.isLeft(listed)) {
-      return { files: [], warnings: [{ file: dir, reason: "unreadable", message: `cannot list folder: ${String(listed.left.cause)}` }] as const }
+      return {
+        files: [],
+        warnings: [{ file: dir, reason: "unreadable", message: `cannot list folder: ${String(listed.left.cause)}` }] as const
+      }
     }
     const entries: ReadonlyArray<Dirent> = listed.right
     const files: Array<string> = []
@@ -109,7 +114,7 @@ const walk = (dir: string): Effect.Effect<{ files: ReadonlyArray<string>; warnin
   })
 
 const readSidecar = (file: string): Effect.Effect<{ tags: ReadonlyArray<string>; description?: string } | FootageWarning | undefined> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const fs = yield* mediaFileSystem
     const read = yield* Effect.either(fs.readFileString(`${file}.json`))
     if (Either.isLeft(read)) {
@@ -131,7 +136,14 @@ const readSidecar = (file: string): Effect.Effect<{ tags: ReadonlyArray<string>;
 const toCached = (size: number, mtimeMs: number, info: MediaInfo): CachedProbe => ({
   size,
   mtimeMs,
-  info: { durationSec: info.duration, width: info.width, height: info.height, fps: info.fps, hasAudio: info.hasAudio, isImage: info.isImage }
+  info: {
+    durationSec: info.duration,
+    width: info.width,
+    height: info.height,
+    fps: info.fps,
+    hasAudio: info.hasAudio,
+    isImage: info.isImage
+  }
 })
 
 /** The previous index's probe results; a missing or unreadable cache just means probing again. */
@@ -144,11 +156,13 @@ const loadCache = (cacheFile: string) =>
 
 const saveCache = (cacheFile: string, entries: ReadonlyMap<string, CachedProbe>) =>
   writeFileAtomic(cacheFile, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })).pipe(
-    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot write the footage index cache ${cacheFile}`, detail: error.message }))
+    Effect.mapError((error) =>
+      new FootageError({ reason: "Io", message: `cannot write the footage index cache ${cacheFile}`, detail: error.message })
+    )
   )
 
 /** Indexes every video and image under `folder` (recursively, hidden entries skipped). */
-export const indexFolder = Effect.fn("footage.index")(function* (folder: string, options: IndexOptions = {}) {
+export const indexFolder = Effect.fn("footage.index")(function*(folder: string, options: IndexOptions = {}) {
   const fs = yield* mediaFileSystem
   const unreadable = (detail: string) => new FootageError({ reason: "Io", message: `footage folder ${folder} cannot be read`, detail })
   const folderInfo = yield* fs.stat(folder).pipe(Effect.mapError((error) => unreadable(error.message)))
@@ -163,11 +177,11 @@ export const indexFolder = Effect.fn("footage.index")(function* (folder: string,
   const results = yield* Effect.forEach(
     files,
     (file) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const key = relative(root, file)
         const stats = yield* Effect.either(fs.stat(file))
         if (Either.isLeft(stats)) {
-          return { warning: { file, reason: "unreadable", message: `cannot stat: ${stats.left.message}` } as FootageWarning }
+          return { warning: { file, reason: "unreadable", message: `cannot stat: ${stats.left.message}` } satisfies FootageWarning }
         }
         const size = Number(stats.right.size)
         const mtimeMs = stats.right.mtime._tag === "Some" ? stats.right.mtime.value.getTime() : 0
@@ -185,7 +199,7 @@ export const indexFolder = Effect.fn("footage.index")(function* (folder: string,
         }
         nextCache.set(key, entry)
         if (entry.info === null || entry.info.width <= 0 || entry.info.height <= 0) {
-          return { warning: { file, reason: "corrupt", message: entry.error ?? "no video stream" } as FootageWarning }
+          return { warning: { file, reason: "corrupt", message: entry.error ?? "no video stream" } satisfies FootageWarning }
         }
         const sidecar = yield* readSidecar(file)
         const sidecarWarning = sidecar !== undefined && "reason" in sidecar ? sidecar : undefined

@@ -46,7 +46,10 @@ export interface FootageProvider {
  * The file that covers `target` with the fewest pixels (it can be scaled down and cropped without
  * upscaling); when none is large enough, the largest.
  */
-export const bestFittingFile = (files: ReadonlyArray<FootageFile>, target: { readonly width: number; readonly height: number }): FootageFile | undefined => {
+export const bestFittingFile = (
+  files: ReadonlyArray<FootageFile>,
+  target: { readonly width: number; readonly height: number }
+): FootageFile | undefined => {
   const covers = (f: FootageFile) => Math.max(target.width / f.width, target.height / f.height) <= 1
   const area = (f: FootageFile) => f.width * f.height
   const large = files.filter(covers).sort((a, b) => area(a) - area(b))

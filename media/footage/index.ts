@@ -1,14 +1,16 @@
 export { FootageError, type FootageWarning } from "./footage-error.ts"
 export {
-  IMAGE_EXTENSIONS,
-  indexFolder,
-  orientationOf,
-  VIDEO_EXTENSIONS,
   type FootageClip,
   type FootageIndex,
+  IMAGE_EXTENSIONS,
+  indexFolder,
   type IndexOptions,
-  type Orientation
+  type Orientation,
+  orientationOf,
+  VIDEO_EXTENSIONS
 } from "./footage-index.ts"
+export { bestFittingFile, type FootageCandidate, type FootageFile, type FootageProvider, type FootageQuery } from "./footage-provider.ts"
+export { pexels, type PexelsOptions } from "./pexels.ts"
 export {
   generateSampleLibrary,
   SAMPLE_CLIPS,
@@ -18,11 +20,3 @@ export {
   type SampleParams
 } from "./sample-library.ts"
 export { normalizeTags, tagsFromFileName } from "./tags.ts"
-export {
-  bestFittingFile,
-  type FootageCandidate,
-  type FootageFile,
-  type FootageProvider,
-  type FootageQuery
-} from "./footage-provider.ts"
-export { pexels, type PexelsOptions } from "./pexels.ts"

@@ -5,15 +5,15 @@
  * HTTP goes through the environment's `HttpClient` (see internal/http-client.ts): a 5xx or 429 is retried, a
  * refusal is not; files go through `FileSystem`.
  */
-import { join } from "node:path"
 import { HttpClientRequest } from "@effect/platform"
 import { Effect, Redacted, Schema, Stream } from "effect"
+import { join } from "node:path"
 import { replaceFileAtomically } from "../atomic-file.ts"
 import { mediaFileSystem, removeQuietly } from "../file-system.ts"
 import { describeHttpError, providerHttpClient } from "../internal/http-client.ts"
 import { probe } from "../probe.ts"
 import { FootageError } from "./footage-error.ts"
-import { orientationOf, type FootageClip } from "./footage-index.ts"
+import { type FootageClip, orientationOf } from "./footage-index.ts"
 import { bestFittingFile, type FootageCandidate, type FootageProvider, type FootageQuery } from "./footage-provider.ts"
 import { normalizeTags, tagsFromFileName } from "./tags.ts"
 
@@ -59,7 +59,7 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
   const httpError = (message: string, detail?: string) =>
     new FootageError({ reason: "Http", message, ...(detail === undefined ? {} : { detail }) })
 
-  const search = Effect.fn("footage.pexels.search")(function* (query: FootageQuery) {
+  const search = Effect.fn("footage.pexels.search")(function*(query: FootageQuery) {
     const text = query.query.trim()
     if (text.length === 0 || text.length > 200) {
       return yield* new FootageError({ reason: "InvalidOptions", message: "a Pexels query needs 1 … 200 characters" })
@@ -78,13 +78,19 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
       client.execute,
       Effect.flatMap((response) => response.text),
       Effect.catchAll((error) =>
-        Effect.flatMap(describeHttpError(error), ({ status, detail }) =>
-          Effect.fail(status === undefined ? httpError(`cannot reach ${baseUrl}`, detail) : httpError(`Pexels answered HTTP ${status}`, detail))
+        Effect.flatMap(
+          describeHttpError(error),
+          ({ status, detail }) =>
+            Effect.fail(
+              status === undefined ? httpError(`cannot reach ${baseUrl}`, detail) : httpError(`Pexels answered HTTP ${status}`, detail)
+            )
         )
       )
     )
     const decoded = yield* Schema.decodeUnknown(SearchResponse)(body).pipe(
-      Effect.mapError((error) => new FootageError({ reason: "BadResponse", message: "Pexels search response has an unexpected shape", detail: error.message }))
+      Effect.mapError((error) =>
+        new FootageError({ reason: "BadResponse", message: "Pexels search response has an unexpected shape", detail: error.message })
+      )
     )
     const queryTags = tagsFromFileName(text)
     return decoded.videos.map(
@@ -104,53 +110,71 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
     )
   })
 
-  const download = Effect.fn("footage.pexels.download")(function* (candidate: FootageCandidate, target: { readonly width: number; readonly height: number }) {
-    const file = bestFittingFile(candidate.files, target)
-    if (file === undefined) return yield* new FootageError({ reason: "BadResponse", message: `Pexels video ${candidate.id} has no MP4 file` })
-    const path = join(options.cacheDir, `pexels-${candidate.id.replace(/\W/g, "")}-${file.id.replace(/\W/g, "")}.mp4`)
-    const fs = yield* mediaFileSystem
-    const ioError = (message: string) => (cause: { readonly message: string }) => new FootageError({ reason: "Io", message, detail: cause.message })
-    const cached = yield* fs.exists(path).pipe(Effect.mapError(ioError(`cannot look for ${path}`)))
-    if (!cached) {
-      yield* fs.makeDirectory(options.cacheDir, { recursive: true }).pipe(Effect.mapError(ioError(`cannot create ${options.cacheDir}`)))
-      const client = yield* providerHttpClient
-      // The file link is a CDN URL: it gets no API key.
-      yield* replaceFileAtomically(path, (temp) =>
-        client.get(file.url).pipe(Effect.flatMap((response) => response.stream.pipe(Stream.run(fs.sink(temp)))))
-      ).pipe(
-        Effect.catchAll((error) =>
-          Effect.flatMap(
-            error._tag === "RequestError" || error._tag === "ResponseError" ? describeHttpError(error) : Effect.succeed({ status: undefined, detail: error.message }),
-            ({ status, detail }) =>
-              Effect.fail(httpError(`downloading Pexels video ${candidate.id} failed${status === undefined ? "" : ` (HTTP ${status})`}`, detail))
+  const download = Effect.fn("footage.pexels.download")(
+    function*(candidate: FootageCandidate, target: { readonly width: number; readonly height: number }) {
+      const file = bestFittingFile(candidate.files, target)
+      if (file === undefined) {
+        return yield* new FootageError({ reason: "BadResponse", message: `Pexels video ${candidate.id} has no MP4 file` })
+      }
+      const path = join(options.cacheDir, `pexels-${candidate.id.replace(/\W/g, "")}-${file.id.replace(/\W/g, "")}.mp4`)
+      const fs = yield* mediaFileSystem
+      const ioError = (message: string) => (cause: { readonly message: string }) =>
+        new FootageError({ reason: "Io", message, detail: cause.message })
+      const cached = yield* fs.exists(path).pipe(Effect.mapError(ioError(`cannot look for ${path}`)))
+      if (!cached) {
+        yield* fs.makeDirectory(options.cacheDir, { recursive: true }).pipe(Effect.mapError(ioError(`cannot create ${options.cacheDir}`)))
+        const client = yield* providerHttpClient
+        // The file link is a CDN URL: it gets no API key.
+        yield* replaceFileAtomically(
+          path,
+          (temp) => client.get(file.url).pipe(Effect.flatMap((response) => response.stream.pipe(Stream.run(fs.sink(temp)))))
+        ).pipe(
+          Effect.catchAll((error) =>
+            Effect.flatMap(
+              error._tag === "RequestError" || error._tag === "ResponseError"
+                ? describeHttpError(error)
+                : Effect.succeed({ status: undefined, detail: error.message }),
+              ({ status, detail }) =>
+                Effect.fail(
+                  httpError(`downloading Pexels video ${candidate.id} failed${status === undefined ? "" : ` (HTTP ${status})`}`, detail)
+                )
+            )
           )
         )
+      }
+      const info = yield* probe(path).pipe(
+        Effect.tapError(() => removeQuietly(path)),
+        Effect.mapError((error) =>
+          new FootageError({
+            reason: "BadResponse",
+            message: `downloaded Pexels video ${candidate.id} is not playable`,
+            detail: error.message
+          })
+        )
       )
+      const description = `Pexels video ${candidate.id}${
+        candidate.author === undefined ? "" : ` by ${candidate.author}`
+      } (${candidate.pageUrl})`
+      yield* fs.writeFileString(`${path}.json`, JSON.stringify({ tags: candidate.tags, description }, null, 1)).pipe(
+        Effect.mapError(ioError(`cannot write ${path}.json`))
+      )
+      const clip: FootageClip & { readonly cached: boolean } = {
+        path,
+        kind: "video",
+        durationSec: info.duration,
+        width: info.width,
+        height: info.height,
+        fps: info.fps,
+        orientation: orientationOf(info.width, info.height),
+        hasAudio: info.hasAudio,
+        tags: candidate.tags,
+        description,
+        sizeBytes: Number((yield* fs.stat(path).pipe(Effect.mapError(ioError(`cannot stat ${path}`)))).size),
+        cached
+      }
+      return clip
     }
-    const info = yield* probe(path).pipe(
-      Effect.tapError(() => removeQuietly(path)),
-      Effect.mapError((error) => new FootageError({ reason: "BadResponse", message: `downloaded Pexels video ${candidate.id} is not playable`, detail: error.message }))
-    )
-    const description = `Pexels video ${candidate.id}${candidate.author === undefined ? "" : ` by ${candidate.author}`} (${candidate.pageUrl})`
-    yield* fs.writeFileString(`${path}.json`, JSON.stringify({ tags: candidate.tags, description }, null, 1)).pipe(
-      Effect.mapError(ioError(`cannot write ${path}.json`))
-    )
-    const clip: FootageClip & { readonly cached: boolean } = {
-      path,
-      kind: "video",
-      durationSec: info.duration,
-      width: info.width,
-      height: info.height,
-      fps: info.fps,
-      orientation: orientationOf(info.width, info.height),
-      hasAudio: info.hasAudio,
-      tags: candidate.tags,
-      description,
-      sizeBytes: Number((yield* fs.stat(path).pipe(Effect.mapError(ioError(`cannot stat ${path}`)))).size),
-      cached
-    }
-    return clip
-  })
+  )
 
   return { name: "pexels", search, download }
 }

@@ -4,11 +4,11 @@
  * with a sidecar `<file>.json` saying what it shows, so the offline demo's footage is on-topic.
  * Costly sources (mandelbrot, geq, noise, automata cells) are drawn at a fraction of the size and scaled up.
  */
-import { join } from "node:path"
 import { Effect } from "effect"
+import { join } from "node:path"
 import { writeFileAtomic } from "../atomic-file.ts"
-import { fileExists, mediaFileSystem } from "../file-system.ts"
 import { runFfmpeg } from "../ffmpeg.ts"
+import { fileExists, mediaFileSystem } from "../file-system.ts"
 import { FootageError } from "./footage-error.ts"
 
 export interface SampleParams {
@@ -58,26 +58,71 @@ const upscale = (p: SampleParams, flags: "neighbor" | "bicubic") => `scale=${p.w
 const cell = (p: SampleParams) => Math.max(1, Math.round(Math.min(p.width, p.height) / 90))
 
 const mandelbrot = (x: number, y: number, startScale: number, endScale: number) => (p: SampleParams) =>
-  `mandelbrot=s=${reduced(p, 3)}:r=${p.fps}:maxiter=250:start_x=${x}:start_y=${y}:start_scale=${startScale}:end_scale=${endScale}:end_pts=${Math.round(p.durationSec * p.fps)},${upscale(p, "bicubic")}`
+  `mandelbrot=s=${reduced(p, 3)}:r=${p.fps}:maxiter=250:start_x=${x}:start_y=${y}:start_scale=${startScale}:end_scale=${endScale}:end_pts=${
+    Math.round(p.durationSec * p.fps)
+  },${upscale(p, "bicubic")}`
 
 const life = (rule: string, options: string) => (p: SampleParams) =>
   `life=s=${reduced(p, cell(p))}:r=${p.fps}:rule=${rule}:${options},${upscale(p, "neighbor")}`
 
 const automaton = (rule: number, start: string) => (p: SampleParams) =>
-  `cellauto=s=${reduced(p, cell(p))}:r=${p.fps}:rule=${rule}:${start}:full=1:scroll=1,${upscale(p, "neighbor")},lutrgb=r=val*0.25:g=val*0.8:b=val`
+  `cellauto=s=${reduced(p, cell(p))}:r=${p.fps}:rule=${rule}:${start}:full=1:scroll=1,${
+    upscale(p, "neighbor")
+  },lutrgb=r=val*0.25:g=val*0.8:b=val`
 
 const geq = (expressions: string) => (p: SampleParams) =>
   `nullsrc=s=${reduced(p, 6)}:r=${p.fps},format=rgb24,geq=${expressions},${upscale(p, "bicubic")}`
 
-const AUTOMATON_TAGS = ["cellular automaton", "automaton", "automata", "cells", "grid", "rule", "pattern", "emergence", "computation", "wolfram", "simple rules", "complexity"]
-const LIFE_TAGS = ["game of life", "conway", "life", "cellular automaton", "automaton", "cells", "grid", "simulation", "emergence", "population", "birth", "death", "pattern", "simple rules", "complexity"]
+const AUTOMATON_TAGS = [
+  "cellular automaton",
+  "automaton",
+  "automata",
+  "cells",
+  "grid",
+  "rule",
+  "pattern",
+  "emergence",
+  "computation",
+  "wolfram",
+  "simple rules",
+  "complexity"
+]
+const LIFE_TAGS = [
+  "game of life",
+  "conway",
+  "life",
+  "cellular automaton",
+  "automaton",
+  "cells",
+  "grid",
+  "simulation",
+  "emergence",
+  "population",
+  "birth",
+  "death",
+  "pattern",
+  "simple rules",
+  "complexity"
+]
 const FRACTAL_TAGS = ["fractal", "self-similar", "recursion", "infinite", "geometry", "mathematics", "pattern"]
 
 export const SAMPLE_CLIPS: ReadonlyArray<SampleClipSpec> = [
   {
     name: "mandelbrot-zoom",
     description: "A deep zoom into the Mandelbrot set's seahorse valley",
-    tags: ["mandelbrot", "mandelbrot set", "zoom", "seahorse valley", "spiral", "complex numbers", "complex plane", "boundary", "chaos", "iteration", ...FRACTAL_TAGS],
+    tags: [
+      "mandelbrot",
+      "mandelbrot set",
+      "zoom",
+      "seahorse valley",
+      "spiral",
+      "complex numbers",
+      "complex plane",
+      "boundary",
+      "chaos",
+      "iteration",
+      ...FRACTAL_TAGS
+    ],
     graph: mandelbrot(-0.743643887037151, 0.13182590420533, 3, 0.02)
   },
   {
@@ -215,7 +260,12 @@ export const SAMPLE_CLIPS: ReadonlyArray<SampleClipSpec> = [
 const validate = (p: SampleParams): Effect.Effect<SampleParams, FootageError> => {
   const even = (n: number) => Number.isInteger(n) && n >= 16 && n <= 8192 && n % 2 === 0
   if (!even(p.width) || !even(p.height)) {
-    return Effect.fail(new FootageError({ reason: "InvalidOptions", message: `size ${p.width}x${p.height}: width and height must be even integers 16 … 8192` }))
+    return Effect.fail(
+      new FootageError({
+        reason: "InvalidOptions",
+        message: `size ${p.width}x${p.height}: width and height must be even integers 16 … 8192`
+      })
+    )
   }
   if (!(p.durationSec > 0 && p.durationSec <= 600)) {
     return Effect.fail(new FootageError({ reason: "InvalidOptions", message: `duration ${p.durationSec} s is outside (0, 600]` }))
@@ -227,18 +277,21 @@ const validate = (p: SampleParams): Effect.Effect<SampleParams, FootageError> =>
 }
 
 const exists = (file: string) =>
-  fileExists(file).pipe(Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot look for ${file}`, detail: error.message })))
+  fileExists(file).pipe(
+    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot look for ${file}`, detail: error.message }))
+  )
 
 const writeSidecar = (file: string, spec: SampleClipSpec, graph: string) =>
-  writeFileAtomic(`${file}.json`, JSON.stringify({ tags: spec.tags, description: spec.description, source: { lavfi: graph } }, null, 1)).pipe(
-    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot write ${file}.json`, detail: error.message }))
-  )
+  writeFileAtomic(`${file}.json`, JSON.stringify({ tags: spec.tags, description: spec.description, source: { lavfi: graph } }, null, 1))
+    .pipe(
+      Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot write ${file}.json`, detail: error.message }))
+    )
 
 /**
  * Writes the sample clips into `outDir` as `<name>-<w>x<h>-<d>s-<fps>fps.mp4` (H.264, no audio) plus
  * sidecars. A clip whose video and sidecar already exist is kept (the name carries every parameter).
  */
-export const generateSampleLibrary = Effect.fn("footage.sample-library")(function* (outDir: string, options: SampleLibraryOptions = {}) {
+export const generateSampleLibrary = Effect.fn("footage.sample-library")(function*(outDir: string, options: SampleLibraryOptions = {}) {
   const params = yield* validate({
     width: options.width ?? 1080,
     height: options.height ?? 1920,
@@ -257,25 +310,43 @@ export const generateSampleLibrary = Effect.fn("footage.sample-library")(functio
   return yield* Effect.forEach(
     wanted,
     (spec) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const file = join(outDir, `${spec.name}-${suffix}.mp4`)
         const done = (yield* exists(file)) && (yield* exists(`${file}.json`))
         if (!done) {
           const graph = spec.graph(params)
           yield* runFfmpeg({
             args: [
-              "-f", "lavfi", "-i", graph,
-              "-t", String(params.durationSec),
-              "-r", String(params.fps),
-              "-pix_fmt", "yuv420p",
+              "-f",
+              "lavfi",
+              "-i",
+              graph,
+              "-t",
+              String(params.durationSec),
+              "-r",
+              String(params.fps),
+              "-pix_fmt",
+              "yuv420p",
               // ultrafast: these are sources the renderer re-encodes; speed matters more than size here.
-              "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20",
-              "-movflags", "+faststart", "-an"
+              "-c:v",
+              "libx264",
+              "-preset",
+              "ultrafast",
+              "-crf",
+              "20",
+              "-movflags",
+              "+faststart",
+              "-an"
             ],
             output: file
           }).pipe(
             Effect.mapError(
-              (error) => new FootageError({ reason: "Generate", message: `ffmpeg could not draw sample clip ${spec.name}`, detail: error.stderrTail })
+              (error) =>
+                new FootageError({
+                  reason: "Generate",
+                  message: `ffmpeg could not draw sample clip ${spec.name}`,
+                  detail: error.stderrTail
+                })
             )
           )
           yield* writeSidecar(file, spec, graph)

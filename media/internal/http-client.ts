@@ -21,7 +21,9 @@ export const providerHttpClient: Effect.Effect<HttpClient.HttpClient> = Effect.m
 )
 
 /** What went wrong, for a typed error: the status when the server answered, and an excerpt of its body. */
-export const describeHttpError = (error: HttpClientError): Effect.Effect<{ readonly status: number | undefined; readonly detail: string }> =>
+export const describeHttpError = (
+  error: HttpClientError
+): Effect.Effect<{ readonly status: number | undefined; readonly detail: string }> =>
   error._tag === "ResponseError"
     ? error.response.text.pipe(
       Effect.orElseSucceed(() => ""),

@@ -3,7 +3,7 @@
  * mix, the stitch (concat demuxer, stream copy, muxed with the audio, +faststart), and the single pass
  * (everything in one command: decode, filter, encode once, audio included).
  */
-import { audioMixGraph, AUDIO_CODEC_ARGS } from "../audio-mix.ts"
+import { AUDIO_CODEC_ARGS, audioMixGraph } from "../audio-mix.ts"
 import { encoderArgs, type EncoderSpec } from "../encoders.ts"
 import type { FfmpegCommand } from "../ffmpeg.ts"
 import { concatListPath } from "./filter-escape.ts"
@@ -31,12 +31,16 @@ export const segmentCommand = (plan: RenderPlan, index: number, encoder: Encoder
     args: [
       ...enc.globalArgs,
       ...video.inputArgs,
-      "-filter_complex", video.filter,
-      "-map", `[${video.outLabel}]`,
-      "-frames:v", String(segment.frames),
+      "-filter_complex",
+      video.filter,
+      "-map",
+      `[${video.outLabel}]`,
+      "-frames:v",
+      String(segment.frames),
       ...enc.outputArgs,
       "-an",
-      "-f", "mpegts"
+      "-f",
+      "mpegts"
     ],
     output: plan.files.segments[index]
   }
@@ -66,14 +70,19 @@ export const singlePassCommand = (plan: RenderPlan, encoder: EncoderSpec): Ffmpe
       ...enc.globalArgs,
       ...video.inputArgs,
       ...audio.inputArgs,
-      "-filter_complex", `${video.filter};${audio.filter}`,
-      "-map", `[${video.outLabel}]`,
-      "-map", `[${audio.outLabel}]`,
-      "-frames:v", String(plan.totalFrames),
+      "-filter_complex",
+      `${video.filter};${audio.filter}`,
+      "-map",
+      `[${video.outLabel}]`,
+      "-map",
+      `[${audio.outLabel}]`,
+      "-frames:v",
+      String(plan.totalFrames),
       ...enc.outputArgs,
       ...enc.mp4Args,
       ...AUDIO_CODEC_ARGS,
-      "-movflags", "+faststart"
+      "-movflags",
+      "+faststart"
     ],
     output: plan.files.output
   }
@@ -90,12 +99,23 @@ export const concatList = (plan: RenderPlan, segmentFiles: ReadonlyArray<string>
 /** Joins the segments listed in `listFile` by stream copy and muxes them with `audioFile`. */
 export const stitchCommand = (plan: RenderPlan, listFile: string, audioFile: string, encoder: EncoderSpec): FfmpegCommand => ({
   args: [
-    "-f", "concat", "-safe", "0", "-i", listFile,
-    "-i", audioFile,
-    "-map", "0:v:0", "-map", "1:a:0",
-    "-c", "copy",
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    listFile,
+    "-i",
+    audioFile,
+    "-map",
+    "0:v:0",
+    "-map",
+    "1:a:0",
+    "-c",
+    "copy",
     ...encoderArgs(encoder, plan.input.output.encoderSettings).mp4Args,
-    "-movflags", "+faststart"
+    "-movflags",
+    "+faststart"
   ],
   output: plan.files.output
 })

@@ -5,8 +5,8 @@
  * the blend, when there is one), so every transition lies inside one segment and the frames of k
  * stitched segments are exactly the frames of the single pass.
  */
-import { basename, dirname, extname, join } from "node:path"
 import { Either, Schema } from "effect"
+import { basename, dirname, extname, join } from "node:path"
 import { TimelineError, TimelineInput, TimelineShot } from "./input.ts"
 
 /** How a scene's shot is read from its file. */
@@ -142,17 +142,24 @@ export const piecesFor = (scenes: ReadonlyArray<ScenePlan>, start: number, end: 
 export const planRender = (input: TimelineInput, options: PlanOptions = {}): Either.Either<RenderPlan, TimelineError> => {
   const { output, scenes, shots } = input
   if (!finitePositive(output.fps)) return fail("fps", `fps must be positive, got ${output.fps}`)
-  if (!Number.isInteger(output.width) || !Number.isInteger(output.height) || output.width < 2 || output.height < 2 || output.width % 2 !== 0 || output.height % 2 !== 0) {
+  if (
+    !Number.isInteger(output.width) || !Number.isInteger(output.height) || output.width < 2 || output.height < 2 ||
+    output.width % 2 !== 0 || output.height % 2 !== 0
+  ) {
     return fail("size", `output size must be even integers, got ${output.width}x${output.height}`)
   }
   if (scenes.length === 0) return fail("scenes", "a timeline needs at least one scene")
   if (shots.length !== scenes.length) return fail("shots", `${scenes.length} scenes but ${shots.length} shots: one shot per scene`)
-  if (!finitePositive(output.narration.duration)) return fail("narration", `narration duration must be positive, got ${output.narration.duration}`)
+  if (!finitePositive(output.narration.duration)) {
+    return fail("narration", `narration duration must be positive, got ${output.narration.duration}`)
+  }
   for (const [i, shot] of shots.entries()) {
     if (shot.kind === "video") {
       if (!finitePositive(shot.media.duration)) return fail("shot", `scene ${i}: ${shot.path} has no duration`, i)
       const inPoint = shot.inPoint ?? 0
-      if (!(inPoint >= 0 && inPoint < shot.media.duration)) return fail("shot", `scene ${i}: in-point ${inPoint}s is outside ${shot.path} (${shot.media.duration}s)`, i)
+      if (!(inPoint >= 0 && inPoint < shot.media.duration)) {
+        return fail("shot", `scene ${i}: in-point ${inPoint}s is outside ${shot.path} (${shot.media.duration}s)`, i)
+      }
     }
   }
   for (const [i, scene] of scenes.entries()) {

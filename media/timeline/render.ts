@@ -4,7 +4,7 @@
  * so a re-run after a crash or an interruption sees only finished artifacts.
  */
 import { Effect } from "effect"
-import { encoderSpec, type EncoderSpec } from "../encoders.ts"
+import { type EncoderSpec, encoderSpec } from "../encoders.ts"
 import { FfmpegError, type FfmpegProgress, runFfmpeg } from "../ffmpeg.ts"
 import { mediaFileSystem, removeQuietly } from "../file-system.ts"
 import { audioCommand, concatList, segmentCommand, singlePassCommand, stitchCommand } from "./commands.ts"
@@ -97,17 +97,21 @@ export const renderSinglePass = Effect.fn("timeline.renderSinglePass")(function*
  * the audio concurrently (`concurrency` encoder slots, default one per segment), then the stitch, then
  * the intermediate files are removed.
  */
-export const render = Effect.fn("timeline.render")(function*(plan: RenderPlan, options: RenderOptions & { readonly concurrency?: number | undefined } = {}) {
-  if (plan.segments.length === 1) return yield* renderSinglePass(plan, options)
-  const cleanup = Effect.forEach([...plan.files.segments, plan.files.audio], (f) => removeQuietly(f), { discard: true })
-  return yield* Effect.gen(function*() {
-    const [segmentFiles, audioFile] = yield* Effect.all(
-      [
-        Effect.forEach(plan.segments, (s) => renderSegment(plan, s.index, options), { concurrency: options.concurrency ?? plan.segments.length }),
-        renderAudio(plan, options)
-      ],
-      { concurrency: 2 }
-    )
-    return yield* stitch(plan, segmentFiles, { ...options, audioFile })
-  }).pipe(Effect.ensuring(cleanup))
-})
+export const render = Effect.fn("timeline.render")(
+  function*(plan: RenderPlan, options: RenderOptions & { readonly concurrency?: number | undefined } = {}) {
+    if (plan.segments.length === 1) return yield* renderSinglePass(plan, options)
+    const cleanup = Effect.forEach([...plan.files.segments, plan.files.audio], (f) => removeQuietly(f), { discard: true })
+    return yield* Effect.gen(function*() {
+      const [segmentFiles, audioFile] = yield* Effect.all(
+        [
+          Effect.forEach(plan.segments, (s) => renderSegment(plan, s.index, options), {
+            concurrency: options.concurrency ?? plan.segments.length
+          }),
+          renderAudio(plan, options)
+        ],
+        { concurrency: 2 }
+      )
+      return yield* stitch(plan, segmentFiles, { ...options, audioFile })
+    }).pipe(Effect.ensuring(cleanup))
+  }
+)

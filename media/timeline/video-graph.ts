@@ -3,8 +3,8 @@
  * fitted, Ken Burns for stills, padded and cut to exact frames), joined by xfade transitions or a
  * concat, then captions, then the pixel format the encoder wants.
  */
-import type { Fit, StillMotion } from "./input.ts"
 import { filterGraphPath } from "./filter-escape.ts"
+import type { Fit, StillMotion } from "./input.ts"
 import type { PiecePlan, RenderPlan, ScenePlan, SegmentPlan } from "./plan.ts"
 
 export interface VideoGraph {
@@ -94,7 +94,9 @@ export const segmentVideoGraph = (
       const offsetFrames = plan.scenes[piece.scene]!.startFrame - segment.startFrame
       const next = `[x${j + 1}]`
       joined.push(
-        `${current}${labels[j + 1]}xfade=transition=${transition.kind}:duration=${seconds(plan.transitionFrames / plan.fps)}:offset=${seconds(offsetFrames / plan.fps)}${next}`
+        `${current}${labels[j + 1]}xfade=transition=${transition.kind}:duration=${seconds(plan.transitionFrames / plan.fps)}:offset=${
+          seconds(offsetFrames / plan.fps)
+        }${next}`
       )
       current = next
     })

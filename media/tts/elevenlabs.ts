@@ -7,8 +7,15 @@
 import { HttpClientRequest } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
 import { describeHttpError, providerHttpClient } from "../internal/http-client.ts"
-import { defineTtsProvider, validateRequest, type SentenceTiming, type SynthesizeRequest, type TtsProvider, type WordTiming } from "./narration.ts"
 import { narrationKey, readCachedNarration, writeNarration } from "./narration-file.ts"
+import {
+  defineTtsProvider,
+  type SentenceTiming,
+  type SynthesizeRequest,
+  type TtsProvider,
+  validateRequest,
+  type WordTiming
+} from "./narration.ts"
 import { splitSentences } from "./text-units.ts"
 import { TtsError } from "./tts-error.ts"
 import { concatPcm, pcmFromS16le } from "./wav.ts"
@@ -107,7 +114,7 @@ export const elevenLabs = (options: ElevenLabsOptions): TtsProvider => {
     new TtsError({ provider: PROVIDER, reason, message, ...(detail === undefined ? {} : { detail }) })
 
   const requestChunk = (request: SynthesizeRequest, text: string, previousText: string | undefined) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const client = yield* providerHttpClient
       const url = `${baseUrl}/v1/text-to-speech/${encodeURIComponent(request.voice)}/with-timestamps?output_format=pcm_${sampleRate}`
       const body = yield* HttpClientRequest.post(url).pipe(
@@ -126,8 +133,7 @@ export const elevenLabs = (options: ElevenLabsOptions): TtsProvider => {
               status === undefined
                 ? fail("Http", `cannot reach ${baseUrl}`, detail)
                 : fail("Http", `ElevenLabs answered HTTP ${status}`, detail)
-            )
-          )
+            ))
         )
       )
       const decoded = yield* Schema.decodeUnknown(Schema.parseJson(WithTimestamps))(body).pipe(
@@ -139,7 +145,7 @@ export const elevenLabs = (options: ElevenLabsOptions): TtsProvider => {
 
   return defineTtsProvider({
     name: PROVIDER,
-    synthesize: Effect.fn("tts.elevenlabs.synthesize")(function* (request: SynthesizeRequest, outDir: string) {
+    synthesize: Effect.fn("tts.elevenlabs.synthesize")(function*(request: SynthesizeRequest, outDir: string) {
       yield* validateRequest(PROVIDER, request)
       const key = narrationKey(PROVIDER, request, [modelId, sampleRate])
       const cached = yield* readCachedNarration(outDir, key)

@@ -3,12 +3,12 @@
  * into one track, so every sentence's offset is known exactly. Word timings are measured per sentence
  * by aligning each word's solo synthesis against the sentence audio (see word-alignment.ts).
  */
-import { join } from "node:path"
 import { Effect } from "effect"
+import { join } from "node:path"
 import { mediaFileSystem, removeQuietly } from "../file-system.ts"
 import { runProcess } from "../process-runner.ts"
-import { defineTtsProvider, validateRequest, type SentenceTiming, type SynthesizeRequest, type TtsProvider } from "./narration.ts"
 import { ioError, narrationKey, readCachedNarration, writeNarration } from "./narration-file.ts"
+import { defineTtsProvider, type SentenceTiming, type SynthesizeRequest, type TtsProvider, validateRequest } from "./narration.ts"
 import { toSentences } from "./text-units.ts"
 import { TtsError } from "./tts-error.ts"
 import { concatPcm, decodeWav, type Pcm16 } from "./wav.ts"
@@ -39,7 +39,11 @@ const runEspeak = (binary: string, args: ReadonlyArray<string>, text: string): E
     )
   )
 
-const espeakArgs = (request: SynthesizeRequest & { readonly ssml?: boolean }, wavFile: string, finalPause: boolean): ReadonlyArray<string> => [
+const espeakArgs = (
+  request: SynthesizeRequest & { readonly ssml?: boolean },
+  wavFile: string,
+  finalPause: boolean
+): ReadonlyArray<string> => [
   "--stdin",
   ...(request.ssml === true ? ["-m"] : []),
   "-b",
@@ -69,7 +73,7 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
 
   return defineTtsProvider({
     name: PROVIDER,
-    synthesize: Effect.fn("tts.espeak-ng.synthesize")(function* (request: SynthesizeRequest, outDir: string) {
+    synthesize: Effect.fn("tts.espeak-ng.synthesize")(function*(request: SynthesizeRequest, outDir: string) {
       yield* validateRequest(PROVIDER, request)
       const key = narrationKey(PROVIDER, request)
       const cached = yield* readCachedNarration(outDir, key)
@@ -88,7 +92,10 @@ export const espeakNg = (options: EspeakOptions = {}): TtsProvider => {
       let files = 0
       const nextFile = (prefix: string) => join(work, `${prefix}${files++}.wav`)
       const distinct = [...new Set(sentences.flatMap((sentence) => sentence.words.map((word) => word.spoken)))]
-      const batches = Array.from({ length: Math.ceil(distinct.length / SOLO_BATCH) }, (_, i) => distinct.slice(i * SOLO_BATCH, (i + 1) * SOLO_BATCH))
+      const batches = Array.from(
+        { length: Math.ceil(distinct.length / SOLO_BATCH) },
+        (_, i) => distinct.slice(i * SOLO_BATCH, (i + 1) * SOLO_BATCH)
+      )
       const soloBatch = (words: ReadonlyArray<string>) =>
         synthesizeToPcm({ ...request, ssml: true }, soloBatchSsml(words), nextFile("b"), false).pipe(
           Effect.flatMap((pcm) => {

@@ -1,3 +1,5 @@
+export { elevenLabs, type ElevenLabsOptions } from "./elevenlabs.ts"
+export { espeakNg, type EspeakOptions } from "./espeak-ng.ts"
 export {
   defineTtsProvider,
   layer,
@@ -11,5 +13,3 @@ export {
   WordTiming
 } from "./narration.ts"
 export { TtsError } from "./tts-error.ts"
-export { espeakNg, type EspeakOptions } from "./espeak-ng.ts"
-export { elevenLabs, type ElevenLabsOptions } from "./elevenlabs.ts"

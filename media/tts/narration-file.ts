@@ -1,8 +1,8 @@
 /** A narration on disk (WAV + timings JSON) under a content-addressed name: written to a temp name then renamed, read back decoded. */
+import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { mkdir, stat } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
 import { writeFileAtomically } from "../atomic-file.ts"
 import { readJsonFile } from "../json-file.ts"
 import { Narration, type SentenceTiming, type SynthesizeRequest } from "./narration.ts"
@@ -32,9 +32,14 @@ const paths = (outDir: string, key: string) => ({
 export const readCachedNarration = (outDir: string, key: string): Effect.Effect<Narration | undefined> => {
   const { audio, timings } = paths(outDir, key)
   return readJsonFile(Narration, timings).pipe(
-    Effect.tapError((error) => (error.reason === "invalid" ? Effect.logWarning(`ignoring the cached narration ${error.message}`) : Effect.void)),
+    Effect.tapError((
+      error
+    ) => (error.reason === "invalid" ? Effect.logWarning(`ignoring the cached narration ${error.message}`) : Effect.void)),
     Effect.flatMap((narration) =>
-      Effect.map(Effect.tryPromise(() => stat(audio)), (audioStat) => (audioStat.size > 44 ? { ...narration, audioFile: audio } : undefined))
+      Effect.map(
+        Effect.tryPromise(() => stat(audio)),
+        (audioStat) => (audioStat.size > 44 ? { ...narration, audioFile: audio } : undefined)
+      )
     ),
     Effect.orElseSucceed(() => undefined)
   )

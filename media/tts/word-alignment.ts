@@ -232,7 +232,10 @@ export const alignWords = (sentence: Pcm16, soloWords: ReadonlyArray<Pcm16>): Re
   if (spoken === 0 || sLast <= sFirst) return soloWords.map(() => ({ start: sFirst * hopSec, end: sFirst * hopSec }))
   // One silent frame between words lets the warp absorb a pause (comma, colon, dash) there instead of
   // stretching a neighbouring word over it; where there is no pause it costs a single frame.
-  const silence = analyze({ sampleRate: sentence.sampleRate, samples: new Int16Array(sentenceFrames.hop * 3) }).mfcc.subarray(CEPSTRA, 2 * CEPSTRA)
+  const silence = analyze({ sampleRate: sentence.sampleRate, samples: new Int16Array(sentenceFrames.hop * 3) }).mfcc.subarray(
+    CEPSTRA,
+    2 * CEPSTRA
+  )
   const total = spoken + Math.max(0, solos.length - 1)
   const template: Frames = {
     hop: sentenceFrames.hop,

@@ -414,8 +414,7 @@ export const makeKernel = (options: {
     const ref = <M>(name: string): AgentRef<M> => ({
       name,
       tell: (message) => Effect.withFiberRuntime((fiber) => tell(fiber.getFiberRef(CurrentAgent), name, message)),
-      ask: (request, askOptions) =>
-        Effect.withFiberRuntime((fiber) => ask(fiber.getFiberRef(CurrentAgent), name, request, askOptions)),
+      ask: (request, askOptions) => Effect.withFiberRuntime((fiber) => ask(fiber.getFiberRef(CurrentAgent), name, request, askOptions)),
       stop: Effect.suspend(() => cells.get(name)?.terminate ?? Effect.void)
     })
 

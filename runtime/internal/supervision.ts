@@ -14,11 +14,12 @@ import {
   Fiber,
   Option,
   Queue,
-  type Scope,
   ScheduleDecision,
-  ScheduleIntervals
+  ScheduleIntervals,
+  type Scope
 } from "effect"
-import { describeExitReason, type ExitReason, type RestartType, shutdownPolicy, SpawnError, type ShutdownPolicy } from "../agent.ts"
+import { describeExitReason, type ExitReason, type RestartType, type ShutdownPolicy, shutdownPolicy, SpawnError } from "../agent.ts"
+import { EscalatedEvent, RestartedEvent, RestartFailedEvent, SpawnedEvent, StoppedEvent, type SwarmEventInput } from "../events.ts"
 import {
   type AgentChildSpec,
   child,
@@ -31,14 +32,6 @@ import {
   type SupervisorSpec
 } from "../supervisor.ts"
 import { type ChildStarter, runAgent } from "./agent-loop.ts"
-import {
-  EscalatedEvent,
-  RestartedEvent,
-  RestartFailedEvent,
-  SpawnedEvent,
-  StoppedEvent,
-  type SwarmEventInput
-} from "../events.ts"
 import { type AgentCell, describeCause, type Kernel } from "./kernel.ts"
 
 type RestartedData = Omit<Parameters<typeof RestartedEvent.make>[0], "supervisor">
@@ -420,7 +413,11 @@ export const runSupervisor = (
         // The first restart of a quiet period starts the schedule over.
         if (recentRestarts === 1) backoffState = backoff.initial
         const now = kernel.clock.unsafeCurrentTimeMillis()
-        const [state, , decision] = (yield* backoff.step(now, undefined, backoffState)) as readonly [unknown, unknown, ScheduleDecision.ScheduleDecision]
+        const [state, , decision] = (yield* backoff.step(now, undefined, backoffState)) as readonly [
+          unknown,
+          unknown,
+          ScheduleDecision.ScheduleDecision
+        ]
         backoffState = state
         if (ScheduleDecision.isDone(decision)) return undefined
         return Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
@@ -561,7 +558,9 @@ export const runSupervisor = (
 
     const find = (name: string) => {
       const slot = slots.find((s) => s.name === name)
-      return slot === undefined ? Effect.fail(new ChildError({ supervisor: spec.name, child: name, reason: "not-found" })) : Effect.succeed(slot)
+      return slot === undefined
+        ? Effect.fail(new ChildError({ supervisor: spec.name, child: name, reason: "not-found" }))
+        : Effect.succeed(slot)
     }
 
     const operations: Operations = {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
-import { productionLayer } from "../../../agents/production/environment.ts"
 import { withAttempts } from "../../../agents/production/attempts.ts"
+import { productionLayer } from "../../../agents/production/environment.ts"
 import { executionId, jobId, type JobSpec } from "../../../agents/production/job.ts"
 import { ProduceVideo } from "../../../agents/production/workflow.ts"
-import { makeLibrary, tinyJob } from "./library-fixture.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { makeLibrary, tinyJob } from "./library-fixture.ts"
 
 const tempDir = scopedTempDir("attempt")
 
@@ -23,7 +23,7 @@ const run = (dir: string, job: JobSpec) =>
 
 describe("a failed job run again", () => {
   it.scopedLive("the same attempt answers with the recorded failure; the next attempt is a fresh execution of the same job", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       // The footage folder is empty: the job fails at the shot-matcher.
       yield* Effect.promise(() => mkdir(join(dir, "footage")))
@@ -42,13 +42,15 @@ describe("a failed job run again", () => {
       expect(retried._tag).toBe("Right")
       if (retried._tag === "Right") {
         expect(retried.right.job).toBe(jobId(spec(dir)))
-        expect(retried.right.shots.map((s) => s.clip.path)).toEqual([join(dir, "footage", "mandelbrot.mp4"), join(dir, "footage", "life.mp4")])
+        expect(retried.right.shots.map((s) => s.clip.path)).toEqual([
+          join(dir, "footage", "mandelbrot.mp4"),
+          join(dir, "footage", "life.mp4")
+        ])
       }
-    })
-  )
+    }))
 
   it.scopedLive("withAttempts: a run after a failure is the next attempt, and later runs keep finding it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const attempts = join(dir, "attempts")
       const execute = (job: JobSpec) => run(dir, job).pipe(Effect.flatMap((result) => result))
@@ -64,6 +66,5 @@ describe("a failed job run again", () => {
       expect(again).toEqual(fixed)
       expect(seen).toEqual([0, 1, 1])
       expect(fixed.job).toBe(jobId(spec(dir)))
-    })
-  )
+    }))
 })

@@ -2,8 +2,8 @@
  * A loopback stand-in for the Anthropic Messages API: POST /v1/messages answers with the next
  * scripted reply (a message with the given text, or an API error), and every request is recorded.
  */
-import type { IncomingHttpHeaders } from "node:http"
 import { Effect } from "effect"
+import type { IncomingHttpHeaders } from "node:http"
 import { jsonReply, loopbackServer } from "../../fixtures/loopback-server.ts"
 
 export type FakeReply =
@@ -33,7 +33,9 @@ export const fakeMessagesApi = (replies: ReadonlyArray<FakeReply>) =>
         return jsonReply(404, { type: "error", error: { type: "not_found_error", message: "no such route" } })
       }
       const requestId = { "request-id": `req_${requests.length}` }
-      if ("status" in reply) return jsonReply(reply.status, { type: "error", error: { type: reply.errorType, message: reply.message } }, requestId)
+      if ("status" in reply) {
+        return jsonReply(reply.status, { type: "error", error: { type: reply.errorType, message: reply.message } }, requestId)
+      }
       return jsonReply(
         200,
         {
@@ -52,7 +54,12 @@ export const fakeMessagesApi = (replies: ReadonlyArray<FakeReply>) =>
     (server): FakeMessagesApi => ({
       baseURL: server.url,
       get requests() {
-        return server.requests.map((r) => ({ method: r.method, url: r.url.pathname + r.url.search, headers: r.headers, body: parseBody(r.body) }))
+        return server.requests.map((r) => ({
+          method: r.method,
+          url: r.url.pathname + r.url.search,
+          headers: r.headers,
+          body: parseBody(r.body)
+        }))
       }
     })
   )

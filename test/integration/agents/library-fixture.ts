@@ -1,7 +1,7 @@
 /** A tiny labelled footage folder made by lavfi: landscape clips like stock footage, tags in sidecars. */
+import { Effect } from "effect"
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
 import type { JobSpec } from "../../../agents/production/job.ts"
 import type { OutputSettings } from "../../../agents/renderer/render-data.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
@@ -16,7 +16,20 @@ export const makeLibrary = (dir: string) =>
     LIBRARY,
     ({ name, source, tags }) =>
       runFfmpeg({
-        args: ["-f", "lavfi", "-i", `${source}=size=320x180:rate=15`, "-t", "1.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        args: [
+          "-f",
+          "lavfi",
+          "-i",
+          `${source}=size=320x180:rate=15`,
+          "-t",
+          "1.5",
+          "-c:v",
+          "libx264",
+          "-preset",
+          "ultrafast",
+          "-pix_fmt",
+          "yuv420p"
+        ],
         output: join(dir, name)
       }).pipe(
         Effect.zipRight(Effect.promise(() => writeFile(join(dir, `${name}.json`), JSON.stringify({ tags })))),
@@ -26,12 +39,14 @@ export const makeLibrary = (dir: string) =>
   )
 
 /** Two sentences in two paragraphs: two scenes, one per clip. */
-export const SCRIPT = "Fractals repeat the same shapes forever, at every scale.\n\nCells on a grid live and die by counting their neighbours."
+export const SCRIPT =
+  "Fractals repeat the same shapes forever, at every scale.\n\nCells on a grid live and die by counting their neighbours."
 
 /** A tiny job over the library in `dir/footage`: SCRIPT, work files in `dir/work`, output overridable. */
 export const tinyJob = (
   dir: string,
-  options: { readonly script?: string; readonly output?: Partial<OutputSettings>; readonly segments?: number; readonly attempt?: number } = {}
+  options: { readonly script?: string; readonly output?: Partial<OutputSettings>; readonly segments?: number; readonly attempt?: number } =
+    {}
 ): JobSpec => ({
   script: { _tag: "Text", title: "Patterns", text: options.script ?? SCRIPT },
   footage: { _tag: "Folder", dir: join(dir, "footage") },

@@ -1,19 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdir, readFile } from "node:fs/promises"
-import { join } from "node:path"
 import { Effect, Either, Schema } from "effect"
 import { execFile } from "node:child_process"
+import { mkdir, readFile } from "node:fs/promises"
+import { join } from "node:path"
 import { promisify } from "node:util"
-import { runFfmpeg } from "../../../media/ffmpeg.ts"
-import { probe } from "../../../media/probe.ts"
 import { VideoSwarmEvent } from "../../../agents/index.ts"
-import { EventLog } from "../../../memory/index.ts"
 import { productionLayer } from "../../../agents/production/environment.ts"
 import type { JobSpec } from "../../../agents/production/job.ts"
 import type { TopologyChoice } from "../../../agents/production/video-swarm.ts"
 import { ProduceVideo, reportPath } from "../../../agents/production/workflow.ts"
-import { makeLibrary, tinyJob } from "./library-fixture.ts"
+import { runFfmpeg } from "../../../media/ffmpeg.ts"
+import { probe } from "../../../media/probe.ts"
+import { EventLog } from "../../../memory/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { makeLibrary, tinyJob } from "./library-fixture.ts"
 
 const tempDir = scopedTempDir("production")
 
@@ -22,7 +22,7 @@ const spec = (dir: string, output: string): JobSpec => tinyJob(dir, { output: { 
 /** One run in its own environment, as a fresh process would have it. */
 const run = (dir: string, database: string, topology: TopologyChoice, output: string) =>
   Effect.scoped(
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const report = yield* ProduceVideo.execute(spec(dir, output))
       const log = yield* EventLog
       const page = yield* log.query({ limit: 10_000 })
@@ -33,7 +33,15 @@ const run = (dir: string, database: string, topology: TopologyChoice, output: st
 /** Duration of each stream, by type, as ffprobe reports it. */
 const streamDurations = (file: string) =>
   Effect.promise(async () => {
-    const { stdout } = await promisify(execFile)("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,duration", "-of", "json", file])
+    const { stdout } = await promisify(execFile)("ffprobe", [
+      "-v",
+      "error",
+      "-show_entries",
+      "stream=codec_type,duration",
+      "-of",
+      "json",
+      file
+    ])
     const streams = JSON.parse(stdout).streams as Array<{ codec_type: string; duration: string }>
     return Object.fromEntries(streams.map((s) => [s.codec_type, Number(s.duration)]))
   })
@@ -44,9 +52,21 @@ const captionAreaDifference = (a: string, b: string, at: number) =>
     runFfmpeg(
       {
         args: [
-          "-ss", String(at), "-i", a, "-ss", String(at), "-i", b,
-          "-filter_complex", "[0:v]crop=iw:ih/3:0:ih*2/3[x];[1:v]crop=iw:ih/3:0:ih*2/3[y];[x][y]blend=all_mode=difference,format=gray,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-",
-          "-frames:v", "1", "-f", "null", "-"
+          "-ss",
+          String(at),
+          "-i",
+          a,
+          "-ss",
+          String(at),
+          "-i",
+          b,
+          "-filter_complex",
+          "[0:v]crop=iw:ih/3:0:ih*2/3[x];[1:v]crop=iw:ih/3:0:ih*2/3[y];[x][y]blend=all_mode=difference,format=gray,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-",
+          "-frames:v",
+          "1",
+          "-f",
+          "null",
+          "-"
         ]
       },
       { captureStdout: true }
@@ -55,13 +75,14 @@ const captionAreaDifference = (a: string, b: string, at: number) =>
   )
 
 const frameHashes = (file: string) =>
-  Effect.map(runFfmpeg({ args: ["-i", file, "-map", "0:v", "-f", "framemd5", "-"] }, { captureStdout: true }), (r) =>
-    String(r.stdout).split("\n").filter((line) => !line.startsWith("#")).map((line) => line.split(",").pop()!.trim())
+  Effect.map(
+    runFfmpeg({ args: ["-i", file, "-map", "0:v", "-f", "framemd5", "-"] }, { captureStdout: true }),
+    (r) => String(r.stdout).split("\n").filter((line) => !line.startsWith("#")).map((line) => line.split(",").pop()!.trim())
   )
 
 describe("the production workflow (SingleRunner + SQLite, five agents, real ffmpeg and espeak-ng)", () => {
   it.scopedLive("produces the MP4 and its report; the same job again is answered from the workflow's record; star equals mesh", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       yield* Effect.promise(() => mkdir(join(dir, "footage")))
       yield* makeLibrary(join(dir, "footage"))
@@ -79,14 +100,26 @@ describe("the production workflow (SingleRunner + SQLite, five agents, real ffmp
       const written = JSON.parse(yield* Effect.promise(() => readFile(reportPath(starOut), "utf8")))
       expect(written.job).toBe(first.report.job)
       expect(written.shots[0].reasons.length).toBeGreaterThan(0)
-      expect(Object.keys(written.stages).sort()).toEqual(["fetch", "footage", "narration", "plan", "render", "scenes", "script", "shots"].sort())
+      expect(Object.keys(written.stages).sort()).toEqual(
+        ["fetch", "footage", "narration", "plan", "render", "scenes", "script", "shots"].sort()
+      )
 
       // Every event the swarm published decodes with the one union, strictly: no field its kind does not define.
       const decode = Schema.decodeUnknownEither(VideoSwarmEvent, { onExcessProperty: "error" })
-      const undecodable = first.events.flatMap((e) => Either.match(decode(e), { onLeft: (error) => [`${e.type}: ${error.message}`], onRight: () => [] }))
+      const undecodable = first.events.flatMap((e) =>
+        Either.match(decode(e), { onLeft: (error) => [`${e.type}: ${error.message}`], onRight: () => [] })
+      )
       expect(undecodable).toEqual([])
       expect([...new Set(first.events.map((e) => e.type))]).toEqual(expect.arrayContaining([
-        "spawned", "stage-started", "stage-finished", "shot-picked", "render-started", "part-encoded", "encode-progress", "render-finished", "heartbeat"
+        "spawned",
+        "stage-started",
+        "stage-finished",
+        "shot-picked",
+        "render-started",
+        "part-encoded",
+        "encode-progress",
+        "render-finished",
+        "heartbeat"
       ]))
 
       const started = (events: ReadonlyArray<{ type: string }>) => events.filter((e) => e.type === "stage-started").length

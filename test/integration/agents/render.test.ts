@@ -1,14 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { join } from "node:path"
 import { Effect, Either, Layer } from "effect"
-import { runFfmpeg } from "../../../media/ffmpeg.ts"
-import { probe } from "../../../media/probe.ts"
-import { espeakNg, layer as ttsLayer } from "../../../media/tts/index.ts"
+import { join } from "node:path"
 import { directorAgent } from "../../../agents/director/agent.ts"
 import { measuredSentenceDurations } from "../../../agents/director/measured.ts"
+import { PlanScript, Replan } from "../../../agents/director/protocol.ts"
 import { planScenes } from "../../../agents/director/script.ts"
 import { splitSentences } from "../../../agents/director/sentences.ts"
-import { PlanScript, Replan } from "../../../agents/director/protocol.ts"
 import { layer as topicLayer } from "../../../agents/director/topic.ts"
 import { encoderAgent } from "../../../agents/encoder/agent.ts"
 import { rendererAgent } from "../../../agents/renderer/agent.ts"
@@ -17,10 +14,13 @@ import type { OutputSettings } from "../../../agents/renderer/render-data.ts"
 import { shotMatcherAgent } from "../../../agents/shot-matcher/agent.ts"
 import { rankShots } from "../../../agents/shot-matcher/match.ts"
 import { MatchShots } from "../../../agents/shot-matcher/protocol.ts"
+import { runFfmpeg } from "../../../media/ffmpeg.ts"
+import { probe } from "../../../media/probe.ts"
+import { espeakNg, layer as ttsLayer } from "../../../media/tts/index.ts"
 import { Swarm, swarmLayerInMemory } from "../../../runtime/index.ts"
 import { mesh } from "../../../topologies/index.ts"
-import { makeLibrary, SCRIPT } from "./library-fixture.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { makeLibrary, SCRIPT } from "./library-fixture.ts"
 
 const tempDir = scopedTempDir("render")
 
@@ -30,7 +30,7 @@ const env = Layer.mergeAll(swarmLayerInMemory({ topology: mesh, strict: true }),
 
 describe("renderer and encoder agents on real ffmpeg and espeak-ng", () => {
   it.scopedLive("script to MP4 through director, shot-matcher, renderer and two encoders; a re-run is reused", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const library = yield* makeLibrary(dir)
       const swarm = yield* Swarm
@@ -85,7 +85,14 @@ describe("renderer and encoder agents on real ffmpeg and espeak-ng", () => {
 
       // One segment: a single pass by one encoder, audio included.
       const single = yield* renderer.ask(
-        new PlanRender({ scenes, picks, narration, output: output(join(dir, "out", "single.mp4")), segments: 1, workDir: join(dir, "work") }),
+        new PlanRender({
+          scenes,
+          picks,
+          narration,
+          output: output(join(dir, "out", "single.mp4")),
+          segments: 1,
+          workDir: join(dir, "work")
+        }),
         long
       )
       const singleResult = yield* renderer.ask(new Render({ planFile: single.planFile }), long)
@@ -117,15 +124,22 @@ describe("renderer and encoder agents on real ffmpeg and espeak-ng", () => {
 
 describe("encoder failure", () => {
   it.scopedLive("a segment that fails on its slot's encoder is retried in software and the video completes", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const [clip] = yield* makeLibrary(dir)
       const audioFile = join(dir, "narration.wav")
       yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "sine=frequency=440:duration=1.5", "-ac", "1"], output: audioFile })
       const words = [{ word: "Fractals", start: 0.1, end: 0.6 }, { word: "repeat.", start: 0.7, end: 1.3 }]
-      const narration = { provider: "test", audioFile, durationSec: 1.5, sampleRate: 44100, words, sentences: [{ text: "Fractals repeat.", start: 0, end: 1.5, words }] }
+      const narration = {
+        provider: "test",
+        audioFile,
+        durationSec: 1.5,
+        sampleRate: 44100,
+        words,
+        sentences: [{ text: "Fractals repeat.", start: 0, end: 1.5, words }]
+      }
       const scenes = planScenes(splitSentences("Fractals repeat."), [1.5])
-      const picks = rankShots(scenes, [clip!], { frame: { width: 180, height: 320 }, seed: 1 })
+      const picks = rankShots(scenes, [clip], { frame: { width: 180, height: 320 }, seed: 1 })
 
       const swarm = yield* Swarm
       const renderer = yield* swarm.spawn(rendererAgent())
@@ -143,7 +157,7 @@ describe("encoder failure", () => {
     }).pipe(Effect.provide(env)))
 
   it.scopedLive("after two failures a slot's device is behind a circuit breaker: its next items go to software at once", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const [clip] = yield* makeLibrary(dir)
       const audioFile = join(dir, "narration.wav")
@@ -153,13 +167,20 @@ describe("encoder failure", () => {
       const narration = { provider: "test", audioFile, durationSec: 12, sampleRate: 44100, words: [], sentences }
       const scenes = planScenes(splitSentences(text), [4, 4, 4])
       expect(scenes).toHaveLength(3)
-      const picks = rankShots(scenes, [clip!], { frame: { width: 180, height: 320 }, seed: 1 })
+      const picks = rankShots(scenes, [clip], { frame: { width: 180, height: 320 }, seed: 1 })
 
       const swarm = yield* Swarm
       const renderer = yield* swarm.spawn(rendererAgent())
       yield* swarm.spawn(encoderAgent({ name: "encoder-0", encoder: "h264_unavailable" }))
       const summary = yield* renderer.ask(
-        new PlanRender({ scenes, picks, narration, output: { ...output(join(dir, "breaker.mp4")), captions: "none" }, segments: 3, workDir: dir })
+        new PlanRender({
+          scenes,
+          picks,
+          narration,
+          output: { ...output(join(dir, "breaker.mp4")), captions: "none" },
+          segments: 3,
+          workDir: dir
+        })
       )
       expect(summary.segments).toHaveLength(3)
       const result = yield* renderer.ask(new Render({ planFile: summary.planFile }), { timeout: "2 minutes" })
@@ -171,6 +192,10 @@ describe("encoder failure", () => {
       // Segments 0 and 1 failed on the device and were retried in software; segment 2 never tried it.
       expect(events.filter((e) => e.type === "encode-retry").map((e) => (e.data?.["item"] as { index: number }).index)).toEqual([0, 1])
       const opened = events.filter((e) => e.type === "device-breaker-opened")
-      expect(opened.map((e) => [e.data?.["agent"], e.data?.["device"], e.data?.["fallback"]])).toEqual([["encoder-0", "h264_unavailable", "libx264"]])
+      expect(opened.map((e) => [e.data?.["agent"], e.data?.["device"], e.data?.["fallback"]])).toEqual([[
+        "encoder-0",
+        "h264_unavailable",
+        "libx264"
+      ]])
     }).pipe(Effect.provide(env)))
 })

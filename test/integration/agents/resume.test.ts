@@ -1,16 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schedule } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { openSync } from "node:fs"
 import { mkdir } from "node:fs/promises"
 import { dirname, join } from "node:path"
-import { Effect, Schedule } from "effect"
-import { probe } from "../../../media/probe.ts"
-import { EventLog, memoryLayer } from "../../../memory/index.ts"
 import { productionLayer } from "../../../agents/production/environment.ts"
 import type { JobSpec } from "../../../agents/production/job.ts"
 import { ProduceVideo } from "../../../agents/production/workflow.ts"
-import { makeLibrary, tinyJob } from "./library-fixture.ts"
+import { probe } from "../../../media/probe.ts"
+import { EventLog, memoryLayer } from "../../../memory/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { makeLibrary, tinyJob } from "./library-fixture.ts"
 
 /** Four scenes, so one encoder slot encodes four segments in turn and there is time to kill it. */
 const SCRIPT = [
@@ -50,7 +50,7 @@ const readEvents = (database: string, types: ReadonlyArray<string>) =>
 
 describe("resume after SIGKILL", () => {
   it.scopedLive("a job killed while encoding finishes on the next run without redoing finished stages or segments", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       yield* Effect.promise(() => mkdir(join(dir, "footage")))
       yield* makeLibrary(join(dir, "footage"))

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { readdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
-import { generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
 import { drawPickedSamples, sampleClips, sampleFile } from "../../../agents/production/samples.ts"
+import { generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const tempDir = scopedTempDir("samples")
@@ -13,7 +13,7 @@ const ONLY = ["mandelbrot-zoom", "life-conway", "rule-110", "plasma"]
 
 describe("the lazy sample library", () => {
   it.scopedLive("clip records made from the library's specs equal what indexing the drawn clips gives", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const lazy = join(dir, "lazy")
       const source = { dir: lazy, durationSec: 1, only: ONLY }
@@ -23,21 +23,27 @@ describe("the lazy sample library", () => {
       const eager = join(dir, "eager")
       yield* generateSampleLibrary(eager, { ...FRAME, durationSec: 1, only: ONLY })
       const index = yield* indexFolder(eager)
-      const indexed = index.clips.map((c) => ({ path: c.path, kind: c.kind, durationSec: c.durationSec, width: c.width, height: c.height, fps: c.fps, tags: c.tags }))
+      const indexed = index.clips.map((c) => ({
+        path: c.path,
+        kind: c.kind,
+        durationSec: c.durationSec,
+        width: c.width,
+        height: c.height,
+        fps: c.fps,
+        tags: c.tags
+      }))
       expect(records.map((r) => ({ ...r, path: r.path.replace(lazy, eager) }))).toEqual(indexed)
-    })
-  )
+    }))
 
   it.scopedLive("unknown clip names fail before anything is drawn", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const error = yield* Effect.flip(sampleClips({ dir, durationSec: 1, only: ["mandelbrot-zoom", "no-such-clip"] }, FRAME))
       expect(error.message).toContain("no-such-clip")
-    })
-  )
+    }))
 
   it.scopedLive("draws only the picked clips; a truncated leftover is reported and drawn again", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const source = { dir, durationSec: 1 }
       const records = yield* sampleClips(source, FRAME)
@@ -58,6 +64,5 @@ describe("the lazy sample library", () => {
 
       const again = yield* drawPickedSamples(source, FRAME, picked)
       expect(again).toEqual({ drawn: [], warnings: [] })
-    })
-  )
+    }))
 })

@@ -1,22 +1,22 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option } from "effect"
 import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect, Option } from "effect"
 import { decodeVideoSwarmEvent, ProduceVideo, productionLayer } from "../../../agents/index.ts"
 import { EventLog } from "../../../memory/index.ts"
-import { tinyJob } from "./library-fixture.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { tinyJob } from "./library-fixture.ts"
 
 const tempDir = scopedTempDir("stage-failed")
 
 describe("a stage that fails", () => {
   it.scopedLive("is recorded as stage-failed with the stage, the attempt and the message, after its stage-started", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       // The footage folder is empty: the job fails at the shot-matcher.
       yield* Effect.promise(() => mkdir(join(dir, "footage")))
       const events = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           yield* Effect.either(ProduceVideo.execute(tinyJob(dir)))
           return (yield* (yield* EventLog).query({ types: ["stage-started", "stage-failed"], limit: 1_000 })).events
         }).pipe(Effect.provide(productionLayer({ database: join(dir, "swarm.db"), pollInterval: "100 millis" })))

@@ -13,7 +13,14 @@ import type { Clip } from "../../../agents/shot-matcher/shot.ts"
 import { Swarm, swarmLayerInMemory, type Topology } from "../../../runtime/index.ts"
 import { mesh, star } from "../../../topologies/index.ts"
 
-const video = (path: string, tags: ReadonlyArray<string>): Clip => ({ path, kind: "video", durationSec: 8, width: 1920, height: 1080, tags })
+const video = (path: string, tags: ReadonlyArray<string>): Clip => ({
+  path,
+  kind: "video",
+  durationSec: 8,
+  width: 1920,
+  height: 1080,
+  tags
+})
 const library: ReadonlyArray<Clip> = [
   video("lib/gradient.mp4", ["gradient", "colour"]),
   video("lib/mandelbrot.mp4", ["mandelbrot", "fractal"]),
@@ -24,11 +31,10 @@ const library: ReadonlyArray<Clip> = [
   video("lib/chalkboard.mp4", ["mathematics", "equations"])
 ]
 
-const env = (topology: Topology) =>
-  Layer.mergeAll(swarmLayerInMemory({ topology, strict: true }), topicLayer(), samplerLayer)
+const env = (topology: Topology) => Layer.mergeAll(swarmLayerInMemory({ topology, strict: true }), topicLayer(), samplerLayer)
 
 /** Plans the bundled script and matches shots through the director and the shot-matcher agents. */
-const planAndMatch = Effect.gen(function* () {
+const planAndMatch = Effect.gen(function*() {
   const swarm = yield* Swarm
   yield* swarm.spawn(monitorAgent())
   const director = yield* swarm.spawn(directorAgent())
@@ -40,13 +46,12 @@ const planAndMatch = Effect.gen(function* () {
 
 describe("the video swarm's director, shot-matcher and monitor agents", () => {
   it.scoped("plan and match through the agents; star and mesh give the same result", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const viaStar = yield* Effect.provide(planAndMatch, env(star({ hub: "director" })))
       const viaMesh = yield* Effect.provide(planAndMatch, env(mesh))
       expect(viaStar).toEqual(viaMesh)
       expect(viaStar.plan.scenes).toHaveLength(7)
-      const pickFor = (subject: string) =>
-        viaStar.picks[viaStar.plan.scenes.findIndex((s) => s.text.includes(subject))]!.clip.path
+      const pickFor = (subject: string) => viaStar.picks[viaStar.plan.scenes.findIndex((s) => s.text.includes(subject))]!.clip.path
       expect(pickFor("Mandelbrot set repeats")).toBe("lib/mandelbrot.mp4")
       expect(pickFor("Game of Life")).toBe("lib/life.mp4")
       expect(pickFor("Rule 110")).toBe("lib/rule110.mp4")
@@ -55,7 +60,7 @@ describe("the video swarm's director, shot-matcher and monitor agents", () => {
     }))
 
   it.scoped("typed failures reach the asker and the director keeps serving", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const swarm = yield* Swarm
       const director = yield* swarm.spawn(directorAgent())
       const noKey = yield* Effect.flip(director.ask(new WriteScriptForTopic({ topic: "fractals" })))
@@ -70,7 +75,7 @@ describe("the video swarm's director, shot-matcher and monitor agents", () => {
     }).pipe(Effect.provide(env(mesh))))
 
   it.scoped("the monitor publishes metrics every interval and notices an agent that stops beating", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const swarm = yield* Swarm
       const monitor = yield* swarm.spawn(monitorAgent())
       const matcher = yield* swarm.spawn(shotMatcherAgent())

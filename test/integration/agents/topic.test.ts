@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { IncomingHttpHeaders } from "node:http"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import type { IncomingHttpHeaders } from "node:http"
 import { planScenes } from "../../../agents/director/script.ts"
-import { DEFAULT_CLAUDE_MODEL, make, layerConfig, structuredOutputSchema, TopicWriter } from "../../../agents/director/topic.ts"
+import { DEFAULT_CLAUDE_MODEL, layerConfig, make, structuredOutputSchema, TopicWriter } from "../../../agents/director/topic.ts"
 import { fakeMessagesApi } from "./fake-messages-api.ts"
 
 const validScript = {
@@ -16,15 +16,14 @@ const validScript = {
 }
 
 /** The key as the SDK sent it: `x-api-key`, or `authorization: Bearer` in newer SDK versions. */
-const credential = (headers: IncomingHttpHeaders) =>
-  headers["x-api-key"] ?? headers.authorization?.replace(/^Bearer /, "")
+const credential = (headers: IncomingHttpHeaders) => headers["x-api-key"] ?? headers.authorization?.replace(/^Bearer /, "")
 
 const writer = (baseURL: string, maxAttempts = 4) =>
   make({ apiKey: Redacted.make("sk-test-key"), baseURL, maxAttempts, retryDelay: "5 millis", model: "claude-test-model" })
 
 describe("director --topic (Claude through the real SDK, loopback fake Messages API)", () => {
   it.scopedLive("asks for the structured JSON script and turns the scenes into paragraphs", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const api = yield* fakeMessagesApi([{ text: JSON.stringify(validScript) }])
       const written = yield* writer(api.baseURL).write("emergent patterns in mathematics")
 
@@ -49,7 +48,7 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
     }))
 
   it.scopedLive("retries an invalid answer and shows the model what was wrong", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const api = yield* fakeMessagesApi([
         { text: "Sure! Here is a script about patterns." },
         { text: JSON.stringify({ title: "Too short", scenes: [{ sentences: [] }] }) },
@@ -70,7 +69,7 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
     }))
 
   it.scopedLive("retries a transient API error (529 overloaded)", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const api = yield* fakeMessagesApi([
         { status: 529, errorType: "overloaded_error", message: "Overloaded" },
         { text: JSON.stringify(validScript) }
@@ -81,7 +80,7 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
     }))
 
   it.scopedLive("does not retry a rejected key (401)", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const api = yield* fakeMessagesApi([{ status: 401, errorType: "authentication_error", message: "invalid x-api-key" }])
       const error = yield* Effect.flip(writer(api.baseURL).write("patterns"))
       expect(error._tag).toBe("ClaudeRequestError")
@@ -90,7 +89,7 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
     }))
 
   it.scopedLive("gives up after the configured attempts with the last invalid answer", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const api = yield* fakeMessagesApi([{ text: "{}" }])
       const error = yield* Effect.flip(writer(api.baseURL, 3).write("patterns"))
       expect(error._tag).toBe("InvalidScriptOutputError")
@@ -99,7 +98,7 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
     }))
 
   it.scopedLive("reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL from the environment", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const api = yield* fakeMessagesApi([{ text: JSON.stringify(validScript) }])
       const env = ConfigProvider.fromMap(new Map([["ANTHROPIC_API_KEY", "sk-env"], ["ANTHROPIC_BASE_URL", api.baseURL]]))
       const written = yield* Effect.flatMap(TopicWriter, (w) => w.write("patterns")).pipe(
@@ -110,7 +109,7 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
     }))
 
   it.scopedLive("without a key says to set ANTHROPIC_API_KEY or pass --script, and sends nothing", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const api = yield* fakeMessagesApi([{ text: JSON.stringify(validScript) }])
       const env = ConfigProvider.fromMap(new Map([["ANTHROPIC_BASE_URL", api.baseURL]]))
       const error = yield* Effect.flip(
@@ -127,6 +126,6 @@ describe("director --topic (Claude through the real SDK, loopback fake Messages 
   it("sends a schema within the structured-output subset", () => {
     const schema = JSON.stringify(structuredOutputSchema())
     expect(schema).not.toMatch(/"(minLength|maxLength|maxItems|pattern|\$schema)"/)
-    expect(schema).toContain('"additionalProperties":false')
+    expect(schema).toContain("\"additionalProperties\":false")
   })
 })

@@ -1,8 +1,8 @@
-import { readdir, readFile, writeFile } from "node:fs/promises"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Exit, Fiber, Stream } from "effect"
-import { ffmpegProgress, type FfmpegProgress, runFfmpeg } from "../../../media/ffmpeg.ts"
+import { readdir, readFile, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { type FfmpegProgress, ffmpegProgress, runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { suiteTempDir } from "../../fixtures/temp-dir.ts"
 

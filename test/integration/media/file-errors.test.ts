@@ -13,15 +13,17 @@ const blocked = "/etc/passwd/reelswarm"
 
 describe("file errors are typed failures naming the path", () => {
   it.effect("an atomic write under a file is a PlatformError with the path, not a defect", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const error = yield* Effect.flip(writeFileAtomic(`${blocked}/plan.json`, "{}"))
       expect(error).toMatchObject({ _tag: "SystemError", module: "FileSystem" })
       expect(error.message).toContain(blocked)
     }))
 
   it.effect("captions, the sample library and the footage index say which path failed", () =>
-    Effect.gen(function* () {
-      const captions = yield* Effect.flip(writeAss(`${blocked}/captions.ass`, { words: [{ word: "hi", start: 0, end: 1 }] }, { width: 1080, height: 1920, style: "lines" }))
+    Effect.gen(function*() {
+      const captions = yield* Effect.flip(
+        writeAss(`${blocked}/captions.ass`, { words: [{ word: "hi", start: 0, end: 1 }] }, { width: 1080, height: 1920, style: "lines" })
+      )
       expect(captions).toMatchObject({ _tag: "CaptionError", reason: "Io" })
       expect(captions.message).toContain(`${blocked}/captions.ass`)
       expect(captions.detail).toContain("ENOTDIR")

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
 import { probe } from "../../../media/probe.ts"
@@ -10,11 +10,23 @@ import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 const tempDir = scopedTempDir("footage")
 
 /** Words the demo script uses: each must find at least one sample clip. */
-const demoWords = ["mandelbrot", "fractal", "game of life", "automaton", "cells", "rule 110", "sierpinski triangle", "triangle", "chaos", "pattern", "emergence"]
+const demoWords = [
+  "mandelbrot",
+  "fractal",
+  "game of life",
+  "automaton",
+  "cells",
+  "rule 110",
+  "sierpinski triangle",
+  "triangle",
+  "chaos",
+  "pattern",
+  "emergence"
+]
 
 describe("procedural sample library and folder index", () => {
   it.scoped("generates 16+ tagged clips once, then indexes them incrementally, skipping broken files with warnings", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const options = { width: 96, height: 160, durationSec: 1, fps: 10, concurrency: 2 }
       const clips = yield* generateSampleLibrary(dir, options)
@@ -65,17 +77,15 @@ describe("procedural sample library and folder index", () => {
       utimesSync(still, new Date(), new Date(Date.now() + 5000))
       const third = yield* indexFolder(dir)
       expect([third.cached, third.probed]).toEqual([clips.length + 1, 1])
-    })
-  )
+    }))
 
   it.effect("rejects odd sizes and unknown clip names with typed errors", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const odd = yield* Effect.flip(generateSampleLibrary("/nonexistent", { width: 97, height: 160 }))
       expect(odd).toMatchObject({ _tag: "FootageError", reason: "InvalidOptions" })
       const unknown = yield* Effect.flip(generateSampleLibrary("/nonexistent", { only: ["nope"] }))
       expect(unknown.message).toContain("nope")
       const missing = yield* Effect.flip(indexFolder("/nonexistent/footage"))
       expect(missing).toMatchObject({ _tag: "FootageError", reason: "Io" })
-    })
-  )
+    }))
 })

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { bestFittingFile, indexFolder, pexels } from "../../../media/footage/index.ts"
 import { jsonReply, type LoopbackReply, loopbackServer } from "../../fixtures/loopback-server.ts"
@@ -55,17 +55,24 @@ const fakePexels = (clips: Record<string, string>, options: { readonly unavailab
     (server) => ({
       url: server.url,
       get hits(): Array<Hit> {
-        return server.requests.map((r) => ({ path: r.url.pathname, params: Object.fromEntries(r.url.searchParams), authorization: r.headers.authorization }))
+        return server.requests.map((r) => ({
+          path: r.url.pathname,
+          params: Object.fromEntries(r.url.searchParams),
+          authorization: r.headers.authorization
+        }))
       }
     })
   )
 
 describe("Pexels provider against a loopback fake", () => {
   it.scoped("searches with the key and orientation, downloads the best-fitting file once, and the folder index sees it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const medium = join(dir, "medium.mp4")
-      yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "testsrc2=s=128x224:r=10:d=1", "-pix_fmt", "yuv420p", "-c:v", "libx264"], output: medium })
+      yield* runFfmpeg({
+        args: ["-f", "lavfi", "-i", "testsrc2=s=128x224:r=10:d=1", "-pix_fmt", "yuv420p", "-c:v", "libx264"],
+        output: medium
+      })
       const fake = yield* fakePexels({ "/files/medium.mp4": medium })
       const provider = pexels({ apiKey: "pexels-key", baseUrl: fake.url, cacheDir: join(dir, "cache") })
 
@@ -93,11 +100,10 @@ describe("Pexels provider against a loopback fake", () => {
       expect(index.clips.map((c) => c.path)).toEqual([clip.path])
       expect(index.clips[0]!.tags).toEqual(expect.arrayContaining(["fractal", "zoom"]))
       expect(index.clips[0]!.description).toContain("Ada")
-    })
-  )
+    }))
 
   it.scoped("a refused key and a broken download are typed errors that leave no file behind", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const fake = yield* fakePexels({})
       const wrongKey = yield* Effect.flip(pexels({ apiKey: "nope", baseUrl: fake.url, cacheDir: dir }).search({ query: "life" }))
@@ -110,17 +116,19 @@ describe("Pexels provider against a loopback fake", () => {
       expect(missing.message).toContain("854222")
       const index = yield* indexFolder(join(dir, "cache"))
       expect(index.clips).toHaveLength(0)
-    })
-  )
+    }))
 })
 
 describe("Pexels provider over a flaky network", () => {
   it.live("a 503 is retried; a refused key is asked once, not retried", () =>
     Effect.scoped(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const dir = yield* tempDir
         const medium = join(dir, "medium.mp4")
-        yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "testsrc2=s=128x224:r=10:d=1", "-pix_fmt", "yuv420p", "-c:v", "libx264"], output: medium })
+        yield* runFfmpeg({
+          args: ["-f", "lavfi", "-i", "testsrc2=s=128x224:r=10:d=1", "-pix_fmt", "yuv420p", "-c:v", "libx264"],
+          output: medium
+        })
         const busy = yield* fakePexels({ "/files/medium.mp4": medium }, { unavailable: 1 })
         const provider = pexels({ apiKey: "pexels-key", baseUrl: busy.url, cacheDir: join(dir, "cache") })
         const [video] = yield* provider.search({ query: "fractal" })
@@ -133,8 +141,7 @@ describe("Pexels provider over a flaky network", () => {
         expect(refused.message).toContain("401")
         expect(fake.hits).toHaveLength(1)
       })
-    )
-  )
+    ))
 })
 
 describe("best-fitting rendition", () => {

@@ -1,8 +1,8 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Option, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Option, Schedule } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { type ProcessFault, ProcessRunner, runProcess } from "../../../media/process-runner.ts"
@@ -47,11 +47,22 @@ const eventually = <A>(check: Effect.Effect<A | undefined>, what: string) =>
 /** This process's first child called `name`, once there is one. */
 const awaitChild = (name: string) => eventually(Effect.map(childrenNamed(name), (found) => found[0]), `a ${name} child`)
 
-const testClip = ["-f", "lavfi", "-i", "testsrc=size=160x96:rate=25:duration=1", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+const testClip = [
+  "-f",
+  "lavfi",
+  "-i",
+  "testsrc=size=160x96:rate=25:duration=1",
+  "-c:v",
+  "libx264",
+  "-preset",
+  "ultrafast",
+  "-pix_fmt",
+  "yuv420p"
+]
 
 describe("process runner", () => {
   it.live("an interrupted probe stops ffprobe: no process and no process group is left", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       // Opening a FIFO for reading blocks until a writer comes, so this ffprobe waits forever.
       const fifo = join(dir(), "never-written.mp4")
       execFileSync("mkfifo", [fifo])
@@ -65,10 +76,13 @@ describe("process runner", () => {
     }))
 
   it.live("an interrupted encode stops ffmpeg's process group and leaves no partial output", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const output = join(dir(), "interrupted.mp4")
       const fiber = yield* Effect.fork(
-        runFfmpeg({ args: ["-re", "-f", "lavfi", "-i", "testsrc=size=160x96:rate=25:duration=600", "-c:v", "libx264", "-preset", "ultrafast"], output })
+        runFfmpeg({
+          args: ["-re", "-f", "lavfi", "-i", "testsrc=size=160x96:rate=25:duration=600", "-c:v", "libx264", "-preset", "ultrafast"],
+          output
+        })
       )
       const ffmpeg = yield* awaitChild("ffmpeg")
       yield* Fiber.interrupt(fiber)
@@ -77,7 +91,7 @@ describe("process runner", () => {
     }))
 
   it.live("interruption stops the program's children too, and SIGKILLs what ignores SIGTERM after the grace period", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       // The shell and both sleeps ignore SIGTERM (an ignored signal stays ignored across exec).
       const fiber = yield* Effect.fork(
         runProcess({ command: "sh", args: ["-c", "trap '' TERM; sleep 300 & sleep 300 & wait"], killGraceMs: 300 })
@@ -100,7 +114,7 @@ describe("process runner", () => {
     }))
 
   it.effect("a program that cannot start is a typed failure: ENOENT and E2BIG", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const missing = yield* Effect.flip(runProcess({ command: "reelswarm-no-such-program", args: [] }))
       expect(missing).toMatchObject({ _tag: "ProcessError", reason: "spawn", command: "reelswarm-no-such-program" })
       expect(missing.cause).toMatchObject({ _tag: "SystemError", reason: "NotFound" })
@@ -111,7 +125,7 @@ describe("process runner", () => {
     }))
 
   it.effect("a non-zero exit carries the code and the stderr tail; stdin and stdout carry any text", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const failed = yield* Effect.flip(runProcess({ command: "sh", args: ["-c", "echo 'disk on fire' >&2; exit 3"] }))
       expect(failed).toMatchObject({ reason: "exit", exitCode: 3, command: "sh" })
       expect(failed.stderr).toContain("disk on fire")
@@ -126,7 +140,7 @@ describe("fault-injecting process runner", () => {
     request.command === "ffmpeg" && call === 1 ? fault : undefined
 
   it.effect("an ffmpeg encode that fails on its first attempt succeeds on the retry, with one finished file", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const output = join(dir(), "retried.mp4")
       const errors: Array<string> = []
       yield* runFfmpeg({ args: testClip, output }).pipe(
@@ -136,17 +150,23 @@ describe("fault-injecting process runner", () => {
       expect(errors).toEqual(["exit 1 Error while opening encoder for output stream #0:0"])
       expect(yield* probe(output, { countFrames: true })).toMatchObject({ frames: 25, codec: "h264" })
       expect((yield* Effect.promise(() => readdir(dir()))).filter((f) => f.includes("retried") && f.includes("partial"))).toEqual([])
-    }).pipe(Effect.provide(ProcessRunner.layerFaulty(failFirstFfmpeg({ _tag: "Exit", exitCode: 1, stderr: "Error while opening encoder for output stream #0:0" })))))
+    }).pipe(
+      Effect.provide(
+        ProcessRunner.layerFaulty(
+          failFirstFfmpeg({ _tag: "Exit", exitCode: 1, stderr: "Error while opening encoder for output stream #0:0" })
+        )
+      )
+    ))
 
   it.effect("a spawn failure is an FfmpegError with reason spawn", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const error = yield* Effect.flip(runFfmpeg({ args: testClip, output: join(dir(), "never.mp4") }))
       expect(error).toMatchObject({ _tag: "FfmpegError", reason: "spawn" })
       expect(error.message).toContain("ENOENT")
     }).pipe(Effect.provide(ProcessRunner.layerFaulty(failFirstFfmpeg({ _tag: "SpawnFailure" })))))
 
   it.live("a hung ffmpeg is stopped by a timeout and leaves no file", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const output = join(dir(), "hung.mp4")
       const result = yield* runFfmpeg({ args: testClip, output }).pipe(Effect.timeoutOption("100 millis"))
       expect(Option.isNone(result)).toBe(true)
@@ -154,12 +174,17 @@ describe("fault-injecting process runner", () => {
     }).pipe(Effect.provide(ProcessRunner.layerFaulty(failFirstFfmpeg({ _tag: "Hang" })))))
 
   it.effect("espeak-ng failing mid-narration is a TtsError carrying its stderr, and leaves no narration", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const outDir = join(dir(), "narration")
       const error = yield* Effect.flip(espeakNg().synthesize({ text: "One sentence. Another one.", voice: "en" }, outDir))
       expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "ProcessFailed", detail: "voice data missing" })
       expect(yield* Effect.promise(() => readdir(outDir))).toEqual([])
     }).pipe(
-      Effect.provide(ProcessRunner.layerFaulty((request, call) => (request.command === "espeak-ng" && call === 2 ? { _tag: "Exit", exitCode: 1, stderr: "voice data missing" } : undefined)))
+      Effect.provide(
+        ProcessRunner.layerFaulty((
+          request,
+          call
+        ) => (request.command === "espeak-ng" && call === 2 ? { _tag: "Exit", exitCode: 1, stderr: "voice data missing" } : undefined))
+      )
     ))
 })

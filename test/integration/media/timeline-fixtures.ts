@@ -1,7 +1,7 @@
 /** Tiny real media for the timeline tests, made with lavfi sources in a temp directory. */
+import { Effect } from "effect"
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import type { TimelineInput, TimelineOutput } from "../../../media/timeline.ts"
@@ -34,8 +34,30 @@ export const makeFixtures = (dir: string) =>
     const file = (name: string) => join(dir, name)
     const make = (name: string, args: ReadonlyArray<string>) => runFfmpeg({ args, output: file(name) })
     yield* Effect.all([
-      make("wide clip.mp4", ["-f", "lavfi", "-i", "testsrc=size=320x180:rate=25:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]),
-      make("short.mp4", ["-f", "lavfi", "-i", "testsrc2=size=180x320:rate=30:duration=0.6", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]),
+      make("wide clip.mp4", [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x180:rate=25:duration=2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p"
+      ]),
+      make("short.mp4", [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=180x320:rate=30:duration=0.6",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p"
+      ]),
       make("still.png", ["-f", "lavfi", "-i", "mandelbrot=size=320x240", "-frames:v", "1"]),
       make("narration.wav", ["-f", "lavfi", "-i", "sine=frequency=440:duration=2.43", "-ac", "1"]),
       make("music.wav", ["-f", "lavfi", "-i", "sine=frequency=220:duration=0.9"]),

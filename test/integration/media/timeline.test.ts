@@ -1,13 +1,13 @@
-import { readdir, readFile } from "node:fs/promises"
-import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
+import { readdir, readFile } from "node:fs/promises"
+import { join } from "node:path"
+import { type EncoderSpec, withEncoderFallback } from "../../../media/encoders.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
-import { type EncoderSpec, withEncoderFallback } from "../../../media/encoders.ts"
 import { planRender, render, renderSegment, renderSinglePass } from "../../../media/timeline.ts"
-import { CAPTIONS_NAME, type Fixtures, makeFixtures } from "./timeline-fixtures.ts"
 import { suiteTempDir } from "../../fixtures/temp-dir.ts"
+import { CAPTIONS_NAME, type Fixtures, makeFixtures } from "./timeline-fixtures.ts"
 
 const tempDir = suiteTempDir("timeline")
 let fx: Fixtures
@@ -35,7 +35,10 @@ const frameHashes = (file: string) =>
 const lumaOfFrame = (file: string, n: number) =>
   Effect.gen(function*() {
     const raw = `${file}.${n}.gray`
-    yield* runFfmpeg({ args: ["-i", file, "-vf", `select=eq(n\\,${n})`, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray"], output: raw })
+    yield* runFfmpeg({
+      args: ["-i", file, "-vf", `select=eq(n\\,${n})`, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray"],
+      output: raw
+    })
     return yield* Effect.promise(() => readFile(raw))
   })
 
@@ -59,7 +62,9 @@ const ffmpegChildren = async () => {
 describe("timeline render", () => {
   it.effect("a single pass lasts the narration to within one frame and has exactly the planned frames", () =>
     Effect.gen(function*() {
-      const plan = yield* planRender(fx.input({ path: out("single.mp4"), captions: captions(), transition, music: { path: out("music.wav") } }))
+      const plan = yield* planRender(
+        fx.input({ path: out("single.mp4"), captions: captions(), transition, music: { path: out("music.wav") } })
+      )
       expect(plan.totalFrames).toBe(61) // round(2.43 s * 25)
       yield* renderSinglePass(plan)
       const info = yield* probe(plan.files.output, { countFrames: true })

@@ -1,7 +1,7 @@
-import { readdir, readFile, writeFile } from "node:fs/promises"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { readdir, readFile, writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import { espeakNg, makeTts, Narration } from "../../../media/tts/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
@@ -9,7 +9,7 @@ const tempDir = scopedTempDir("tts-cache")
 
 describe("espeak-ng narration cache", () => {
   it.scoped("a damaged cached timings file is synthesized again and replaced, not trusted", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const tts = makeTts([espeakNg()])
       const request = { text: "Fractals repeat at every scale. Cells follow rules.", voice: "en" }
@@ -24,6 +24,5 @@ describe("espeak-ng narration cache", () => {
       expect(again.durationSec).toBeCloseTo(first.durationSec, 6)
       const rewritten = yield* Effect.promise(() => readFile(file, "utf8"))
       expect(Schema.decodeUnknownSync(Schema.parseJson(Narration))(rewritten).words).toEqual(first.words)
-    })
-  )
+    }))
 })

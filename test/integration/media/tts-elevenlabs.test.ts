@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { readFileSync } from "node:fs"
 import { elevenLabs, makeTts } from "../../../media/tts/index.ts"
 import { decodeWav } from "../../../media/tts/wav.ts"
 import { jsonReply, loopbackServer } from "../../fixtures/loopback-server.ts"
@@ -57,7 +57,7 @@ const tempDir = scopedTempDir("tts-11labs")
 
 describe("ElevenLabs provider against a loopback fake", () => {
   it.scoped("character alignments become word timings, chunks are joined with exact offsets, results are cached", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const fake = yield* fakeElevenLabs
       const dir = yield* tempDir
       const tts = makeTts([elevenLabs({ apiKey: "test-key", baseUrl: fake.url, maxChunkChars: 20 })])
@@ -89,11 +89,10 @@ describe("ElevenLabs provider against a loopback fake", () => {
       const again = yield* tts.synthesize({ text, voice: "voice/1", rate: 1.1 }, dir)
       expect(again.audioFile).toBe(narration.audioFile)
       expect(fake.seen).toHaveLength(2)
-    })
-  )
+    }))
 
   it.scoped("a rejected API key is a typed Http error carrying the status, never the key", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const fake = yield* fakeElevenLabs
       const dir = yield* tempDir
       const tts = makeTts([elevenLabs({ apiKey: "wrong-key", baseUrl: fake.url })])
@@ -102,24 +101,27 @@ describe("ElevenLabs provider against a loopback fake", () => {
       expect(error.reason).toBe("Http")
       expect(error.message).toContain("401")
       expect(JSON.stringify(error)).not.toContain("wrong-key")
-    })
-  )
+    }))
 
   it.live("a 503 is retried and the narration arrives; a refused key is asked once, not retried", () =>
     Effect.scoped(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const busy = yield* fakeElevenLabsWith({ unavailable: 1 })
         const dir = yield* tempDir
-        const narration = yield* makeTts([elevenLabs({ apiKey: "test-key", baseUrl: busy.url })]).synthesize({ text: "Hello world.", voice: "v" }, dir)
+        const narration = yield* makeTts([elevenLabs({ apiKey: "test-key", baseUrl: busy.url })]).synthesize({
+          text: "Hello world.",
+          voice: "v"
+        }, dir)
         expect(busy.seen.map((s) => s.body.text)).toEqual(["Hello world.", "Hello world."])
         expect(narration.words.map((w) => w.word)).toEqual(["Hello", "world."])
 
         const fake = yield* fakeElevenLabs
-        const refused = yield* Effect.flip(makeTts([elevenLabs({ apiKey: "wrong-key", baseUrl: fake.url })]).synthesize({ text: "Hello.", voice: "v" }, dir))
+        const refused = yield* Effect.flip(
+          makeTts([elevenLabs({ apiKey: "wrong-key", baseUrl: fake.url })]).synthesize({ text: "Hello.", voice: "v" }, dir)
+        )
         expect(refused).toMatchObject({ _tag: "TtsError", reason: "Http" })
         expect(refused.message).toContain("401")
         expect(fake.seen).toHaveLength(1)
       })
-    )
-  )
+    ))
 })

@@ -3,9 +3,9 @@
  * one per word, and a batch is cut back into its words at the pauses.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { chmod, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
 import { espeakNg, splitAtPauses } from "../../../media/tts/espeak-ng.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
@@ -25,7 +25,7 @@ describe("espeak-ng solo-word batches", () => {
   })
 
   it.scoped("runs one espeak-ng process per sentence and one per batch of words", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const log = join(dir, "calls.log")
       const binary = join(dir, "espeak-ng-logged")

@@ -1,11 +1,11 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { basename } from "node:path"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Schedule } from "effect"
-import { decodeWav } from "../../../media/tts/wav.ts"
 import { espeakNg, makeTts, type SentenceTiming } from "../../../media/tts/index.ts"
+import { decodeWav } from "../../../media/tts/wav.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const referenceScript = fileURLToPath(new URL("./tts-espeak-reference.py", import.meta.url))
@@ -34,15 +34,14 @@ const referenceOnsets = (sentence: SentenceTiming, voice: string, wpm: number, p
   })
 }
 
-const script =
-  "The Mandelbrot set is a fractal, endlessly detailed at every zoom. " +
+const script = "The Mandelbrot set is a fractal, endlessly detailed at every zoom. " +
   "In the Game of Life, simple cells follow simple rules, and patterns emerge. " +
   "Rule 110 is a cellular automaton that can compute anything! " +
   "Is the Sierpinski triangle chaos, or order?"
 
 describe("espeak-ng narration", () => {
   it.scoped("word onsets are within 40 ms of espeak-ng's own word events, across rates, pitches, pauses and languages", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* scopedTempDir("tts-espeak")
       const tts = makeTts([espeakNg()])
       const errors: Array<number> = []
@@ -51,9 +50,19 @@ describe("espeak-ng narration", () => {
       const cases = [
         { text: script, voice: "en", rate: 1, pitch: 50 },
         { text: script, voice: "en", rate: 1.3, pitch: 70 },
-        { text: "Dr. Smith paid $42.50 on 3/4/2021 for 12 apples, then left at 5 p.m. Wow — that's quick!", voice: "en-us", rate: 1, pitch: 50 },
+        {
+          text: "Dr. Smith paid $42.50 on 3/4/2021 for 12 apples, then left at 5 p.m. Wow — that's quick!",
+          voice: "en-us",
+          rate: 1,
+          pitch: 50
+        },
         { text: "Die Mandelbrot-Menge ist ein Fraktal. Das Spiel des Lebens zeigt Emergenz, nicht wahr?", voice: "de", rate: 1, pitch: 50 },
-        { text: "La règle 110 est un automate cellulaire universel. Le triangle de Sierpiński est partout !", voice: "fr", rate: 0.8, pitch: 40 }
+        {
+          text: "La règle 110 est un automate cellulaire universel. Le triangle de Sierpiński est partout !",
+          voice: "fr",
+          rate: 0.8,
+          pitch: 40
+        }
       ]
       for (const { text, voice, rate, pitch } of cases) {
         const narration = yield* tts.synthesize({ text, voice, rate, pitch }, dir)
@@ -89,11 +98,10 @@ describe("espeak-ng narration", () => {
         })
       )
       expect(meanMs).toBeLessThanOrEqual(40)
-    })
-  )
+    }))
 
   it.scoped("a finished narration is reused; an unknown voice is a typed error with espeak-ng's message", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* scopedTempDir("tts-espeak")
       const tts = makeTts([espeakNg()])
       const first = yield* tts.synthesize({ text: "Cells live. Cells die.", voice: "en" }, dir)
@@ -106,8 +114,7 @@ describe("espeak-ng narration", () => {
       const error = yield* Effect.flip(tts.synthesize({ text: "Hello.", voice: "xx-nonexistent" }, dir))
       expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "ProcessFailed" })
       expect(error.detail).toContain("voice does not exist")
-    })
-  )
+    }))
 })
 
 /** Live espeak-ng processes whose parent is this test process. */
@@ -126,7 +133,7 @@ const espeakChildren = () =>
 
 describe("espeak-ng interruption", () => {
   it.live("an interrupted narration leaves no espeak-ng process and no narration file", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* scopedTempDir("tts-espeak")
       const text = Array.from({ length: 200 }, (_, i) => `Sentence number ${i} talks about cells and fractals.`).join(" ")
       const fiber = yield* Effect.fork(espeakNg().synthesize({ text, voice: "en" }, dir))
@@ -135,6 +142,5 @@ describe("espeak-ng interruption", () => {
       yield* Fiber.interrupt(fiber)
       expect(espeakChildren()).toEqual([])
       expect(readdirSync(dir)).toEqual([])
-    }).pipe(Effect.scoped)
-  )
+    }).pipe(Effect.scoped))
 })

@@ -10,7 +10,7 @@ const filename = process.argv[2]
 if (filename === undefined) throw new Error("usage: append-child.ts <database file>")
 
 const writer = (name: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const log = yield* EventLog
     let seq = 0
     while (true) {
@@ -18,11 +18,11 @@ const writer = (name: string) =>
       const events = Array.from({ length: size }, () => ({ type: "metric", agent: name, data: { writer: name, seq: seq++ } }))
       const stored = yield* log.append(events)
       // Pipes are written synchronously on Linux: a printed ack has left this process.
-      process.stdout.write(stored.map((e) => `ack ${e.id} ${name}:${e.data!["seq"]}\n`).join(""))
+      process.stdout.write(stored.map((e) => `ack ${e.id} ${name}:${String(e.data!["seq"])}\n`).join(""))
     }
   })
 
-Effect.gen(function* () {
+void Effect.gen(function*() {
   process.stdout.write("ready\n")
   yield* Effect.all([writer("w1"), writer("w2"), writer("w3")], { concurrency: "unbounded" })
 }).pipe(Effect.provide(memoryLayer({ filename })), Effect.runPromise)

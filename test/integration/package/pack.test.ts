@@ -24,8 +24,19 @@ const tsc = join(repo, "node_modules", "typescript", "bin", "tsc")
 
 /** What `npm run build` and `npm pack` read. */
 const SOURCES = [
-  "package.json", "README.md", "tsconfig.json", "tsconfig.build.json", "index.ts",
-  "runtime", "topologies", "memory", "media", "agents", "apps", "bin", "scripts"
+  "package.json",
+  "README.md",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "index.ts",
+  "runtime",
+  "topologies",
+  "memory",
+  "media",
+  "agents",
+  "apps",
+  "bin",
+  "scripts"
 ]
 
 /** The README's first TypeScript block under the heading, as a user would paste it. */
@@ -65,22 +76,34 @@ beforeAll(async () => {
   mkdirSync(installed, { recursive: true })
   await run("tar", ["-xzf", join(work, tarball), "-C", installed, "--strip-components=1"])
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }))
-  writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
-    compilerOptions: {
-      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true,
-      exactOptionalPropertyTypes: true, noEmit: true, skipLibCheck: true, types: ["node"]
-    },
-    include: ["*.ts"]
-  }))
+  writeFileSync(
+    join(app, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ["node"]
+      },
+      include: ["*.ts"]
+    })
+  )
   writeFileSync(join(app, "embed.ts"), readmeBlock("## Embedding the runtime"))
   // The README's `ProduceVideo.execute(spec)` provided with `productionLayer({ database })`; built, not run (it renders a video).
-  writeFileSync(join(app, "job.ts"), [
-    `import { Effect } from "effect"`,
-    `import { demoSpec, ProduceVideo, productionLayer } from "reelswarm/agents"`,
-    ``,
-    `export const job = ProduceVideo.execute(demoSpec()).pipe(Effect.provide(productionLayer({ database: "swarm.db" })), Effect.scoped)`,
-    `console.log(Effect.isEffect(job))`
-  ].join("\n"))
+  writeFileSync(
+    join(app, "job.ts"),
+    [
+      `import { Effect } from "effect"`,
+      `import { demoSpec, ProduceVideo, productionLayer } from "reelswarm/agents"`,
+      ``,
+      `export const job = ProduceVideo.execute(demoSpec()).pipe(Effect.provide(productionLayer({ database: "swarm.db" })), Effect.scoped)`,
+      `console.log(Effect.isEffect(job))`
+    ].join("\n")
+  )
 }, 600_000)
 
 describe("the packed package", () => {
@@ -105,11 +128,14 @@ describe("the packed package", () => {
   })
 
   it("refuses imports past the published indexes", async () => {
-    writeFileSync(join(app, "deep.mjs"), [
-      `for (const path of ["reelswarm/runtime/internal/kernel.js", "reelswarm/dist/runtime/swarm.js", "reelswarm/media/timeline"]) {`,
-      `  await import(path).then(() => console.log("imported", path), (error) => console.log(error.code))`,
-      `}`
-    ].join("\n"))
+    writeFileSync(
+      join(app, "deep.mjs"),
+      [
+        `for (const path of ["reelswarm/runtime/internal/kernel.js", "reelswarm/dist/runtime/swarm.js", "reelswarm/media/timeline"]) {`,
+        `  await import(path).then(() => console.log("imported", path), (error) => console.log(error.code))`,
+        `}`
+      ].join("\n")
+    )
     const { stdout } = await node(["deep.mjs"], app)
     expect(stdout.trim().split("\n")).toEqual(Array(3).fill("ERR_PACKAGE_PATH_NOT_EXPORTED"))
   })

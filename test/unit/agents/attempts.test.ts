@@ -1,7 +1,7 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import { currentAttempt, recordFailure, withAttempts } from "../../../agents/production/attempts.ts"
 import { jobId, type JobSpec } from "../../../agents/production/job.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
@@ -27,7 +27,7 @@ const writeAttemptFile = (dir: string, content: string) =>
 
 /** Warnings logged while `effect` runs. */
 const warningsOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const warnings: Array<string> = []
     const logger = Logger.make(({ logLevel, message }) => {
       if (logLevel._tag === "Warning") warnings.push(String(message))
@@ -38,7 +38,7 @@ const warningsOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 describe("job attempts", () => {
   it.scoped("a recorded failure moves every later run of the job to the next attempt", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const attempts = join(dir, "attempts")
       expect((yield* currentAttempt(attempts, spec(dir))).attempt).toBe(0)
@@ -48,11 +48,10 @@ describe("job attempts", () => {
       expect((yield* currentAttempt(attempts, spec(dir))).attempt).toBe(1)
       // A spec asking for a later attempt keeps it.
       expect((yield* currentAttempt(attempts, spec(dir, 3))).attempt).toBe(3)
-    })
-  )
+    }))
 
   it.scoped("an attempt file with garbage in it counts as none, with a warning naming it, and the job still runs", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const attempts = join(dir, "attempts")
       const file = join(attempts, jobId(spec(dir)))
@@ -66,12 +65,15 @@ describe("job attempts", () => {
 
       // A run over the damaged file fails as its own work fails, and records the next attempt.
       const seen: Array<number | undefined> = []
-      const failing = withAttempts(attempts, spec(dir), (job) => Effect.zipRight(Effect.sync(() => seen.push(job.attempt)), Effect.fail("no footage")))
+      const failing = withAttempts(
+        attempts,
+        spec(dir),
+        (job) => Effect.zipRight(Effect.sync(() => seen.push(job.attempt)), Effect.fail("no footage"))
+      )
       expect(yield* Effect.flip(failing)).toBe("no footage")
       const succeeding = withAttempts(attempts, spec(dir), (job) => Effect.sync(() => seen.push(job.attempt)))
       yield* succeeding
       expect(seen).toEqual([0, 1])
       expect(yield* Effect.promise(() => readFile(file, "utf8"))).toBe("1")
-    })
-  )
+    }))
 })

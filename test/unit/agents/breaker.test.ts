@@ -7,7 +7,11 @@ describe("device circuit breakers", () => {
     expect(breakers.route("encoder-0", 0)).toEqual({ encoder: undefined, change: undefined })
     expect(breakers.failure("encoder-0", "h264_nvenc", "libx264", 1_000)).toBeUndefined()
     expect(breakers.failure("encoder-0", "h264_nvenc", "libx264", 2_000)).toEqual({
-      _tag: "Opened", device: "h264_nvenc", fallback: "libx264", failures: 2, until: 62_000
+      _tag: "Opened",
+      device: "h264_nvenc",
+      fallback: "libx264",
+      failures: 2,
+      until: 62_000
     })
     // Another slot is not affected.
     expect(breakers.route("encoder-1", 3_000).encoder).toBeUndefined()

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Option, Schema } from "effect"
 import {
-  decodeVideoSwarmEvent, DeviceBreakerOpenedEvent, ShotPickedEvent, StageStartedEvent, VideoSwarmEvent
+  decodeVideoSwarmEvent,
+  DeviceBreakerOpenedEvent,
+  ShotPickedEvent,
+  StageStartedEvent,
+  VideoSwarmEvent
 } from "../../../agents/index.ts"
 import { HeartbeatEvent, SpawnedEvent, type SwarmEvent } from "../../../runtime/index.ts"
 
@@ -23,7 +27,13 @@ describe("the swarm's events", () => {
 
   it("decode through one union, narrowed by type; an unknown type or data that does not fit its kind is none", () => {
     const pick = stored(ShotPickedEvent.make(
-      { scene: 0, clip: "lib/life.mp4", score: { text: 1, orientationFit: 1, durationFit: 1, total: 3 }, round: 1, reasons: ["tags: life"] },
+      {
+        scene: 0,
+        clip: "lib/life.mp4",
+        score: { text: 1, orientationFit: 1, durationFit: 1, total: 3 },
+        round: 1,
+        reasons: ["tags: life"]
+      },
       { agent: "shot-matcher", job: "job-1" }
     ))
     const decoded = Option.getOrThrow(decodeVideoSwarmEvent(pick))
@@ -31,7 +41,9 @@ describe("the swarm's events", () => {
     expect(Option.getOrThrow(decodeVideoSwarmEvent(stored(SpawnedEvent.make({ supervisor: "root", kind: "agent" }, { agent: "a" })))).type)
       .toBe("spawned")
 
-    expect(decodeVideoSwarmEvent(stored({ type: "stage-started", job: "job-1", data: { stage: "scripts", attempt: 1 } }))).toEqual(Option.none())
+    expect(decodeVideoSwarmEvent(stored({ type: "stage-started", job: "job-1", data: { stage: "scripts", attempt: 1 } }))).toEqual(
+      Option.none()
+    )
     expect(decodeVideoSwarmEvent(stored({ type: "note", data: { n: 1 } }))).toEqual(Option.none())
     // Strictly, a field the kind does not define is refused too (the end-to-end test decodes the real log this way).
     const extra = stored({ type: "stage-finished", job: "job-1", data: { stage: "plan", seconds: 1, extra: true } })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option, TestClock } from "effect"
-import { heartbeatsToRecord, recordHeartbeat } from "../../../agents/monitor/health.ts"
 import { GetHealth, monitorAgent, shotMatcherAgent, systemSamplerLayer } from "../../../agents/index.ts"
+import { heartbeatsToRecord, recordHeartbeat } from "../../../agents/monitor/health.ts"
 import { AgentRegistry, EventLog, memoryLayer } from "../../../memory/index.ts"
 import { Swarm, swarmLayer } from "../../../runtime/index.ts"
 import { tempDatabase } from "../memory/temp-database.ts"
@@ -20,15 +20,15 @@ describe("agents' heartbeats in the agent registry", () => {
   })
 
   it.scoped("fill each running agent's last heartbeat in the SQLite file, so one that keeps beating is not silent", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDatabase()
-      const run = Effect.gen(function* () {
+      const run = Effect.gen(function*() {
         const swarm = yield* Swarm
         const registry = yield* AgentRegistry
         const monitor = yield* swarm.spawn(monitorAgent({ recordHeartbeatsEvery: "4 seconds" }))
         yield* swarm.spawn(shotMatcherAgent())
         const at = (seconds: number) =>
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             yield* TestClock.setTime(seconds * 1_000)
             // Answered after the tick due now: its events are in the log.
             yield* monitor.ask(new GetHealth())

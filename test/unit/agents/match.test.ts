@@ -5,7 +5,12 @@ import { planScript } from "../../../agents/director/script.ts"
 import { type Clip, matchShots, rankShots, type SceneQuery } from "../../../agents/shot-matcher/match.ts"
 
 const video = (path: string, tags: ReadonlyArray<string>, size: [number, number] = [1920, 1080], durationSec = 8): Clip => ({
-  path, kind: "video", durationSec, width: size[0], height: size[1], tags
+  path,
+  kind: "video",
+  durationSec,
+  width: size[0],
+  height: size[1],
+  tags
 })
 
 /** A labelled library: each subject of the demo script has its clip, plus distractors. */
@@ -43,7 +48,7 @@ describe("shot matching", () => {
     })
     expect(pick!.clip.path).toBe("a/fractal.mp4")
     expect(pick!.matched).toEqual([expect.objectContaining({ term: "fractal", synonymOf: "mandelbrot", in: ["tag", "file name"] })])
-    expect(pick!.reasons[0]).toContain('"fractal" in tag and file name (synonym of "mandelbrot")')
+    expect(pick!.reasons[0]).toContain("\"fractal\" in tag and file name (synonym of \"mandelbrot\")")
   })
 
   it("optimises the whole assignment: a generic scene does not take the only clip a specific scene has", () => {
@@ -104,7 +109,7 @@ describe("shot matching", () => {
   })
 
   it.effect("fails with NoFootageError when there is nothing to pick from", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const error = yield* Effect.flip(matchShots([scene(0, ["fractal"])], [], { frame: portrait, seed: 1 }))
       expect(error._tag).toBe("NoFootageError")
       expect(error.message).toContain("procedural sample library")

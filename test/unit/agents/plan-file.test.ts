@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Option } from "effect"
+import { mkdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import { doneMarker, readDone, readPlan } from "../../../agents/renderer/plan-file.ts"
 import { planRender, type TimelineInput } from "../../../media/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
@@ -41,16 +41,15 @@ const writePlan = (dir: string, content: unknown) =>
 
 describe("a render plan on disk", () => {
   it.scoped("reads back exactly as planned", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const plan = Either.getOrThrow(planRender(input(dir), { segments: 2 }))
       const planFile = yield* writePlan(dir, plan)
       expect(yield* readPlan(planFile)).toEqual(plan)
-    })
-  )
+    }))
 
   it.scoped("with a wrong field is a JsonFileError naming the file and the field", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const plan = Either.getOrThrow(planRender(input(dir), { segments: 2 }))
       const cases = [
@@ -67,11 +66,10 @@ describe("a render plan on disk", () => {
         expect(error.message).toContain(planFile)
         expect(error.message).toContain(["totalFrames", "files.segments", "scenes.0.shot.kind"][i]!)
       }
-    })
-  )
+    }))
 
   it.scoped("half written, or not there, is a JsonFileError too", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const plan = Either.getOrThrow(planRender(input(dir)))
       const text = JSON.stringify(plan)
@@ -81,11 +79,10 @@ describe("a render plan on disk", () => {
       const error = yield* Effect.flip(readPlan(missing))
       expect(error).toMatchObject({ _tag: "JsonFileError", file: missing, reason: "unreadable" })
       expect(error.message).toContain(missing)
-    })
-  )
+    }))
 
   it.scoped("a damaged done marker is no finished render: the plan is rendered again", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const planFile = yield* writePlan(dir, Either.getOrThrow(planRender(input(dir))))
       const output = join(dir, "out.mp4")
@@ -97,6 +94,5 @@ describe("a render plan on disk", () => {
       expect(yield* readDone(planFile)).toEqual(Option.none())
       yield* Effect.promise(() => writeFile(doneMarker(planFile), "{\"output\":"))
       expect(yield* readDone(planFile)).toEqual(Option.none())
-    })
-  )
+    }))
 })

@@ -1,8 +1,14 @@
-import { describe, expect, it } from "@effect/vitest"
 import { SystemError } from "@effect/platform/Error"
+import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import {
-  EncodeFailedError, FootageSourceError, NoFootageError, ProductionError, RenderError, TimingMismatchError, WorkFailed
+  EncodeFailedError,
+  FootageSourceError,
+  NoFootageError,
+  ProductionError,
+  RenderError,
+  TimingMismatchError,
+  WorkFailed
 } from "../../../agents/index.ts"
 import { FootageError } from "../../../media/index.ts"
 import { AskTimeoutError } from "../../../runtime/index.ts"
@@ -33,11 +39,17 @@ describe("a failed job's error", () => {
   })
 
   it("adds the tool's own account to the message: one line inline, several indented below", () => {
-    const footage = FootageSourceError.fromMedia(new FootageError({ reason: "Io", message: "footage folder /f cannot be read", detail: "EACCES" }))
+    const footage = FootageSourceError.fromMedia(
+      new FootageError({ reason: "Io", message: "footage folder /f cannot be read", detail: "EACCES" })
+    )
     expect(footage.reason).toBe("io")
-    expect(new ProductionError({ stage: "footage", cause: footage }).message).toBe("footage failed: footage folder /f cannot be read: EACCES")
+    expect(new ProductionError({ stage: "footage", cause: footage }).message).toBe(
+      "footage failed: footage folder /f cannot be read: EACCES"
+    )
     const encode = new RenderError({ stage: "encode", message: "segment 1: ffmpeg failed", detail: "line one\nline two" })
-    expect(new ProductionError({ stage: "render", cause: encode }).message).toBe("render failed: segment 1: ffmpeg failed\n  line one\n  line two")
+    expect(new ProductionError({ stage: "render", cause: encode }).message).toBe(
+      "render failed: segment 1: ffmpeg failed\n  line one\n  line two"
+    )
   })
 
   it("an encoder's failure reaches the renderer as data", () => {

@@ -3,8 +3,8 @@ import { Effect, Exit, Schema } from "effect"
 import { BUNDLED_SCRIPT, BUNDLED_SCRIPT_TITLE } from "../../../agents/director/bundled-script.ts"
 import { DirectorProtocol, PlanScript, Replan } from "../../../agents/director/protocol.ts"
 import { planScriptText, replanScenes } from "../../../agents/director/script.ts"
-import { MatchShots, ShotMatcherProtocol } from "../../../agents/shot-matcher/protocol.ts"
 import { rankShots } from "../../../agents/shot-matcher/match.ts"
+import { MatchShots, ShotMatcherProtocol } from "../../../agents/shot-matcher/protocol.ts"
 
 /** What crossing a process boundary does to a value: encode, JSON, decode. */
 const roundTrip = <A, I>(schema: Schema.Schema<A, I>, value: A): A =>
@@ -12,7 +12,7 @@ const roundTrip = <A, I>(schema: Schema.Schema<A, I>, value: A): A =>
 
 describe("agent protocols", () => {
   it.effect("a director plan and its request survive serialization", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const request = new PlanScript({ title: BUNDLED_SCRIPT_TITLE, script: BUNDLED_SCRIPT })
       const back = roundTrip(DirectorProtocol, request)
       expect(back).toBeInstanceOf(PlanScript)
@@ -25,7 +25,7 @@ describe("agent protocols", () => {
     }))
 
   it.effect("shot picks with reasons survive serialization, scenes passed as queries lose nothing the matcher uses", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const plan = yield* planScriptText("t", BUNDLED_SCRIPT)
       const clips = [{ path: "a/fractal.mp4", kind: "video" as const, durationSec: 5, width: 1920, height: 1080, tags: ["fractal"] }]
       const request = new MatchShots({ scenes: plan.scenes, clips, frame: { width: 1080, height: 1920 }, seed: "s" })
@@ -37,7 +37,7 @@ describe("agent protocols", () => {
     }))
 
   it.effect("an empty script and mismatched durations are typed failures", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const empty = yield* Effect.exit(planScriptText("t", " \n\n "))
       expect(Exit.isFailure(empty) && JSON.stringify(empty.cause)).toContain("no sentences to narrate")
       const plan = yield* planScriptText("t", "One. Two.")

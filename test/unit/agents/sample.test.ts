@@ -4,7 +4,7 @@ import { layer, MetricsSample, SystemSampler } from "../../../agents/monitor/sam
 
 describe("monitor sampling (systeminformation on this machine)", () => {
   it.live("returns a valid metrics record with CPU, memory, process and GPU figures", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const sampler = yield* SystemSampler
       const first = yield* sampler.sample
       // Keep one core busy for a moment: the next sample's load (since the previous one) cannot be zero.

@@ -6,25 +6,34 @@ const texts = (script: string) => splitSentences(script).map((s) => s.text)
 describe("sentence splitting", () => {
   it("ends sentences at . ! ? and keeps decimals and titles inside", () => {
     expect(texts("Dr. Smith measured 3.14 meters. Then he left! Did he? Yes.")).toEqual([
-      "Dr. Smith measured 3.14 meters.", "Then he left!", "Did he?", "Yes."
+      "Dr. Smith measured 3.14 meters.",
+      "Then he left!",
+      "Did he?",
+      "Yes."
     ])
   })
 
   it("keeps closing quotes with their sentence", () => {
     expect(texts(`He said "Stop." Then he ran. 'Really?' she asked.`)).toEqual([
-      `He said "Stop."`, "Then he ran.", "'Really?' she asked."
+      `He said "Stop."`,
+      "Then he ran.",
+      "'Really?' she asked."
     ])
   })
 
   it("splits after an ellipsis only when a new sentence starts", () => {
     expect(texts("Wait... and see. The end… Another one begins.")).toEqual([
-      "Wait... and see.", "The end…", "Another one begins."
+      "Wait... and see.",
+      "The end…",
+      "Another one begins."
     ])
   })
 
   it("does not split after e.g., initials or Fig. before a number", () => {
     expect(texts("Patterns emerge, e.g. the Mandelbrot set. J. R. R. Tolkien wrote it. See Fig. 3 for details.")).toEqual([
-      "Patterns emerge, e.g. the Mandelbrot set.", "J. R. R. Tolkien wrote it.", "See Fig. 3 for details."
+      "Patterns emerge, e.g. the Mandelbrot set.",
+      "J. R. R. Tolkien wrote it.",
+      "See Fig. 3 for details."
     ])
   })
 

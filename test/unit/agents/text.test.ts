@@ -4,10 +4,24 @@ import { fileNameWords, terms, words } from "../../../agents/text/terms.ts"
 
 describe("Porter stemmer", () => {
   it.each([
-    ["caresses", "caress"], ["ponies", "poni"], ["cats", "cat"], ["feed", "feed"], ["agreed", "agre"],
-    ["plastered", "plaster"], ["motoring", "motor"], ["sing", "sing"], ["hopping", "hop"], ["filing", "file"],
-    ["happy", "happi"], ["relational", "relat"], ["generalization", "gener"], ["controlling", "control"],
-    ["rolling", "roll"], ["connection", "connect"], ["adjustable", "adjust"], ["yellow", "yellow"]
+    ["caresses", "caress"],
+    ["ponies", "poni"],
+    ["cats", "cat"],
+    ["feed", "feed"],
+    ["agreed", "agre"],
+    ["plastered", "plaster"],
+    ["motoring", "motor"],
+    ["sing", "sing"],
+    ["hopping", "hop"],
+    ["filing", "file"],
+    ["happy", "happi"],
+    ["relational", "relat"],
+    ["generalization", "gener"],
+    ["controlling", "control"],
+    ["rolling", "roll"],
+    ["connection", "connect"],
+    ["adjustable", "adjust"],
+    ["yellow", "yellow"]
   ])("%s -> %s (Porter's published examples)", (word, expected) => {
     expect(stem(word)).toBe(expected)
   })
@@ -29,7 +43,14 @@ describe("Porter stemmer", () => {
 describe("terms", () => {
   it("drops stopwords and possessives and stems the rest, keeping numbers of two digits or more", () => {
     expect(terms("The Mandelbrot set's boundary is infinitely complex. Rule 110 isn't simple!")).toEqual([
-      "mandelbrot", "set", "boundari", "infinit", "complex", "rule", "110", "simpl"
+      "mandelbrot",
+      "set",
+      "boundari",
+      "infinit",
+      "complex",
+      "rule",
+      "110",
+      "simpl"
     ])
   })
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
-  EncodeProgressEvent, FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageName, StageStartedEvent
+  EncodeProgressEvent,
+  FootageWarningEvent,
+  StageFailedEvent,
+  StageFinishedEvent,
+  StageName,
+  StageStartedEvent
 } from "../../../agents/index.ts"
 import { progressView } from "../../../apps/cli/progress.ts"
 import type { SwarmEvent, SwarmEventInput } from "../../../runtime/index.ts"
@@ -30,20 +35,22 @@ describe("the CLI's progress", () => {
       }
       view.onEvent(stored(StageFinishedEvent.make({ stage, seconds: 0.5 }, { job: "j" })))
     }
-    expect(screen(out.written)).toMatch(/^█{24} 100%  report  /)
+    expect(screen(out.written)).toMatch(/^█{24} 100% {2}report {2}/)
   })
 
   it("elsewhere, writes one line per step; events of unknown kinds or with data that does not fit are left out", () => {
     const out = output(false)
     const view = progressView(out)
-    for (const event of [
-      StageStartedEvent.make({ stage: "footage", attempt: 1 }, { job: "j" }),
-      FootageWarningEvent.make({ file: "a.mp4", reason: "corrupt", message: "moov atom not found" }, { job: "j" }),
-      { type: "stage-finished", job: "j", data: { stage: "footage", seconds: "soon" } },
-      { type: "note", data: {} },
-      StageStartedEvent.make({ stage: "plan", attempt: 2 }, { job: "j" }),
-      StageFailedEvent.make({ stage: "plan", attempt: 2, message: "no footage" }, { job: "j" })
-    ]) view.onEvent(stored(event))
+    for (
+      const event of [
+        StageStartedEvent.make({ stage: "footage", attempt: 1 }, { job: "j" }),
+        FootageWarningEvent.make({ file: "a.mp4", reason: "corrupt", message: "moov atom not found" }, { job: "j" }),
+        { type: "stage-finished", job: "j", data: { stage: "footage", seconds: "soon" } },
+        { type: "note", data: {} },
+        StageStartedEvent.make({ stage: "plan", attempt: 2 }, { job: "j" }),
+        StageFailedEvent.make({ stage: "plan", attempt: 2, message: "no footage" }, { job: "j" })
+      ]
+    ) view.onEvent(stored(event))
     expect(out.written).toEqual([
       "footage: started\n",
       "warning: skipped a.mp4 (corrupt): moov atom not found\n",

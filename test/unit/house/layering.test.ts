@@ -39,7 +39,9 @@ describe("the house", () => {
       expect(fake({ "runtime/agent.ts": `import { ProduceVideo } from "../agents/index.ts"` })).toEqual([
         "runtime/agent.ts → ../agents/index.ts (direction: runtime may import none of ours)"
       ])
-      expect(fake({ "media/probe.ts": `import type { Envelope } from "../runtime/index.ts"\ntype Job = import("../agents/index.ts").JobSpec` })).toEqual([
+      expect(
+        fake({ "media/probe.ts": `import type { Envelope } from "../runtime/index.ts"\ntype Job = import("../agents/index.ts").JobSpec` })
+      ).toEqual([
         "media/probe.ts → ../runtime/index.ts (direction: media may import none of ours)",
         "media/probe.ts → ../agents/index.ts (direction: media may import none of ours)"
       ])
@@ -98,8 +100,16 @@ describe("the house", () => {
 
     it("a source file importing tests, and package.json publishing internals or missing a layer", () => {
       expect(fake(
-        { "apps/cli/main.ts": `import { tempDir } from "../../test/unit/memory/temp-database.ts"\nimport pkg from "../../package.json" with { type: "json" }` },
-        { ".": "./dist/index.js", "./runtime": "./dist/runtime/index.js", "./internal": { import: "./dist/runtime/internal/kernel.js" }, "./media/timeline": "./dist/media/timeline.js" }
+        {
+          "apps/cli/main.ts":
+            `import { tempDir } from "../../test/unit/memory/temp-database.ts"\nimport pkg from "../../package.json" with { type: "json" }`
+        },
+        {
+          ".": "./dist/index.js",
+          "./runtime": "./dist/runtime/index.js",
+          "./internal": { import: "./dist/runtime/internal/kernel.js" },
+          "./media/timeline": "./dist/media/timeline.js"
+        }
       )).toEqual([
         "apps/cli/main.ts → ../../test/unit/memory/temp-database.ts (outside-house: test/unit/memory/temp-database.ts is not part of a layer)",
         `package.json exports["./internal"] → ./dist/runtime/internal/kernel.js (package-exports: internal/ is never published)`,

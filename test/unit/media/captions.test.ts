@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { assTime, buildAss, escapeAssText, safeArea, type CaptionOptions } from "../../../media/captions.ts"
 import { wrapWords } from "../../../media/captions-layout.ts"
 import { textWidthEm } from "../../../media/captions-text.ts"
+import { assTime, buildAss, type CaptionOptions, escapeAssText, safeArea } from "../../../media/captions.ts"
 import type { SentenceTiming, WordTiming } from "../../../media/tts/narration.ts"
 
 /**
@@ -43,10 +43,11 @@ const rng = (seed: number) => () => {
 
 describe("ASS escaping", () => {
   it("no text can open an override block or inject a line break, and every character survives", () => {
-    const alphabet = ["{", "}", "\\", "N", "n", "h", ":", "%", '"', "'", ",", "\n", "😀", "中", "ש", " ", "a", "\u2060"]
+    const alphabet = ["{", "}", "\\", "N", "n", "h", ":", "%", "\"", "'", ",", "\n", "😀", "中", "ש", " ", "a", "\u2060"]
     const next = rng(42)
-    const fuzz = Array.from({ length: 2000 }, () =>
-      Array.from({ length: 1 + Math.floor(next() * 12) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("")
+    const fuzz = Array.from(
+      { length: 2000 },
+      () => Array.from({ length: 1 + Math.floor(next() * 12) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("")
     )
     for (const text of [...hostile, ...fuzz]) {
       const escaped = escapeAssText(text)
@@ -105,7 +106,7 @@ const fields = (line: string) => {
 
 describe("ASS documents", () => {
   it.effect("lines: PlayRes is the output size, pages never cross a sentence, braces are escaped", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const ass = yield* buildAss({ words, sentences }, base)
       expect(ass).toContain("PlayResX: 1080\nPlayResY: 1920")
       expect(ass).toContain("Style: Caption,DejaVu Sans,65,")
@@ -116,44 +117,39 @@ describe("ASS documents", () => {
         ["0:00:00.10", "0:00:01.90"],
         ["0:00:02.00", "0:00:03.50"]
       ])
-    })
-  )
+    }))
 
   it.effect("lines wrap into at most maxLines lines per page", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const ass = yield* buildAss({ words }, { ...base, width: 180, height: 320, maxLines: 1 })
       const texts = dialogues(ass).map((l) => fields(l).text)
       expect(texts).toEqual(["The Mandelbrot set", "\\{zooms\\} Rule 110!"])
-    })
-  )
+    }))
 
   it.effect("word-by-word shows each word from its start until the next word", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const ass = yield* buildAss({ words, sentences }, { ...base, style: "word-by-word" })
       const events = dialogues(ass).map(fields)
       expect(events).toHaveLength(words.length)
       expect(events.map((e) => e.text.replace(/^\{[^}]*\}/, ""))).toEqual(["The", "Mandelbrot", "set", "\\{zooms\\}", "Rule", "110!"])
       expect(events[1]).toMatchObject({ start: "0:00:00.25", end: "0:00:00.80" })
-    })
-  )
+    }))
 
   it.effect("karaoke: one \\kf per word, durations summing to the spoken span, highlight as PrimaryColour", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const ass = yield* buildAss({ words, sentences }, { ...base, style: "karaoke", highlightColor: "#FF8000" })
       expect(ass).toContain("Style: Caption,DejaVu Sans,65,&H000080FF,&H00FFFFFF,")
       const [first] = dialogues(ass).map(fields)
       expect(first!.text).toBe("{\\kf15}The {\\kf55}Mandelbrot {\\kf20}set\\N{\\kf50}\\{zooms\\}")
       const k = yield* buildAss({ words }, { ...base, style: "karaoke", karaokeTag: "k" })
       expect(k).toContain("{\\k15}The")
-    })
-  )
+    }))
 
   it.effect("invalid sizes and colours are typed errors", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const size = yield* Effect.flip(buildAss({ words }, { ...base, width: 0 }))
       expect(size).toMatchObject({ _tag: "CaptionError", reason: "InvalidOptions" })
       const colour = yield* Effect.flip(buildAss({ words }, { ...base, textColor: "red}{\\pos" }))
       expect(colour.message).toContain("#RRGGBB")
-    })
-  )
+    }))
 })

@@ -43,7 +43,14 @@ describe("encoder listing and arguments", () => {
 
   it("maps the x264 preset and CRF onto each encoder's own knobs", () => {
     expect(encoderArgs(spec("libx264"), { preset: "veryfast", crf: 20 }).outputArgs).toEqual([
-      "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-crf",
+      "20",
+      "-pix_fmt",
+      "yuv420p"
     ])
     const nvenc = encoderArgs(spec("h264_nvenc"), { preset: "veryfast", crf: 20 }).outputArgs
     expect(nvenc.slice(0, 4)).toEqual(["-c:v", "h264_nvenc", "-preset", "p3"])
@@ -53,7 +60,14 @@ describe("encoder listing and arguments", () => {
     expect(vaapi.videoFilterSuffix).toBe("format=nv12,hwupload")
     expect(encoderArgs(spec("libx265")).mp4Args).toEqual(["-tag:v", "hvc1"])
     expect(encoderArgs(spec("libsvtav1"), { preset: "medium" }).outputArgs).toEqual([
-      "-c:v", "libsvtav1", "-preset", "5", "-crf", "35", "-pix_fmt", "yuv420p"
+      "-c:v",
+      "libsvtav1",
+      "-preset",
+      "5",
+      "-crf",
+      "35",
+      "-pix_fmt",
+      "yuv420p"
     ])
     expect(encoderArgs(spec("libsvtav1"), { preset: "ultrafast" }).outputArgs[3]).toBe("12")
   })

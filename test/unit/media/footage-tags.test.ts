@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { SAMPLE_CLIPS } from "../../../media/footage/sample-library.ts"
 import { orientationOf } from "../../../media/footage/footage-index.ts"
+import { SAMPLE_CLIPS } from "../../../media/footage/sample-library.ts"
 import { normalizeTags, tagsFromFileName } from "../../../media/footage/tags.ts"
 
 describe("footage tags", () => {

@@ -1,9 +1,9 @@
-import { readFile, rm, writeFile } from "node:fs/promises"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
-import { narrationKey, readCachedNarration, writeNarration } from "../../../media/tts/narration-file.ts"
+import { readFile, rm, writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import type { SentenceTiming } from "../../../media/tts/index.ts"
+import { narrationKey, readCachedNarration, writeNarration } from "../../../media/tts/narration-file.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
 const tempDir = scopedTempDir("narration")
@@ -17,7 +17,7 @@ const key = narrationKey("fake", { text: "Hello there.", voice: "en" })
 
 /** Warnings logged while `effect` runs. */
 const warningsOf = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const warnings: Array<string> = []
     const logger = Logger.make(({ logLevel, message }) => {
       if (logLevel._tag === "Warning") warnings.push(String(message))
@@ -28,18 +28,17 @@ const warningsOf = <A, E>(effect: Effect.Effect<A, E>) =>
 
 describe("cached narration", () => {
   it.scoped("a finished narration is found again under its key, with every timing", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const written = yield* writeNarration("fake", dir, key, pcm, sentences)
       const cached = yield* readCachedNarration(dir, key)
       expect(cached).toEqual(written)
       expect(cached?.words).toEqual(sentences[0]!.words)
       expect(cached?.durationSec).toBe(1)
-    })
-  )
+    }))
 
   it.scoped("a half-written or damaged timings file is a cache miss, with a warning naming it, and writing again repairs it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const written = yield* writeNarration("fake", dir, key, pcm, sentences)
       const timings = join(dir, `narration-${key}.json`)
@@ -62,17 +61,15 @@ describe("cached narration", () => {
       // The provider, finding no narration, synthesizes and writes it again.
       yield* writeNarration("fake", dir, key, pcm, sentences)
       expect(yield* readCachedNarration(dir, key)).toEqual(written)
-    })
-  )
+    }))
 
   it.scoped("no timings file, or timings without their audio, is a plain miss", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const missing = yield* warningsOf(readCachedNarration(dir, key))
       expect(missing).toEqual({ value: undefined, warnings: [] })
       yield* writeNarration("fake", dir, key, pcm, sentences)
       yield* Effect.promise(() => rm(join(dir, `narration-${key}.wav`)))
       expect(yield* readCachedNarration(dir, key)).toBeUndefined()
-    })
-  )
+    }))
 })

@@ -52,9 +52,17 @@ describe("timeline plan: frame accounting", () => {
     expect(p.scenes.map((s) => [s.startFrame, s.frames])).toEqual([[0, 60], [60, 45], [105, 45], [150, 60]])
     expect(p.scenes.reduce((n, s) => n + s.frames, 0)).toBe(p.totalFrames)
     expect(p.durationSeconds).toBeCloseTo(7, 6)
-    expect(p.segments).toEqual([{ index: 0, startFrame: 0, frames: 210, pieces: [
-      { scene: 0, from: 0, to: 60 }, { scene: 1, from: 0, to: 45 }, { scene: 2, from: 0, to: 45 }, { scene: 3, from: 0, to: 60 }
-    ] }])
+    expect(p.segments).toEqual([{
+      index: 0,
+      startFrame: 0,
+      frames: 210,
+      pieces: [
+        { scene: 0, from: 0, to: 60 },
+        { scene: 1, from: 0, to: 45 },
+        { scene: 2, from: 0, to: 45 },
+        { scene: 3, from: 0, to: 60 }
+      ]
+    }])
   })
 
   it("honours explicit scene durations", () => {
@@ -153,8 +161,22 @@ describe("timeline commands", () => {
     )
     const cmd = stitchCommand(p, p.files.concatList, p.files.audio, libx264)
     expect(cmd.args).toEqual([
-      "-f", "concat", "-safe", "0", "-i", "/out/video.concat.txt", "-i", "/out/video.audio.m4a",
-      "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart"
+      "-f",
+      "concat",
+      "-safe",
+      "0",
+      "-i",
+      "/out/video.concat.txt",
+      "-i",
+      "/out/video.audio.m4a",
+      "-map",
+      "0:v:0",
+      "-map",
+      "1:a:0",
+      "-c",
+      "copy",
+      "-movflags",
+      "+faststart"
     ])
   })
 })

@@ -65,7 +65,7 @@ describe("WAV", () => {
 
 describe("requests", () => {
   it.effect("untrusted text, voice, rate and pitch are validated", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const bad = [
         { text: "   ...  ", voice: "en" },
         { text: "hello", voice: "en; rm -rf /" },
@@ -78,15 +78,13 @@ describe("requests", () => {
         expect(error.reason).toBe("InvalidRequest")
       }
       yield* validateRequest("espeak-ng", { text: "Hello, 世界!", voice: "en-us", rate: 1.5, pitch: 0 })
-    })
-  )
+    }))
 
   it.effect("an unknown provider name is a typed error listing the registered ones", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const tts = makeTts([{ name: "a", synthesize: () => Effect.die("unused") }])
       const error = yield* Effect.flip(tts.synthesize({ text: "hi", voice: "v", provider: "b" }, "/tmp"))
       expect(error).toMatchObject({ reason: "UnknownProvider", provider: "b" })
       expect(error.message).toContain("registered: a")
-    })
-  )
+    }))
 })

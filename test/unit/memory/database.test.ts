@@ -1,5 +1,5 @@
-import BetterSqlite from "better-sqlite3"
 import { describe, expect, it } from "@effect/vitest"
+import BetterSqlite from "better-sqlite3"
 import { Duration, Effect, Layer, Option } from "effect"
 import { randomFillSync } from "node:crypto"
 import { closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs"
@@ -11,7 +11,7 @@ const open = (filename: string) => Effect.scoped(Layer.build(memoryLayer({ filen
 
 describe("the swarm database file", () => {
   it.scoped("a file that is not SQLite fails to open with a corrupt-database error naming it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDatabase()
       writeFileSync(filename, randomFillSync(Buffer.alloc(16_384)))
       const error = yield* Effect.flip(open(filename))
@@ -22,9 +22,9 @@ describe("the swarm database file", () => {
     }))
 
   it.scoped("damaged pages inside a valid file give a corrupt-database error, not a crash", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDatabase()
-      yield* Effect.gen(function* () {
+      yield* Effect.gen(function*() {
         const memory = yield* SharedMemory
         yield* memory.setMany("frames", Array.from({ length: 2_000 }, (_, i) => [`frame-${i}`, "x".repeat(200)] as const))
       }).pipe(Effect.provide(memoryLayer({ filename })))
@@ -44,7 +44,7 @@ describe("the swarm database file", () => {
     }))
 
   it.scoped("a path that cannot be opened gives an unreadable error naming it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const dir = yield* tempDir
       const missingDir = join(dir, "no-such-dir", "swarm.db")
       const missing = yield* Effect.flip(open(missingDir))
@@ -58,9 +58,9 @@ describe("the swarm database file", () => {
     }))
 
   it.scoped("a write lock held elsewhere past the busy timeout gives a locked error; the same write succeeds once it is released", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDatabase()
-      yield* Effect.gen(function* () {
+      yield* Effect.gen(function*() {
         const memory = yield* SharedMemory
         yield* memory.set("jobs", "a", 1)
         const other = new BetterSqlite(filename)
@@ -82,7 +82,7 @@ describe("the swarm database file", () => {
     }))
 
   it.scoped("a file held exclusively by another connection fails to open as locked", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDatabase()
       yield* open(filename)
       const other = new BetterSqlite(filename)

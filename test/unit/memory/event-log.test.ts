@@ -1,18 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Option, Queue, Stream, TestClock } from "effect"
-import { SwarmEvents, type SwarmEvent } from "../../../runtime/events.ts"
 import { AgentRegistry, Cleanup, EventLog, memoryLayer, SharedMemory } from "../../../memory/index.ts"
+import { type SwarmEvent, SwarmEvents } from "../../../runtime/events.ts"
 import { tempDatabase } from "./temp-database.ts"
 
 const inLog = <A, E, R>(body: Effect.Effect<A, E, R>, options: { readonly cleanupInterval?: Duration.DurationInput } = {}) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const filename = yield* tempDatabase()
     return yield* body.pipe(Effect.provide(memoryLayer({ filename, ...options })))
   })
 
 /** Runs a tail in the background, handing each event to a queue the test reads from. */
 const follow = (stream: Stream.Stream<SwarmEvent, unknown>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const seen = yield* Queue.unbounded<SwarmEvent>()
     const fiber = yield* stream.pipe(Stream.runForEach((event) => Queue.offer(seen, event)), Effect.fork)
     const next = (n: number) => Effect.map(Effect.replicateEffect(Queue.take(seen), n), (events) => events.map((e) => e.id))
@@ -21,7 +21,7 @@ const follow = (stream: Stream.Stream<SwarmEvent, unknown>) =>
 
 describe("EventLog", () => {
   it.scoped("stamps consecutive ids and the clock's time, and answers queries page by page", () =>
-    inLog(Effect.gen(function* () {
+    inLog(Effect.gen(function*() {
       const log = yield* EventLog
       yield* TestClock.adjust(Duration.seconds(100))
       const first = yield* log.append([
@@ -31,7 +31,12 @@ describe("EventLog", () => {
       expect(first.map((e) => [e.id, e.ts])).toEqual([[1, 100_000], [2, 100_000]])
       yield* TestClock.adjust(Duration.seconds(100))
       for (let i = 0; i < 25; i++) {
-        yield* log.append([{ type: i % 5 === 0 ? "job.progress" : "metric", agent: `encoder-${i % 2}`, job: i % 2 ? "j2" : "j1", data: { i } }])
+        yield* log.append([{
+          type: i % 5 === 0 ? "job.progress" : "metric",
+          agent: `encoder-${i % 2}`,
+          job: i % 2 ? "j2" : "j1",
+          data: { i }
+        }])
       }
       yield* log.append([{ type: "stopped", agent: "director", ts: 50_000 }])
 
@@ -44,7 +49,7 @@ describe("EventLog", () => {
 
       // Keyset pagination, both directions: every event exactly once.
       const collect = (order: "asc" | "desc") =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const all: Array<number> = []
           let cursor: number | undefined = undefined
           while (true) {
@@ -63,7 +68,7 @@ describe("EventLog", () => {
     })))
 
   it.scoped("groups concurrent appends and returns each caller its own committed ids", () =>
-    inLog(Effect.gen(function* () {
+    inLog(Effect.gen(function*() {
       const log = yield* EventLog
       const results = yield* Effect.all(
         Array.from({ length: 40 }, (_, caller) =>
@@ -71,7 +76,9 @@ describe("EventLog", () => {
         { concurrency: "unbounded" }
       )
       for (const [caller, events] of results.entries()) {
-        expect(events.map((e) => e.data)).toEqual(events.map((_, i) => ({ caller, i })))
+        expect(events.map((e) =>
+          e.data
+        )).toEqual(events.map((_, i) => ({ caller, i })))
         expect(events.map((e) => e.id - events[0]!.id)).toEqual(events.map((_, i) => i))
       }
       const all = results.flat().map((e) => e.id).sort((a, b) => a - b)
@@ -83,7 +90,7 @@ describe("EventLog", () => {
     })))
 
   it.scoped("rejects malformed events before they reach the transaction, without failing other appends", () =>
-    inLog(Effect.gen(function* () {
+    inLog(Effect.gen(function*() {
       const log = yield* EventLog
       const [bad, good] = yield* Effect.all([
         Effect.flip(log.append([{ type: "metric" }, { type: "metric", ts: Number.NaN }])),
@@ -98,7 +105,7 @@ describe("EventLog", () => {
     })))
 
   it.scoped("tails: replays from an id, goes live, and a reconnect after the last seen id misses and repeats nothing", () =>
-    inLog(Effect.gen(function* () {
+    inLog(Effect.gen(function*() {
       const log = yield* EventLog
       yield* log.append(Array.from({ length: 5 }, (_, i) => ({ type: "metric", data: { i } })))
 
@@ -122,7 +129,7 @@ describe("EventLog", () => {
     })))
 
   it.scoped("a tail started with a long history pages through it before going live", () =>
-    inLog(Effect.gen(function* () {
+    inLog(Effect.gen(function*() {
       const log = yield* EventLog
       yield* log.append(Array.from({ length: 2_500 }, () => ({ type: "metric" })))
       const tail = yield* follow(log.tail())
@@ -134,7 +141,7 @@ describe("EventLog", () => {
     })))
 
   it.scoped("backs the runtime's SwarmEvents: subscribe-then-since sees every event once and lifecycle events keep the agents table", () =>
-    inLog(Effect.gen(function* () {
+    inLog(Effect.gen(function*() {
       const events = yield* SwarmEvents
       const registry = yield* AgentRegistry
       yield* events.publishAll([
@@ -166,27 +173,30 @@ describe("EventLog", () => {
     })))
 
   it.scoped("cleanup removes events past retention and expired memory on its schedule, and reports itself", () =>
-    inLog(Effect.gen(function* () {
-      const log = yield* EventLog
-      const memory = yield* SharedMemory
-      yield* log.append(Array.from({ length: 3 }, () => ({ type: "metric" })))
-      yield* memory.set("cache", "frame", 1, { ttl: Duration.hours(1) })
-      yield* memory.set("cache", "script", 2)
-      yield* TestClock.adjust(Duration.days(29))
-      yield* log.append([{ type: "job.done" }])
-      yield* TestClock.adjust(Duration.days(1))
-      // Thirty daily runs so far; the first 3 events are exactly 30 days old: still kept.
-      expect((yield* log.query({ types: ["metric"] })).events).toHaveLength(3)
-      expect((yield* memory.usage).entries).toBe(1)
-      yield* TestClock.adjust(Duration.days(1))
-      const reports = (yield* log.query({ types: ["memory.cleanup"], limit: 1000 })).events
-      expect(reports.length).toBe(31)
-      expect(reports.map((e) => e.data).filter((d) => d!["expiredEntries"] !== 0 || d!["prunedEvents"] !== 0)).toEqual([
-        { expiredEntries: 1, prunedEvents: 0, durationMs: 0 },
-        { expiredEntries: 0, prunedEvents: 3, durationMs: 0 }
-      ])
-      expect((yield* log.query({ types: ["metric", "job.done"] })).events.map((e) => e.type)).toEqual(["job.done"])
-      const manual = yield* (yield* Cleanup).runOnce
-      expect(manual).toEqual({ expiredEntries: 0, prunedEvents: 0, durationMs: 0 })
-    }), { cleanupInterval: Duration.days(1) }))
+    inLog(
+      Effect.gen(function*() {
+        const log = yield* EventLog
+        const memory = yield* SharedMemory
+        yield* log.append(Array.from({ length: 3 }, () => ({ type: "metric" })))
+        yield* memory.set("cache", "frame", 1, { ttl: Duration.hours(1) })
+        yield* memory.set("cache", "script", 2)
+        yield* TestClock.adjust(Duration.days(29))
+        yield* log.append([{ type: "job.done" }])
+        yield* TestClock.adjust(Duration.days(1))
+        // Thirty daily runs so far; the first 3 events are exactly 30 days old: still kept.
+        expect((yield* log.query({ types: ["metric"] })).events).toHaveLength(3)
+        expect((yield* memory.usage).entries).toBe(1)
+        yield* TestClock.adjust(Duration.days(1))
+        const reports = (yield* log.query({ types: ["memory.cleanup"], limit: 1000 })).events
+        expect(reports.length).toBe(31)
+        expect(reports.map((e) => e.data).filter((d) => d!["expiredEntries"] !== 0 || d!["prunedEvents"] !== 0)).toEqual([
+          { expiredEntries: 1, prunedEvents: 0, durationMs: 0 },
+          { expiredEntries: 0, prunedEvents: 3, durationMs: 0 }
+        ])
+        expect((yield* log.query({ types: ["metric", "job.done"] })).events.map((e) => e.type)).toEqual(["job.done"])
+        const manual = yield* (yield* Cleanup).runOnce
+        expect(manual).toEqual({ expiredEntries: 0, prunedEvents: 0, durationMs: 0 })
+      }),
+      { cleanupInterval: Duration.days(1) }
+    ))
 })

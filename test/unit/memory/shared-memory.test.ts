@@ -7,24 +7,25 @@ const withMemory = <A, E>(
   body: (memory: SharedMemory["Type"]) => Effect.Effect<A, E>,
   options: { readonly maxBytes?: number; readonly pinned?: ReadonlyArray<string> } = {}
 ) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const filename = yield* tempDatabase()
     return yield* Effect.flatMap(SharedMemory, body).pipe(Effect.provide(memoryLayer({ filename, ...options })))
   })
 
 describe("SharedMemory", () => {
   it.scoped("stores msgpack values per namespace and survives reopening the file", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDatabase()
       const value = { title: "Mandelbrot — 曼德博", scenes: [1, 2, 3], at: new Date(1_700_000_000_000), bytes: new Uint8Array([1, 2, 3]) }
-      yield* Effect.gen(function* () {
+      yield* Effect.gen(function*() {
         const memory = yield* SharedMemory
         yield* memory.set("jobs", "42", value)
         yield* memory.set("other", "42", "not the same namespace")
       }).pipe(Effect.provide(memoryLayer({ filename })))
-      const reopened = yield* Effect.flatMap(SharedMemory, (memory) => Effect.all([memory.get("jobs", "42"), memory.get("jobs", "43")])).pipe(
-        Effect.provide(memoryLayer({ filename }))
-      )
+      const reopened = yield* Effect.flatMap(SharedMemory, (memory) => Effect.all([memory.get("jobs", "42"), memory.get("jobs", "43")]))
+        .pipe(
+          Effect.provide(memoryLayer({ filename }))
+        )
       const [stored, missing] = reopened
       expect(Option.isNone(missing)).toBe(true)
       const got = Option.getOrThrow(stored) as typeof value
@@ -36,7 +37,7 @@ describe("SharedMemory", () => {
 
   it.scoped("expires entries after their TTL on the Effect clock", () =>
     withMemory((memory) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* memory.set("cache", "short", "s", { ttl: Duration.seconds(10) })
         yield* memory.set("cache", "long", "l", { ttl: Duration.minutes(10) })
         yield* memory.set("cache", "forever", "f")
@@ -55,7 +56,7 @@ describe("SharedMemory", () => {
 
   it.scoped("lists keys by glob pattern, in key order, page by page", () =>
     withMemory((memory) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         for (const key of ["job:1:status", "job:2:status", "job:10:status", "job:1:log", "agent:x", "Job:3:status"]) {
           yield* memory.set("swarm", key, key.length)
         }
@@ -76,7 +77,7 @@ describe("SharedMemory", () => {
 
   it.scoped("compare-and-set writes only over the expected value and lets exactly one racer win", () =>
     withMemory((memory) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         expect(yield* memory.compareAndSet("locks", "render", Option.none(), { owner: "a" })).toBe(true)
         expect(yield* memory.compareAndSet("locks", "render", Option.none(), { owner: "b" })).toBe(false)
         expect(yield* memory.compareAndSet("locks", "render", Option.some({ owner: "b" }), { owner: "c" })).toBe(false)
@@ -102,7 +103,7 @@ describe("SharedMemory", () => {
 
   it.scoped("counts reads and writes without writing on every read", () =>
     withMemory((memory) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* memory.set("jobs", "a", 1)
         yield* TestClock.adjust(Duration.millis(500))
         yield* memory.set("jobs", "a", 2)
@@ -118,10 +119,10 @@ describe("SharedMemory", () => {
     ))
 
   it.scoped("evicts least-recently-used entries over the size cap and spares pinned namespaces", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       // Every entry below is 2 + 2 + 3 bytes (namespace, key, msgpack of a 2-char string) = 7 bytes.
       const order = yield* withMemory((memory) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           yield* memory.set("pn", "p1", "pp")
           yield* memory.set("ns", "k1", "v1")
           yield* memory.set("ns", "k2", "v2")
@@ -143,7 +144,7 @@ describe("SharedMemory", () => {
 
   it.scoped("rejects values msgpack cannot encode with a typed error", () =>
     withMemory((memory) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const error = yield* Effect.flip(memory.set("jobs", "bad", Symbol("nope")))
         expect(error._tag).toBe("EncodeError")
         expect(error.message).toContain("memory jobs/bad")

@@ -36,31 +36,37 @@ const modes = [
 ] as const
 
 describe("ask", () => {
-  it.effect.each(modes)("scatter-gather with one request instance gets each agent's own reply ($mode)", ({ strict }) =>
-    Effect.gen(function*() {
-      const swarm = yield* Swarm
-      const names = ["a", "b", "c", "d"]
-      for (const name of names) yield* swarm.spawn(Named, { name })
-      const request = new Who()
-      const replies = yield* Effect.forEach(names, (name) => swarm.ask(name, request), { concurrency: "unbounded" })
-      expect(replies).toEqual(names)
-    }).pipe(Effect.provide(layerInMemory({ strict }))))
+  it.effect.each(modes)(
+    "scatter-gather with one request instance gets each agent's own reply ($mode)",
+    ({ strict }) =>
+      Effect.gen(function*() {
+        const swarm = yield* Swarm
+        const names = ["a", "b", "c", "d"]
+        for (const name of names) yield* swarm.spawn(Named, { name })
+        const request = new Who()
+        const replies = yield* Effect.forEach(names, (name) => swarm.ask(name, request), { concurrency: "unbounded" })
+        expect(replies).toEqual(names)
+      }).pipe(Effect.provide(layerInMemory({ strict })))
+  )
 
-  it.effect.each(modes)("requests held and answered later go to their own asks, one instance or many ($mode)", ({ strict }) =>
-    Effect.gen(function*() {
-      const swarm = yield* Swarm
-      yield* swarm.spawn(Named, { name: "x" })
-      yield* swarm.spawn(Named, { name: "y" })
-      const shared = new Hold()
-      // The same instance asked of both agents, and twice of x: every ask gets exactly one reply, from its agent.
-      const asks = yield* Effect.forEach(["x", "y", "x"], (to) => Effect.fork(swarm.ask(to, shared)))
-      yield* Effect.yieldNow()
-      yield* swarm.tell("y", new Release())
-      expect(yield* Fiber.join(asks[1]!)).toBe("y")
-      expect(asks[0]!.unsafePoll()).toBeNull()
-      yield* swarm.tell("x", new Release())
-      expect([yield* Fiber.join(asks[0]!), yield* Fiber.join(asks[2]!)]).toEqual(["x", "x"])
-    }).pipe(Effect.provide(layerInMemory({ strict }))))
+  it.effect.each(modes)(
+    "requests held and answered later go to their own asks, one instance or many ($mode)",
+    ({ strict }) =>
+      Effect.gen(function*() {
+        const swarm = yield* Swarm
+        yield* swarm.spawn(Named, { name: "x" })
+        yield* swarm.spawn(Named, { name: "y" })
+        const shared = new Hold()
+        // The same instance asked of both agents, and twice of x: every ask gets exactly one reply, from its agent.
+        const asks = yield* Effect.forEach(["x", "y", "x"], (to) => Effect.fork(swarm.ask(to, shared)))
+        yield* Effect.yieldNow()
+        yield* swarm.tell("y", new Release())
+        expect(yield* Fiber.join(asks[1]!)).toBe("y")
+        expect(asks[0]!.unsafePoll()).toBeNull()
+        yield* swarm.tell("x", new Release())
+        expect([yield* Fiber.join(asks[0]!), yield* Fiber.join(asks[2]!)]).toEqual(["x", "x"])
+      }).pipe(Effect.provide(layerInMemory({ strict })))
+  )
 
   it.effect("a reply after its ask timed out becomes a dead letter with reason late-reply", () =>
     Effect.gen(function*() {
@@ -90,30 +96,33 @@ describe("ask", () => {
       expect(dead.map((e) => e.data?.reason)).toEqual(["late-reply"])
     }).pipe(Effect.provide(layerInMemory())))
 
-  it.effect.each([{ topology: "mesh" }, { topology: "star" }])("every pending ask fails with UndeliveredError at shutdown ($topology)", ({ topology }) =>
-    Effect.gen(function*() {
-      const swarm = yield* Swarm
-      yield* swarm.spawn(Named, { name: "holder" })
-      const blocked = yield* Deferred.make<void>()
-      // One agent busy for ever, with asks queued behind its message; another holds a request it never answers.
-      yield* swarm.spawn(define({ ...Named, name: "busy", receive: () => Effect.as(Deferred.await(blocked), []) }), {
-        mailbox: { capacity: 2 }
-      })
-      yield* swarm.tell("busy", new Release())
-      const held = yield* Effect.fork(Effect.flip(swarm.ask("holder", new Hold())))
-      const queued = yield* Effect.forEach([1, 2, 3, 4], () => Effect.fork(Effect.flip(swarm.ask("busy", new Who()))))
-      yield* Effect.repeat(Effect.yieldNow(), { until: () => false, times: 10 })
-      expect(held.unsafePoll()).toBeNull()
+  it.effect.each([{ topology: "mesh" }, { topology: "star" }])(
+    "every pending ask fails with UndeliveredError at shutdown ($topology)",
+    ({ topology }) =>
+      Effect.gen(function*() {
+        const swarm = yield* Swarm
+        yield* swarm.spawn(Named, { name: "holder" })
+        const blocked = yield* Deferred.make<void>()
+        // One agent busy for ever, with asks queued behind its message; another holds a request it never answers.
+        yield* swarm.spawn(define({ ...Named, name: "busy", receive: () => Effect.as(Deferred.await(blocked), []) }), {
+          mailbox: { capacity: 2 }
+        })
+        yield* swarm.tell("busy", new Release())
+        const held = yield* Effect.fork(Effect.flip(swarm.ask("holder", new Hold())))
+        const queued = yield* Effect.forEach([1, 2, 3, 4], () => Effect.fork(Effect.flip(swarm.ask("busy", new Who()))))
+        yield* Effect.repeat(Effect.yieldNow(), { until: () => false, times: 10 })
+        expect(held.unsafePoll()).toBeNull()
 
-      yield* swarm.shutdown
-      const failures = [yield* Fiber.join(held), ...(yield* Effect.forEach(queued, Fiber.join))]
-      for (const failure of failures) {
-        expect(failure).toBeInstanceOf(UndeliveredError)
-        expect(failure).toMatchObject({ reason: "stopped" })
-      }
-      // After shutdown every call fails at once with a typed error.
-      expect(yield* Effect.flip(swarm.ask("holder", new Who()))).toEqual(new SwarmStoppedError({ reason: "shutdown" }))
-    }).pipe(Effect.provide(layerInMemory(topology === "star" ? { topology: star({ hub: "hub", capacity: 1 }) } : {}))))
+        yield* swarm.shutdown
+        const failures = [yield* Fiber.join(held), ...(yield* Effect.forEach(queued, Fiber.join))]
+        for (const failure of failures) {
+          expect(failure).toBeInstanceOf(UndeliveredError)
+          expect(failure).toMatchObject({ reason: "stopped" })
+        }
+        // After shutdown every call fails at once with a typed error.
+        expect(yield* Effect.flip(swarm.ask("holder", new Who()))).toEqual(new SwarmStoppedError({ reason: "shutdown" }))
+      }).pipe(Effect.provide(layerInMemory(topology === "star" ? { topology: star({ hub: "hub", capacity: 1 }) } : {})))
+  )
 
   it("the Promise facade's pending asks reject at shutdown, and later calls reject", async () => {
     const swarm = await createSwarm()

@@ -2,15 +2,24 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Either, Exit, Schema } from "effect"
 import { Packr } from "msgpackr"
 import { type Codec, CodecError, decodeFrame, makeCodec, payloadCodec } from "../../../runtime/codec.ts"
-import { ENVELOPE_KEYS, type Envelope, makeEnvelope } from "../../../runtime/envelope.ts"
+import { type Envelope, ENVELOPE_KEYS, makeEnvelope } from "../../../runtime/envelope.ts"
 import { payloads, Protocol, Render, Scene } from "./codec-fixtures.ts"
 
 // The rule: no bytes a peer sends can change how a later frame decodes. Every valid frame is
 // checked against what a codec that has seen nothing decodes from the same bytes.
 
-
 const scene = (i: number) =>
-  makeEnvelope(`e${i}`, "director", "renderer", "Scene", new Scene({ index: i, text: `scene ${i}` }), undefined, undefined, 1_700_000_000_000 + i, 1)
+  makeEnvelope(
+    `e${i}`,
+    "director",
+    "renderer",
+    "Scene",
+    new Scene({ index: i, text: `scene ${i}` }),
+    undefined,
+    undefined,
+    1_700_000_000_000 + i,
+    1
+  )
 const render = (i: number) =>
   makeEnvelope(`r${i}`, "planner", "renderer", "Render", new Render({ scenes: [i, i + 1] }), `r${i}`, "planner", 1_700_000_000_500 + i, 2)
 
@@ -42,11 +51,14 @@ const ours = (envelopes: ReadonlyArray<Envelope<Scene | Render>>) => copy(Either
 /** A one-envelope frame that defines record `header` inline with `keys`, then gives these values. */
 const redefining = (header: ReadonlyArray<number>, keys: ReadonlyArray<string>, values: ReadonlyArray<unknown>) =>
   concat([0x91], header, plain(keys), ...values.map(plain))
-const valuesOf = (envelope: Envelope, keys: ReadonlyArray<string> = ENVELOPE_KEYS) => keys.map((key) => (envelope as unknown as Record<string, unknown>)[key])
+const valuesOf = (envelope: Envelope, keys: ReadonlyArray<string> = ENVELOPE_KEYS) =>
+  keys.map((key) => (envelope as unknown as Record<string, unknown>)[key])
 
 const swapped = (from: string, to: string) => ENVELOPE_KEYS.map((key) => (key === "from" ? to : key === "to" ? from : key))
 
-const valid: ReadonlyArray<{ readonly name: string; readonly bytes: Uint8Array; readonly envelopes: ReadonlyArray<Envelope<Scene | Render>> }> = [
+const valid: ReadonlyArray<
+  { readonly name: string; readonly bytes: Uint8Array; readonly envelopes: ReadonlyArray<Envelope<Scene | Render>> }
+> = [
   // Several payloads of one shape: the first defines its record, the others reuse it.
   { name: "ours, scenes", bytes: ours([0, 1, 2, 3, 4].map(scene)), envelopes: [0, 1, 2, 3, 4].map(scene) },
   { name: "ours, mixed", bytes: ours([scene(5), render(6), scene(7), render(8)]), envelopes: [scene(5), render(6), scene(7), render(8)] },
@@ -80,7 +92,9 @@ const decodeHostile = (codec: Codec, bytes: Uint8Array) =>
     return exit
   })
 
-const asEither = <A>(exit: Exit.Exit<A, CodecError>) => (Exit.isFailure(exit) ? Either.left(Cause.squash(exit.cause)) : Either.right(exit.value))
+const asEither = <A>(
+  exit: Exit.Exit<A, CodecError>
+) => (Exit.isFailure(exit) ? Either.left(Cause.squash(exit.cause)) : Either.right(exit.value))
 
 /** Every valid frame decodes as on a fresh codec, and that is the envelopes it was made from. */
 const expectValidFramesIntact = (codec: Codec) =>
@@ -119,7 +133,10 @@ const extensions: ReadonlyArray<{ readonly name: string; readonly bytes: Uint8Ar
   { name: "a BigInt", bytes: Uint8Array.from([0xd4, 0x42, 0x80]) },
   { name: "bundled strings before the frame", bytes: Uint8Array.from([0xd6, 0x62, 0xff, 0xff, 0xff, 0x00, 0xa1, 0x61]) },
   { name: "bundled strings past the end", bytes: Uint8Array.from([0xd6, 0x62, 0x7f, 0xff, 0xff, 0xff, 0xc1, 0x05]) },
-  { name: "a structured-clone cycle", bytes: Uint8Array.from([0xd6, 0x69, 0x00, 0x00, 0x00, 0x01, 0x91, 0xd6, 0x70, 0x00, 0x00, 0x00, 0x01]) },
+  {
+    name: "a structured-clone cycle",
+    bytes: Uint8Array.from([0xd6, 0x69, 0x00, 0x00, 0x00, 0x01, 0x91, 0xd6, 0x70, 0x00, 0x00, 0x00, 0x01])
+  },
   { name: "a structured-clone pointer to nothing", bytes: Uint8Array.from([0xd6, 0x70, 0x00, 0x00, 0x00, 0x07]) },
   { name: "the never-used token", bytes: Uint8Array.from([0xc1]) },
   { name: "undefined", bytes: Uint8Array.from([0xd4, 0x00, 0x00]) },
@@ -134,7 +151,11 @@ const envelopeBytes = (payload: Uint8Array, tag = "Scene") =>
 const withPayloadBytes = (payload: Uint8Array, tag = "Scene") => concat([0x91], envelopeBytes(payload, tag))
 
 const protoPolluting: ReadonlyArray<Uint8Array> = [
-  plain([JSON.parse(`{"id":"x","from":"a","to":"b","tag":"Scene","payload":{"_tag":"Scene","index":1,"text":"t"},"ts":1,"hops":0,"__proto__":{"polluted":true}}`)]),
+  plain([
+    JSON.parse(
+      `{"id":"x","from":"a","to":"b","tag":"Scene","payload":{"_tag":"Scene","index":1,"text":"t"},"ts":1,"hops":0,"__proto__":{"polluted":true}}`
+    )
+  ]),
   plain([{ ...wire([scene(1)])[0]!, payload: JSON.parse(`{"_tag":"Scene","index":1,"text":"t","__proto__":{"polluted":true}}`) }]),
   redefining([0xd4, 0x72, 0x40], [...ENVELOPE_KEYS, "__proto__"], [...valuesOf(wire([scene(1)])[0]!), { polluted: true }])
 ]
@@ -154,11 +175,26 @@ describe("codec on hostile input", () => {
     }))
 
   const redefinitions: ReadonlyArray<{ readonly name: string; readonly bytes: Uint8Array }> = [
-    { name: "the shared envelope id, from and to swapped", bytes: redefining([0xd4, 0x72, 0x40], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!)) },
-    { name: "the shared envelope id, id and tag swapped", bytes: redefining([0xd4, 0x72, 0x40], swapped("id", "tag"), valuesOf(wire([scene(1)])[0]!)) },
-    { name: "the shared envelope id, as a two-byte id", bytes: redefining([0xd5, 0x72, 0x40, 0x00], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!)) },
-    { name: "the shared envelope id, then truncated", bytes: redefining([0xd4, 0x72, 0x40], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!)).slice(0, -2) },
-    { name: "the shared envelope id, with fewer keys", bytes: redefining([0xd4, 0x72, 0x40], ["from", "to"], valuesOf(wire([scene(1)])[0]!)) },
+    {
+      name: "the shared envelope id, from and to swapped",
+      bytes: redefining([0xd4, 0x72, 0x40], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!))
+    },
+    {
+      name: "the shared envelope id, id and tag swapped",
+      bytes: redefining([0xd4, 0x72, 0x40], swapped("id", "tag"), valuesOf(wire([scene(1)])[0]!))
+    },
+    {
+      name: "the shared envelope id, as a two-byte id",
+      bytes: redefining([0xd5, 0x72, 0x40, 0x00], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!))
+    },
+    {
+      name: "the shared envelope id, then truncated",
+      bytes: redefining([0xd4, 0x72, 0x40], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!)).slice(0, -2)
+    },
+    {
+      name: "the shared envelope id, with fewer keys",
+      bytes: redefining([0xd4, 0x72, 0x40], ["from", "to"], valuesOf(wire([scene(1)])[0]!))
+    },
     {
       // Payloads on the ids ours use for theirs, keys in other orders, each reused by a second envelope.
       name: "the payload ids ours use",
@@ -172,16 +208,19 @@ describe("codec on hostile input", () => {
     }
   ]
 
-  it.effect.each(redefinitions)("a frame that redefines $name inline leaves later frames as on a fresh codec", ({ bytes }) =>
-    Effect.gen(function*() {
-      const codec = makeCodec()
-      // The hostile frame reads the way it says, on this codec as on a fresh one: its definitions are its own.
-      const outcome = yield* decodeHostile(codec, bytes)
-      expect(asEither(outcome)).toEqual(fresh(bytes))
-      yield* expectValidFramesIntact(codec)
-      yield* decodeHostile(codec, bytes)
-      yield* expectValidFramesIntact(codec)
-    }))
+  it.effect.each(redefinitions)(
+    "a frame that redefines $name inline leaves later frames as on a fresh codec",
+    ({ bytes }) =>
+      Effect.gen(function*() {
+        const codec = makeCodec()
+        // The hostile frame reads the way it says, on this codec as on a fresh one: its definitions are its own.
+        const outcome = yield* decodeHostile(codec, bytes)
+        expect(asEither(outcome)).toEqual(fresh(bytes))
+        yield* expectValidFramesIntact(codec)
+        yield* decodeHostile(codec, bytes)
+        yield* expectValidFramesIntact(codec)
+      })
+  )
 
   it.effect("a payload structure defined in one frame means nothing in the next", () =>
     Effect.gen(function*() {
@@ -199,13 +238,21 @@ describe("codec on hostile input", () => {
   it.effect("an inline redefinition with from and to swapped is read as its sender wrote it, and only there", () =>
     Effect.gen(function*() {
       const codec = makeCodec()
-      const [decoded] = yield* decodeFrame(codec, payloads, redefining([0xd4, 0x72, 0x40], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!)))
+      const [decoded] = yield* decodeFrame(
+        codec,
+        payloads,
+        redefining([0xd4, 0x72, 0x40], swapped("from", "to"), valuesOf(wire([scene(1)])[0]!))
+      )
       expect(decoded).toMatchObject({ from: "renderer", to: "director", id: "e1" })
       const [after] = yield* decodeFrame(codec, payloads, ours([scene(2)]))
       expect(after).toEqual(scene(2))
     }))
 
-  it.effect.each(extensions.flatMap(({ name, bytes }) => [{ name: `${name} as the frame`, bytes }, { name: `${name} as a payload`, bytes: withPayloadBytes(bytes) }]))(
+  it.effect.each(
+    extensions.flatMap((
+      { name, bytes }
+    ) => [{ name: `${name} as the frame`, bytes }, { name: `${name} as a payload`, bytes: withPayloadBytes(bytes) }])
+  )(
     "$name gives a frame or a CodecError and leaves later frames intact",
     ({ bytes }) =>
       Effect.gen(function*() {
@@ -255,7 +302,11 @@ describe("codec on hostile input", () => {
       const pick = <A>(xs: ReadonlyArray<A>): A => xs[int(xs.length)]!
       const keyPool = [...ENVELOPE_KEYS, "_tag", "index", "text", "scenes", "__proto__", "constructor"]
       const shuffledKeys = () => keyPool.filter(() => random() < 0.6).sort(() => random() - 0.5)
-      const seeds = [...valid.map((frame) => frame.bytes), ...extensions.map((extension) => withPayloadBytes(extension.bytes)), ...protoPolluting]
+      const seeds = [
+        ...valid.map((frame) => frame.bytes),
+        ...extensions.map((extension) => withPayloadBytes(extension.bytes)),
+        ...protoPolluting
+      ]
       const hostile = (): Uint8Array => {
         const base = pick(seeds)
         switch (int(5)) {
@@ -274,7 +325,11 @@ describe("codec on hostile input", () => {
             // Keys in any order over values in ours, or values that follow the keys.
             const keys = shuffledKeys()
             const envelope = wire([pick([scene(1), render(2)])])[0]!
-            return redefining(pick([[0xd4, 0x72, 0x40], [0xd5, 0x72, 0x40, 0x00], [0xd4, 0x72, 0x41]]), keys, valuesOf(envelope, random() < 0.5 ? keys : ENVELOPE_KEYS))
+            return redefining(
+              pick([[0xd4, 0x72, 0x40], [0xd5, 0x72, 0x40, 0x00], [0xd4, 0x72, 0x41]]),
+              keys,
+              valuesOf(envelope, random() < 0.5 ? keys : ENVELOPE_KEYS)
+            )
           }
         }
       }
@@ -304,7 +359,12 @@ describe("codec on hostile input", () => {
       const reasons = new Set<string>()
       for (let depth = 100; depth <= 4_000; depth += 100) {
         // { root: { children: [ { children: [ ... [] ] } ] } }, written as plain maps.
-        const nested = concat(...Array.from({ length: depth }, () => concat([0x81], plain("children"), [0x91])), [0x81], plain("children"), [0x90])
+        const nested = concat(
+          ...Array.from({ length: depth }, () => concat([0x81], plain("children"), [0x91])),
+          [0x81],
+          plain("children"),
+          [0x90]
+        )
         const payload = concat([0x82], plain("_tag"), plain("Tree"), plain("root"), nested)
         const frame = withPayloadBytes(payload, "Tree")
         const exit = yield* Effect.exit(decodeFrame(codec, trees, frame))

@@ -14,7 +14,9 @@ class Scene extends Schema.TaggedClass<Scene>()("Scene", {
   keywords: Schema.Array(Schema.String),
   weight: Schema.optional(Schema.Number)
 }) {}
-class Render extends Schema.TaggedClass<Render>()("Render", { width: Schema.Int, height: Schema.Int, label: Schema.NullOr(Schema.String) }) {}
+class Render
+  extends Schema.TaggedClass<Render>()("Render", { width: Schema.Int, height: Schema.Int, label: Schema.NullOr(Schema.String) })
+{}
 const Protocol = Schema.Union(Scene, Render)
 type Message = typeof Protocol.Type
 const payloads = payloadCodec(Protocol)

@@ -6,7 +6,21 @@ import { type Envelope, makeEnvelope } from "../../../runtime/envelope.ts"
 import { payloads, Protocol, Render, Scene } from "./codec-fixtures.ts"
 
 const envelopes: Array<Envelope<Scene | Render>> = [
-  ...Array.from({ length: 100 }, (_, i) => makeEnvelope(`e${i}`, "director", "renderer", "Scene", new Scene({ index: i, text: `scene ${i} — ünïcode` }), undefined, undefined, 1_700_000_000_000 + i, 1)),
+  ...Array.from(
+    { length: 100 },
+    (_, i) =>
+      makeEnvelope(
+        `e${i}`,
+        "director",
+        "renderer",
+        "Scene",
+        new Scene({ index: i, text: `scene ${i} — ünïcode` }),
+        undefined,
+        undefined,
+        1_700_000_000_000 + i,
+        1
+      )
+  ),
   makeEnvelope("r1", "director", "renderer", "Render", new Render({ scenes: [1, 2, 3] }), "r1", "director", 1_700_000_000_500, 2)
 ]
 
@@ -38,15 +52,24 @@ describe("codec", () => {
 
   const malformed: ReadonlyArray<{ readonly name: string; readonly bytes: () => Uint8Array; readonly reason: CodecError["reason"] }> = [
     { name: "empty input", bytes: () => new Uint8Array(), reason: "malformed-bytes" },
-    { name: "a truncated frame", bytes: () => Either.getOrThrow(makeCodec().packFrame(envelopes)).subarray(0, 40), reason: "malformed-bytes" },
+    {
+      name: "a truncated frame",
+      bytes: () => Either.getOrThrow(makeCodec().packFrame(envelopes)).subarray(0, 40),
+      reason: "malformed-bytes"
+    },
     { name: "an unknown extension", bytes: () => Uint8Array.from([0xd4, 0x72, 0x01]), reason: "malformed-bytes" },
     { name: "a reference to a structure nobody defined", bytes: () => Uint8Array.from([0x91, 0x45, 0x01]), reason: "malformed-bytes" },
     { name: "msgpack that is not a frame", bytes: () => forge({ hello: "world" }), reason: "malformed-frame" },
     { name: "a frame with a number in it", bytes: () => forge([42]), reason: "malformed-envelope" },
-    { name: "an envelope without a sender", bytes: () => forge([{ id: "x", to: "y", tag: "Scene", payload: {}, ts: 1, hops: 0 }]), reason: "malformed-envelope" },
+    {
+      name: "an envelope without a sender",
+      bytes: () => forge([{ id: "x", to: "y", tag: "Scene", payload: {}, ts: 1, hops: 0 }]),
+      reason: "malformed-envelope"
+    },
     {
       name: "a payload the protocol rejects",
-      bytes: () => forge([{ id: "x", from: "a", to: "b", tag: "Scene", payload: { _tag: "Scene", index: "one", text: "t" }, ts: 1, hops: 0 }]),
+      bytes: () =>
+        forge([{ id: "x", from: "a", to: "b", tag: "Scene", payload: { _tag: "Scene", index: "one", text: "t" }, ts: 1, hops: 0 }]),
       reason: "invalid-payload"
     },
     {
@@ -66,7 +89,9 @@ describe("codec", () => {
   it.effect("random and mutated bytes never throw: every outcome is a frame or a CodecError", () =>
     Effect.gen(function*() {
       const codec = makeCodec()
-      const valid = Either.getOrThrow(codec.packFrame(envelopes.slice(0, 4).map((e) => ({ ...e, payload: Schema.encodeSync(Protocol)(e.payload) }))))
+      const valid = Either.getOrThrow(
+        codec.packFrame(envelopes.slice(0, 4).map((e) => ({ ...e, payload: Schema.encodeSync(Protocol)(e.payload) })))
+      )
       let seed = 42
       const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
       let errors = 0

@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Layer, Stream } from "effect"
-import { EVENTS_DROPPED, layerInMemory as eventsInMemory, makeInMemory, type SwarmEvent, type SwarmEventsService } from "../../../runtime/events.ts"
+import {
+  EVENTS_DROPPED,
+  layerInMemory as eventsInMemory,
+  makeInMemory,
+  type SwarmEvent,
+  type SwarmEventsService
+} from "../../../runtime/events.ts"
 import { layer as swarmLayer, Swarm } from "../../../runtime/swarm.ts"
 import { Worker } from "./fixtures.ts"
 

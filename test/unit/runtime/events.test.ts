@@ -4,7 +4,7 @@ import { makeInMemory } from "../../../runtime/events.ts"
 
 describe("in-memory swarm events", () => {
   it.effect("stamps increasing ids and replays what came after a given id", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const events = yield* makeInMemory(3)
       yield* events.publishAll([{ type: "spawned", agent: "a" }, { type: "spawned", agent: "b" }])
       yield* events.publish({ type: "stopped", agent: "a" })
@@ -15,7 +15,7 @@ describe("in-memory swarm events", () => {
     }))
 
   it.scoped("delivers live events to subscribers", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const events = yield* makeInMemory()
       const live = yield* events.subscribe
       const fiber = yield* live.pipe(Stream.take(2), Stream.runCollect, Effect.fork)

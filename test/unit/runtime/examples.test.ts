@@ -1,6 +1,6 @@
+import { Effect } from "effect"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { program } from "../../../examples/effect-api.ts"
 import { swarmLayerInMemory } from "../../../runtime/index.ts"

@@ -45,5 +45,4 @@ export const eventsUntil = (swarm: SwarmService, until: (event: SwarmEvent) => b
 
 export const is = (type: string, agent: string) => (event: SwarmEvent) => event.type === type && event.agent === agent
 
-export const names = (events: ReadonlyArray<SwarmEvent>, type: string) =>
-  events.filter((e) => e.type === type).map((e) => e.agent)
+export const names = (events: ReadonlyArray<SwarmEvent>, type: string) => events.filter((e) => e.type === type).map((e) => e.agent)

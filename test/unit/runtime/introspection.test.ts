@@ -15,7 +15,11 @@ describe("supervisor introspection", () => {
       // Handles a Note by waiting for the gate, so what is sent behind it stays queued.
       const Busy = define({
         ...Worker,
-        receive: (message, notes, ctx) => (message._tag === "Note" ? Effect.as(Deferred.await(gate), notes) : Worker.receive(message, notes, ctx))
+        receive: (
+          message,
+          notes,
+          ctx
+        ) => (message._tag === "Note" ? Effect.as(Deferred.await(gate), notes) : Worker.receive(message, notes, ctx))
       })
       yield* swarm.spawnSupervisor(supervisor({
         name: "team",
@@ -32,8 +36,24 @@ describe("supervisor introspection", () => {
       yield* Effect.repeat(Effect.yieldNow(), { times: 10 })
       const children = yield* swarm.whichChildren("team")
       expect(children).toEqual([
-        { name: "a", kind: "agent", restart: "permanent", state: "running", incarnation: 2, restarts: 1, mailbox: { queued: 2, capacity: 8 } },
-        { name: "b", kind: "agent", restart: "transient", state: "running", incarnation: 1, restarts: 0, mailbox: { queued: 0, capacity: 1024 } },
+        {
+          name: "a",
+          kind: "agent",
+          restart: "permanent",
+          state: "running",
+          incarnation: 2,
+          restarts: 1,
+          mailbox: { queued: 2, capacity: 8 }
+        },
+        {
+          name: "b",
+          kind: "agent",
+          restart: "transient",
+          state: "running",
+          incarnation: 1,
+          restarts: 0,
+          mailbox: { queued: 0, capacity: 1024 }
+        },
         { name: "workers", kind: "supervisor", restart: "permanent", state: "running", incarnation: 1, restarts: 0, mailbox: undefined }
       ])
       expect(yield* swarm.countChildren("team")).toEqual({ specs: 3, active: 3, supervisors: 1, workers: 2 })
@@ -45,7 +65,9 @@ describe("supervisor introspection", () => {
   it.effect("terminate_child keeps the spec, restart_child starts it fresh, delete_child forgets it", () =>
     Effect.gen(function*() {
       const swarm = yield* Swarm
-      const team = yield* swarm.spawnSupervisor(supervisor({ name: "team", children: [child(Worker, { name: "a" }), child(Worker, { name: "b" })] }))
+      const team = yield* swarm.spawnSupervisor(
+        supervisor({ name: "team", children: [child(Worker, { name: "a" }), child(Worker, { name: "b" })] })
+      )
       yield* swarm.tell("a", new Note({ text: "old" }))
       yield* swarm.terminateChild("a")
       expect((yield* team.whichChildren).map((c) => [c.name, c.state])).toEqual([["a", "terminated"], ["b", "running"]])

@@ -16,10 +16,16 @@ describe("the runtime's lifecycle events", () => {
   it.effect("every one a swarm publishes through a crash, failed restarts, an escalation and a dead letter decodes with LifecycleEvent", () =>
     Effect.gen(function*() {
       let starts = 0
-      const Doomed = define({ ...Worker, name: "doomed", init: () => Effect.suspend(() => (++starts === 1 ? Effect.succeed([]) : Effect.fail("no"))) })
+      const Doomed = define({
+        ...Worker,
+        name: "doomed",
+        init: () => Effect.suspend(() => (++starts === 1 ? Effect.succeed([]) : Effect.fail("no")))
+      })
       const events = yield* Effect.scoped(Effect.gen(function*() {
         const swarm = yield* Swarm
-        yield* swarm.spawnSupervisor(supervisor({ name: "team", intensity: 3, restart: "temporary", children: [child(Doomed), child(Worker, { name: "b" })] }))
+        yield* swarm.spawnSupervisor(
+          supervisor({ name: "team", intensity: 3, restart: "temporary", children: [child(Doomed), child(Worker, { name: "b" })] })
+        )
         const restarted = yield* eventsUntil(swarm, is("restarted", "b"))
         yield* swarm.tell("b", new Crash())
         yield* restarted

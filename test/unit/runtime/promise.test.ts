@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest"
 import { Schema } from "effect"
+import { describe, expect, it } from "vitest"
 import { main } from "../../../examples/embed.ts"
 import { AgentCrashedError, AgentNotFoundError, createSwarm, defineAsync } from "../../../runtime/index.ts"
 
-class Shout extends Schema.TaggedRequest<Shout>()("Shout", { success: Schema.String, failure: Schema.Never, payload: { text: Schema.String } }) {}
+class Shout
+  extends Schema.TaggedRequest<Shout>()("Shout", { success: Schema.String, failure: Schema.Never, payload: { text: Schema.String } })
+{}
 
 describe("Promise facade", () => {
   it("the README's embedding example runs: tell, ask, a timed-out ask, events", async () => {

@@ -69,7 +69,11 @@ describe("shutdown means killed", () => {
       yield* TestClock.adjust("2 seconds")
       const events = yield* restarted
       expect(yield* Fiber.join(first)).toBeInstanceOf(AgentCrashedError)
-      expect(events.filter(is("stopped", "stubborn"))[0]!.data).toMatchObject({ reason: "restarting", killed: true, shutdownTimedOut: true })
+      expect(events.filter(is("stopped", "stubborn"))[0]!.data).toMatchObject({
+        reason: "restarting",
+        killed: true,
+        shutdownTimedOut: true
+      })
 
       // The next incarnation is busy with a message of its own, another queued behind it, when the
       // old one's work and finalizer finally end.
@@ -181,7 +185,11 @@ describe("restarts", () => {
     Effect.gen(function*() {
       const swarm = yield* Swarm
       let starts = 0
-      const Doomed = define({ ...Worker, name: "doomed", init: () => Effect.suspend(() => (++starts === 1 ? Effect.succeed([]) : Effect.fail("no"))) })
+      const Doomed = define({
+        ...Worker,
+        name: "doomed",
+        init: () => Effect.suspend(() => (++starts === 1 ? Effect.succeed([]) : Effect.fail("no")))
+      })
       yield* swarm.spawnSupervisor(supervisor({ name: "team", intensity: 2, restart: "temporary", children: [child(Doomed)] }))
       const escalated = yield* eventsUntil(swarm, is("escalated", "team"))
       yield* swarm.tell("doomed", new Crash())
@@ -193,7 +201,9 @@ describe("restarts", () => {
   it.effect("the intensity window keeps a restart exactly one period old (R >= now - period)", () =>
     Effect.gen(function*() {
       const swarm = yield* Swarm
-      yield* swarm.spawnSupervisor(supervisor({ name: "team", intensity: 1, period: "10 seconds", children: [child(Worker, { name: "b" })] }))
+      yield* swarm.spawnSupervisor(
+        supervisor({ name: "team", intensity: 1, period: "10 seconds", children: [child(Worker, { name: "b" })] })
+      )
       const first = yield* eventsUntil(swarm, is("restarted", "b"))
       yield* swarm.tell("b", new Crash())
       yield* first
@@ -205,12 +215,14 @@ describe("restarts", () => {
 })
 
 describe("exit reasons", () => {
-  it.effect.each([
-    { restart: "transient", exit: "shutdown", restarted: false },
-    { restart: "transient", exit: "shutdown(done)", restarted: false },
-    { restart: "transient", exit: "normal", restarted: false },
-    { restart: "permanent", exit: "shutdown(done)", restarted: true }
-  ] as const)("a $restart agent ending with $exit is restarted: $restarted", ({ exit, restart, restarted }) =>
+  it.effect.each(
+    [
+      { restart: "transient", exit: "shutdown", restarted: false },
+      { restart: "transient", exit: "shutdown(done)", restarted: false },
+      { restart: "transient", exit: "normal", restarted: false },
+      { restart: "permanent", exit: "shutdown(done)", restarted: true }
+    ] as const
+  )("a $restart agent ending with $exit is restarted: $restarted", ({ exit, restart, restarted }) =>
     Effect.gen(function*() {
       const swarm = yield* Swarm
       class End extends Schema.TaggedClass<End>()("End", {}) {}
@@ -277,6 +289,3 @@ describe("the root giving up", () => {
     }
   })
 })
-
-
-

@@ -148,7 +148,13 @@ describe("watching another agent", () => {
   it.effect("unwatch ends it, and so does the watcher's restart", () =>
     Effect.gen(function*() {
       const swarm = yield* Swarm
-      const watcher = yield* swarm.spawn(define({ ...Watcher, protocol: Schema.Union(WatchIt, UnwatchIt, Terminated, Heard, Crash), receive: (m, h, ctx) => (m._tag === "Crash" ? Effect.die("crash") : Watcher.receive(m, h, ctx)) }))
+      const watcher = yield* swarm.spawn(
+        define({
+          ...Watcher,
+          protocol: Schema.Union(WatchIt, UnwatchIt, Terminated, Heard, Crash),
+          receive: (m, h, ctx) => (m._tag === "Crash" ? Effect.die("crash") : Watcher.receive(m, h, ctx))
+        })
+      )
       const a = yield* swarm.spawn(Worker, { name: "a" })
       const b = yield* swarm.spawn(Worker, { name: "b" })
       yield* watcher.tell(new WatchIt({ agent: "a" }))

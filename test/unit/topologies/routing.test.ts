@@ -11,7 +11,11 @@ class Seen extends Schema.TaggedRequest<Seen>()("Seen", {
   failure: Schema.Never,
   payload: {}
 }) {}
-class Send extends Schema.TaggedRequest<Send>()("Send", { success: Schema.Void, failure: Schema.Never, payload: { to: Schema.String, seq: Schema.Number } }) {}
+class Send extends Schema.TaggedRequest<Send>()("Send", {
+  success: Schema.Void,
+  failure: Schema.Never,
+  payload: { to: Schema.String, seq: Schema.Number }
+}) {}
 
 /** Sends `Pass` where told to, and records the sender and hops of every `Pass` it receives. */
 const Relay = define({
