@@ -27,7 +27,7 @@ import { readPlan } from "../agents/index.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
 import type { RenderPlan } from "../media/timeline.ts"
-import { referenceArgs } from "./reference.ts"
+import { lavfiClip, referenceArgs } from "./reference.ts"
 
 const ROOT = resolve(".reelswarm/bench/job")
 const FOOTAGE = join(ROOT, "footage")
@@ -70,25 +70,9 @@ const ensureFootage = Effect.forEach(
   ({ name, source, tags }) => {
     const file = join(FOOTAGE, `${name}.mp4`)
     if (existsSync(file) && existsSync(`${file}.json`)) return Effect.void
-    return runFfmpeg({
-      args: [
-        "-f",
-        "lavfi",
-        "-i",
-        source,
-        "-t",
-        String(CLIP_SECONDS),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-crf",
-        "20",
-        "-pix_fmt",
-        "yuv420p"
-      ],
-      output: file
-    }).pipe(Effect.zipRight(Effect.promise(() => writeFile(`${file}.json`, JSON.stringify({ tags })))))
+    return lavfiClip(source, CLIP_SECONDS, file).pipe(
+      Effect.zipRight(Effect.promise(() => writeFile(`${file}.json`, JSON.stringify({ tags }))))
+    )
   },
   { discard: true }
 )

@@ -3,6 +3,7 @@
  * a render plan (same shots, same frame counts, same captions and narration) written as a single
  * ffmpeg command: trim, scale/crop, concat, captions, loudness-normalised narration, libx264.
  */
+import { runFfmpeg } from "../media/ffmpeg.ts"
 import type { RenderPlan } from "../media/timeline.ts"
 
 export interface ReferenceSettings {
@@ -58,3 +59,25 @@ export const referenceArgs = (plan: RenderPlan, settings: ReferenceSettings): Ar
     "+faststart"
   ]
 }
+
+/** A footage clip drawn from an ffmpeg lavfi source (H.264, CRF 20): what both benchmarks feed the swarm. */
+export const lavfiClip = (source: string, seconds: number, output: string) =>
+  runFfmpeg({
+    args: [
+      "-f",
+      "lavfi",
+      "-i",
+      source,
+      "-t",
+      String(seconds),
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-crf",
+      "20",
+      "-pix_fmt",
+      "yuv420p"
+    ],
+    output
+  })

@@ -22,7 +22,7 @@ import { assTime } from "../media/captions.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
 import { planRender, render, renderSinglePass, type TimelineInput } from "../media/timeline.ts"
-import { referenceArgs } from "./reference.ts"
+import { lavfiClip, referenceArgs } from "./reference.ts"
 
 const CACHE = resolve(".reelswarm/bench/render")
 const WORK = join(CACHE, "work")
@@ -62,25 +62,7 @@ const ensureMedia = Effect.gen(function*() {
   yield* Effect.forEach(SOURCES, (source, i) =>
     existsSync(clips[i]!)
       ? Effect.void
-      : runFfmpeg({
-        args: [
-          "-f",
-          "lavfi",
-          "-i",
-          source,
-          "-t",
-          String(CLIP_SECONDS),
-          "-c:v",
-          "libx264",
-          "-preset",
-          "veryfast",
-          "-crf",
-          "20",
-          "-pix_fmt",
-          "yuv420p"
-        ],
-        output: clips[i]
-      }))
+      : lavfiClip(source, CLIP_SECONDS, clips[i]!))
   const narration = join(CACHE, `narration-${SPEECH_RATE}.wav`)
   if (!existsSync(narration)) {
     yield* Effect.promise(() => sh("espeak-ng", ["-s", String(SPEECH_RATE), "-w", narration, SENTENCES.join(" ")]))

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Logger } from "effect"
+import { Effect } from "effect"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { currentAttempt, recordFailure, withAttempts } from "../../../agents/production/attempts.ts"
 import { jobId, type JobSpec } from "../../../agents/production/job.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { warningsOf } from "../../fixtures/warnings.ts"
 
 const tempDir = scopedTempDir("attempts")
 
@@ -23,17 +24,6 @@ const writeAttemptFile = (dir: string, content: string) =>
   Effect.promise(async () => {
     await mkdir(join(dir, "attempts"), { recursive: true })
     await writeFile(join(dir, "attempts", jobId(spec(dir))), content)
-  })
-
-/** Warnings logged while `effect` runs. */
-const warningsOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const warnings: Array<string> = []
-    const logger = Logger.make(({ logLevel, message }) => {
-      if (logLevel._tag === "Warning") warnings.push(String(message))
-    })
-    const value = yield* Effect.provide(effect, Logger.replace(Logger.defaultLogger, logger))
-    return { value, warnings }
   })
 
 describe("job attempts", () => {

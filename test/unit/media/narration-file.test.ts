@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Logger } from "effect"
+import { Effect } from "effect"
 import { readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { SentenceTiming } from "../../../media/tts/index.ts"
 import { narrationKey, readCachedNarration, writeNarration } from "../../../media/tts/narration-file.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { warningsOf } from "../../fixtures/warnings.ts"
 
 const tempDir = scopedTempDir("narration")
 
@@ -14,17 +15,6 @@ const sentences: ReadonlyArray<SentenceTiming> = [
   { text: "Hello there.", start: 0, end: 1, words: [{ word: "Hello", start: 0.05, end: 0.4 }, { word: "there.", start: 0.45, end: 0.9 }] }
 ]
 const key = narrationKey("fake", { text: "Hello there.", voice: "en" })
-
-/** Warnings logged while `effect` runs. */
-const warningsOf = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const warnings: Array<string> = []
-    const logger = Logger.make(({ logLevel, message }) => {
-      if (logLevel._tag === "Warning") warnings.push(String(message))
-    })
-    const value = yield* Effect.provide(effect, Logger.replace(Logger.defaultLogger, logger))
-    return { value, warnings }
-  })
 
 describe("cached narration", () => {
   it.scoped("a finished narration is found again under its key, with every timing", () =>
