@@ -167,7 +167,11 @@ export const make = (options: Partial<TopicWriterConfig> = {}): TopicWriterServi
       return yield* new MissingApiKeyError({ message: NO_KEY_MESSAGE })
     }
     const apiKey = config.apiKey
-    const { sdk, anthropic } = yield* Effect.promise(() => clientFor(apiKey))
+    // The SDK loads on the first request; a broken install is the request's failure, not a crash.
+    const { sdk, anthropic } = yield* Effect.tryPromise({
+      try: () => clientFor(apiKey),
+      catch: (cause) => new ClaudeRequestError({ message: `cannot load the Anthropic SDK: ${String(cause)}`, retryable: false, attempt: 0 })
+    })
     const format = structuredOutputSchema()
     const attempts = yield* Ref.make(0)
     // Earlier invalid answers and what was wrong with them, replayed so the model can correct itself.
