@@ -38,7 +38,6 @@ export {
 export {
   executionId,
   FootageSource,
-  FootageSourceError,
   jobId,
   JobReport,
   JobSpec,

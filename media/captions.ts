@@ -4,7 +4,7 @@
  * `karaoke` (the page with each word filled in as it is spoken, `\kf` or `\k`).
  * PlayResX/PlayResY equal the output size, so font sizes and margins are in output pixels.
  */
-import { Data, Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { writeFileAtomic } from "./atomic-file.ts"
 import { defaultFontSize, type SafeArea, safeArea, wrapWords } from "./captions-layout.ts"
 import { escapeAssText, textWidthEm } from "./captions-text.ts"
@@ -44,16 +44,17 @@ export interface CaptionSource {
   readonly sentences?: ReadonlyArray<SentenceTiming>
 }
 
-export class CaptionError extends Data.TaggedError("CaptionError")<{
-  readonly reason: "InvalidOptions" | "Io"
-  readonly message: string
-  readonly detail?: string
-}> {}
+export class CaptionError extends Schema.TaggedError<CaptionError>()("CaptionError", {
+  reason: Schema.Literal("invalid-options", "io"),
+  message: Schema.String,
+  /** underlying error text */
+  detail: Schema.optional(Schema.String)
+}) {}
 
 /** "#RRGGBB" → ASS "&H00BBGGRR". */
 const assColor = (hex: string): string => {
   const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex)
-  if (m === null) throw new CaptionError({ reason: "InvalidOptions", message: `colour ${JSON.stringify(hex)} is not #RRGGBB` })
+  if (m === null) throw new CaptionError({ reason: "invalid-options", message: `colour ${JSON.stringify(hex)} is not #RRGGBB` })
   return `&H00${m[3]}${m[2]}${m[1]}`.toUpperCase()
 }
 
@@ -169,16 +170,19 @@ const events = (source: CaptionSource, options: CaptionOptions, layout: Layout):
 const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
   const { width, height } = options
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width <= 16384 && height <= 16384)) {
-    throw new CaptionError({ reason: "InvalidOptions", message: `output size ${width}x${height} is not a valid video size` })
+    throw new CaptionError({ reason: "invalid-options", message: `output size ${width}x${height} is not a valid video size` })
   }
   const area = safeArea(width, height)
   const fontSize = options.fontSize ?? defaultFontSize(width, height)
   if (!(fontSize > 0 && fontSize < height)) {
-    throw new CaptionError({ reason: "InvalidOptions", message: `font size ${fontSize} does not fit ${height} px` })
+    throw new CaptionError({ reason: "invalid-options", message: `font size ${fontSize} does not fit ${height} px` })
   }
   const fontName = options.fontName ?? "DejaVu Sans"
   if (/[,\r\n]/.test(fontName)) {
-    throw new CaptionError({ reason: "InvalidOptions", message: `font name ${JSON.stringify(fontName)} cannot contain commas or newlines` })
+    throw new CaptionError({
+      reason: "invalid-options",
+      message: `font name ${JSON.stringify(fontName)} cannot contain commas or newlines`
+    })
   }
   const maxLines = options.maxLines ?? 2
   const layout: Layout = {
@@ -189,7 +193,7 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
     holdSec: options.holdSec ?? 0.4
   }
   if (textWidthEm("M") > layout.lineEm) {
-    throw new CaptionError({ reason: "InvalidOptions", message: `font size ${fontSize} leaves no room for a letter in ${width} px` })
+    throw new CaptionError({ reason: "invalid-options", message: `font size ${fontSize} leaves no room for a letter in ${width} px` })
   }
   const text = assColor(options.textColor ?? "#FFFFFF")
   const highlight = assColor(options.highlightColor ?? "#FFD500")
@@ -228,14 +232,14 @@ export const buildAss = (source: CaptionSource, options: CaptionOptions): Effect
     catch: (error) =>
       error instanceof CaptionError
         ? error
-        : new CaptionError({ reason: "InvalidOptions", message: "cannot lay out captions", detail: String(error) })
+        : new CaptionError({ reason: "invalid-options", message: "cannot lay out captions", detail: String(error) })
   })
 
 /** Builds the ASS document and writes it under a temp name, then renames it to `file`. */
 export const writeAss = Effect.fn("captions.write")(function*(file: string, source: CaptionSource, options: CaptionOptions) {
   const content = yield* buildAss(source, options)
   yield* writeFileAtomic(file, content).pipe(
-    Effect.mapError((error) => new CaptionError({ reason: "Io", message: `cannot write ${file}`, detail: error.message }))
+    Effect.mapError((error) => new CaptionError({ reason: "io", message: `cannot write ${file}`, detail: error.message }))
   )
   return file
 })

@@ -5,13 +5,14 @@
  * NVENC, Quick Sync, VAAPI, AMF, VideoToolbox, then software (libx264 / libx265 / libsvtav1).
  * The detection is a layer: it runs once where `Encoders.layer` is built.
  */
-import { Context, Data, Duration, Effect, Layer, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Schema } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { runFfmpeg } from "./ffmpeg.ts"
 import { fileExists } from "./file-system.ts"
 import { detectHardware, Hardware, type HardwareInfo } from "./hardware.ts"
 
-export type VideoCodec = "h264" | "hevc" | "av1"
+export const VideoCodec = Schema.Literal("h264", "hevc", "av1")
+export type VideoCodec = typeof VideoCodec.Type
 export type EncoderFamily = "nvenc" | "qsv" | "vaapi" | "amf" | "videotoolbox" | "software"
 
 export interface EncoderSpec {
@@ -64,16 +65,10 @@ export interface EncoderArgs {
   readonly mp4Args: ReadonlyArray<string>
 }
 
-export class UnknownEncoderError extends Data.TaggedError("UnknownEncoderError")<{
-  readonly name: string
-  readonly message: string
-}> {}
-
-export class NoEncoderError extends Data.TaggedError("NoEncoderError")<{
-  readonly codec: VideoCodec
-  readonly rejected: ReadonlyArray<RejectedEncoder>
-  readonly message: string
-}> {}
+export class UnknownEncoderError extends Schema.TaggedError<UnknownEncoderError>()("UnknownEncoderError", {
+  name: Schema.String,
+  message: Schema.String
+}) {}
 
 export interface ListedEncoder {
   readonly name: string
@@ -81,10 +76,14 @@ export interface ListedEncoder {
   readonly description: string
 }
 
-export interface RejectedEncoder {
-  readonly name: string
-  readonly reason: string
-}
+export const RejectedEncoder = Schema.Struct({ name: Schema.String, reason: Schema.String })
+export type RejectedEncoder = typeof RejectedEncoder.Type
+
+export class NoEncoderError extends Schema.TaggedError<NoEncoderError>()("NoEncoderError", {
+  codec: VideoCodec,
+  rejected: Schema.Array(RejectedEncoder),
+  message: Schema.String
+}) {}
 
 export interface EncoderDetection {
   readonly hardware: HardwareInfo

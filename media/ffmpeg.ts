@@ -14,7 +14,7 @@
  * fluent-ffmpeg's public API is not used to run ffmpeg: its builder reorders arguments, it spawns the
  * process itself (no process group, no injectable runner) and `kill` reaches only that one pid.
  */
-import { Data, Effect, Exit, Mailbox, Stream } from "effect"
+import { Effect, Exit, Mailbox, Schema, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { basename, dirname, extname, join } from "node:path"
 import { mediaFileSystem, removeQuietly } from "./file-system.ts"
@@ -55,13 +55,13 @@ export interface FfmpegRunOptions {
   readonly killGraceMs?: number | undefined
 }
 
-export class FfmpegError extends Data.TaggedError("FfmpegError")<{
-  readonly reason: "spawn" | "exit" | "signal" | "output"
-  readonly args: ReadonlyArray<string>
-  readonly exitCode?: number | undefined
-  readonly stderrTail: string
-  readonly message: string
-}> {}
+export class FfmpegError extends Schema.TaggedError<FfmpegError>()("FfmpegError", {
+  reason: Schema.Literal("spawn", "exit", "signal", "output"),
+  args: Schema.Array(Schema.String),
+  exitCode: Schema.optional(Schema.Number),
+  stderrTail: Schema.String,
+  message: Schema.String
+}) {}
 
 const STDERR_TAIL_LINES = 40
 /** Arguments every command gets: no stdin (it would steal the terminal), errors only plus the stats line. */

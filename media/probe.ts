@@ -4,7 +4,7 @@
  * an interrupted probe stops the process (fluent-ffmpeg's `ffprobe` offers no way to stop it);
  * its JSON output has the shape of fluent-ffmpeg's `FfprobeData`, whose types are used here.
  */
-import { Data, Effect } from "effect"
+import { Effect, Schema } from "effect"
 import type { FfprobeData, FfprobeStream } from "fluent-ffmpeg"
 import { runProcess } from "./process-runner.ts"
 
@@ -39,11 +39,11 @@ export interface ProbeOptions {
   readonly countFrames?: boolean | undefined
 }
 
-export class ProbeError extends Data.TaggedError("ProbeError")<{
-  readonly file: string
-  readonly reason: "unreadable" | "no-streams"
-  readonly message: string
-}> {}
+export class ProbeError extends Schema.TaggedError<ProbeError>()("ProbeError", {
+  file: Schema.String,
+  reason: Schema.Literal("unreadable", "no-streams"),
+  message: Schema.String
+}) {}
 
 const IMAGE_CODECS = new Set(["png", "mjpeg", "jpegls", "webp", "bmp", "tiff", "gif", "jpeg2000", "ljpeg"])
 const IMAGE_FORMATS = /image2|_pipe$|png|jpeg|webp|bmp|tiff/

@@ -14,8 +14,8 @@
  */
 import { Command, CommandExecutor } from "@effect/platform"
 import { NodeCommandExecutor, NodeFileSystem } from "@effect/platform-node"
-import type { PlatformError } from "@effect/platform/Error"
-import { Context, Data, Effect, Fiber, Layer, Stream } from "effect"
+import { PlatformError } from "@effect/platform/Error"
+import { Context, Effect, Fiber, Layer, Schema, Stream } from "effect"
 
 export interface ProcessRequest {
   /** Program name (looked up on PATH) or path. */
@@ -39,18 +39,18 @@ export interface ProcessOutput {
   readonly stderr: string
 }
 
-export class ProcessError extends Data.TaggedError("ProcessError")<{
+export class ProcessError extends Schema.TaggedError<ProcessError>()("ProcessError", {
   /** "spawn": it never ran; "exit": it exited non-zero; "signal": a signal ended it. */
-  readonly reason: "spawn" | "exit" | "signal"
-  readonly command: string
-  readonly args: ReadonlyArray<string>
-  readonly exitCode?: number | undefined
+  reason: Schema.Literal("spawn", "exit", "signal"),
+  command: Schema.String,
+  args: Schema.Array(Schema.String),
+  exitCode: Schema.optional(Schema.Number),
   /** The last 64 KiB of stderr ("" when it never ran). */
-  readonly stderr: string
-  readonly message: string
+  stderr: Schema.String,
+  message: Schema.String,
   /** The platform's error for spawn failures (its `reason` says NotFound, PermissionDenied …). */
-  readonly cause?: PlatformError | undefined
-}> {}
+  cause: Schema.optional(PlatformError)
+}) {}
 
 export interface ProcessRunnerService {
   /** Runs the program to completion; interrupting the effect stops the program's whole process group. */

@@ -7,7 +7,7 @@
 import { PlatformError } from "@effect/platform/Error"
 import { Schema } from "effect"
 import { createHash } from "node:crypto"
-import { type FootageError, Narration } from "../../media/index.ts"
+import { FootageError, Narration } from "../../media/index.ts"
 import { AgentCrashedError, AgentNotFoundError, AskTimeoutError, SwarmStoppedError, UndeliveredError } from "../../runtime/index.ts"
 import { TimingMismatchError } from "../director/measured.ts"
 import { Scene } from "../director/scene.ts"
@@ -87,30 +87,6 @@ export const JobReport = Schema.Struct({
 })
 export type JobReport = typeof JobReport.Type
 
-/** media's FootageError (not a Schema) as the workflow can store it: the folder could not be read, a sample clip not drawn. */
-export class FootageSourceError extends Schema.TaggedError<FootageSourceError>()("FootageSourceError", {
-  reason: Schema.Literal("invalid-options", "io", "generate", "http", "bad-response"),
-  message: Schema.String,
-  /** stderr tail, HTTP body excerpt or underlying error text */
-  detail: Schema.optional(Schema.String)
-}) {
-  static fromMedia(error: FootageError): FootageSourceError {
-    return new FootageSourceError({
-      reason: FOOTAGE_REASONS[error.reason],
-      message: error.message,
-      ...(error.detail === undefined ? {} : { detail: error.detail })
-    })
-  }
-}
-
-const FOOTAGE_REASONS: Record<FootageError["reason"], FootageSourceError["reason"]> = {
-  InvalidOptions: "invalid-options",
-  Io: "io",
-  Generate: "generate",
-  Http: "http",
-  BadResponse: "bad-response"
-}
-
 /**
  * What a stage fails with, kept whole in ProductionError and in the workflow's record of it: an
  * agent's typed answer, the ask's own failure (timeout, crash, undelivered, no such agent, swarm
@@ -129,7 +105,7 @@ export const StageCause = Schema.Union(
   UndeliveredError,
   AgentNotFoundError,
   SwarmStoppedError,
-  FootageSourceError,
+  FootageError,
   SampleLibraryError,
   PlatformError
 )
@@ -137,7 +113,7 @@ export type StageCause = typeof StageCause.Type
 
 /** A stage's failure in words: the cause's message, then the tool's own account (ffmpeg's stderr, …) when it has one. */
 const describeCause = (cause: StageCause): string => {
-  const detail = (cause._tag === "RenderError" || cause._tag === "FootageSourceError" ? cause.detail : undefined)?.trim()
+  const detail = (cause._tag === "RenderError" || cause._tag === "FootageError" ? cause.detail : undefined)?.trim()
   if (detail === undefined || detail === "") return cause.message
   return detail.includes("\n") ? `${cause.message}\n  ${detail.split("\n").join("\n  ")}` : `${cause.message}: ${detail}`
 }

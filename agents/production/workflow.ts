@@ -8,7 +8,7 @@
 import { Activity, Workflow } from "@effect/workflow"
 import { Clock, Duration, Effect, Either, Schema } from "effect"
 import { extname } from "node:path"
-import { type FootageError, type FootageWarning, indexFolder, Narration } from "../../media/index.ts"
+import { type FootageWarning, indexFolder, Narration } from "../../media/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { measuredSentenceDurations } from "../director/measured.ts"
@@ -22,7 +22,6 @@ import { Clip, ShotPick } from "../shot-matcher/shot.ts"
 import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent } from "./events.ts"
 import {
   executionId,
-  FootageSourceError,
   jobId,
   type JobReport,
   JobReport as JobReportSchema,
@@ -46,9 +45,6 @@ export const ProduceVideo = Workflow.make({
 export const reportPath = (output: string) => output.slice(0, output.length - extname(output).length) + ".json"
 
 const Timed = <A, I>(value: Schema.Schema<A, I>) => Schema.Struct({ value, seconds: Schema.Number })
-
-/** media's footage failures as the workflow stores them. */
-const footageSourceError = (error: FootageError) => Effect.fail(FootageSourceError.fromMedia(error))
 
 /** How long an agent may take for a stage before the activity fails. */
 const LONG: Duration.DurationInput = "30 minutes"
@@ -104,7 +100,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           // The renderer takes a video's facts from here instead of probing it again.
           ...(c.kind === "video" ? { fps: c.fps } : {})
         }))
-      }).pipe(Effect.catchTag("FootageError", footageSourceError))
+      })
     )
 
     const scriptStage = stage(
@@ -178,7 +174,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         const { drawn, warnings } = yield* drawPickedSamples(source, frame, shots.value.map((s) => s.clip.path))
         yield* publishWarnings(warnings)
         return drawn
-      }).pipe(Effect.catchTag("FootageError", footageSourceError))
+      })
     )
 
     const summary = yield* stage(

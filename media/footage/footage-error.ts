@@ -1,12 +1,12 @@
-import { Data } from "effect"
+import { Schema } from "effect"
 
-/** A failure that stops a footage operation (the folder itself is unreadable, an API refused, …). */
-export class FootageError extends Data.TaggedError("FootageError")<{
-  readonly reason: "InvalidOptions" | "Io" | "Generate" | "Http" | "BadResponse"
-  readonly message: string
+/** A failure that stops a footage operation (the folder itself is unreadable, an API refused, a sample clip not drawn, …). */
+export class FootageError extends Schema.TaggedError<FootageError>()("FootageError", {
+  reason: Schema.Literal("invalid-options", "io", "generate", "http", "bad-response"),
+  message: Schema.String,
   /** stderr tail, HTTP body excerpt or underlying error text */
-  readonly detail?: string
-}> {}
+  detail: Schema.optional(Schema.String)
+}) {}
 
 /** A file that was left out of an index, and why; indexing goes on without it. */
 export interface FootageWarning {

@@ -157,14 +157,14 @@ const loadCache = (cacheFile: string) =>
 const saveCache = (cacheFile: string, entries: ReadonlyMap<string, CachedProbe>) =>
   writeFileAtomic(cacheFile, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })).pipe(
     Effect.mapError((error) =>
-      new FootageError({ reason: "Io", message: `cannot write the footage index cache ${cacheFile}`, detail: error.message })
+      new FootageError({ reason: "io", message: `cannot write the footage index cache ${cacheFile}`, detail: error.message })
     )
   )
 
 /** Indexes every video and image under `folder` (recursively, hidden entries skipped). */
 export const indexFolder = Effect.fn("footage.index")(function*(folder: string, options: IndexOptions = {}) {
   const fs = yield* mediaFileSystem
-  const unreadable = (detail: string) => new FootageError({ reason: "Io", message: `footage folder ${folder} cannot be read`, detail })
+  const unreadable = (detail: string) => new FootageError({ reason: "io", message: `footage folder ${folder} cannot be read`, detail })
   const folderInfo = yield* fs.stat(folder).pipe(Effect.mapError((error) => unreadable(error.message)))
   if (folderInfo.type !== "Directory") return yield* unreadable("not a directory")
   const root = folder

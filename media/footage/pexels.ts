@@ -57,16 +57,16 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
   const baseUrl = (options.baseUrl ?? "https://api.pexels.com").replace(/\/+$/, "")
   const apiKey = typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
   const httpError = (message: string, detail?: string) =>
-    new FootageError({ reason: "Http", message, ...(detail === undefined ? {} : { detail }) })
+    new FootageError({ reason: "http", message, ...(detail === undefined ? {} : { detail }) })
 
   const search = Effect.fn("footage.pexels.search")(function*(query: FootageQuery) {
     const text = query.query.trim()
     if (text.length === 0 || text.length > 200) {
-      return yield* new FootageError({ reason: "InvalidOptions", message: "a Pexels query needs 1 … 200 characters" })
+      return yield* new FootageError({ reason: "invalid-options", message: "a Pexels query needs 1 … 200 characters" })
     }
     const perPage = query.perPage ?? 15
     if (!(Number.isInteger(perPage) && perPage >= 1 && perPage <= 80)) {
-      return yield* new FootageError({ reason: "InvalidOptions", message: `perPage ${perPage} is outside 1 … 80` })
+      return yield* new FootageError({ reason: "invalid-options", message: `perPage ${perPage} is outside 1 … 80` })
     }
     const url = new URL(`${baseUrl}/videos/search`)
     url.searchParams.set("query", text)
@@ -89,7 +89,7 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
     )
     const decoded = yield* Schema.decodeUnknown(SearchResponse)(body).pipe(
       Effect.mapError((error) =>
-        new FootageError({ reason: "BadResponse", message: "Pexels search response has an unexpected shape", detail: error.message })
+        new FootageError({ reason: "bad-response", message: "Pexels search response has an unexpected shape", detail: error.message })
       )
     )
     const queryTags = tagsFromFileName(text)
@@ -114,12 +114,12 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
     function*(candidate: FootageCandidate, target: { readonly width: number; readonly height: number }) {
       const file = bestFittingFile(candidate.files, target)
       if (file === undefined) {
-        return yield* new FootageError({ reason: "BadResponse", message: `Pexels video ${candidate.id} has no MP4 file` })
+        return yield* new FootageError({ reason: "bad-response", message: `Pexels video ${candidate.id} has no MP4 file` })
       }
       const path = join(options.cacheDir, `pexels-${candidate.id.replace(/\W/g, "")}-${file.id.replace(/\W/g, "")}.mp4`)
       const fs = yield* mediaFileSystem
       const ioError = (message: string) => (cause: { readonly message: string }) =>
-        new FootageError({ reason: "Io", message, detail: cause.message })
+        new FootageError({ reason: "io", message, detail: cause.message })
       const cached = yield* fs.exists(path).pipe(Effect.mapError(ioError(`cannot look for ${path}`)))
       if (!cached) {
         yield* fs.makeDirectory(options.cacheDir, { recursive: true }).pipe(Effect.mapError(ioError(`cannot create ${options.cacheDir}`)))
@@ -146,7 +146,7 @@ export const pexels = (options: PexelsOptions): FootageProvider => {
         Effect.tapError(() => removeQuietly(path)),
         Effect.mapError((error) =>
           new FootageError({
-            reason: "BadResponse",
+            reason: "bad-response",
             message: `downloaded Pexels video ${candidate.id} is not playable`,
             detail: error.message
           })

@@ -262,29 +262,29 @@ const validate = (p: SampleParams): Effect.Effect<SampleParams, FootageError> =>
   if (!even(p.width) || !even(p.height)) {
     return Effect.fail(
       new FootageError({
-        reason: "InvalidOptions",
+        reason: "invalid-options",
         message: `size ${p.width}x${p.height}: width and height must be even integers 16 … 8192`
       })
     )
   }
   if (!(p.durationSec > 0 && p.durationSec <= 600)) {
-    return Effect.fail(new FootageError({ reason: "InvalidOptions", message: `duration ${p.durationSec} s is outside (0, 600]` }))
+    return Effect.fail(new FootageError({ reason: "invalid-options", message: `duration ${p.durationSec} s is outside (0, 600]` }))
   }
   if (!(Number.isInteger(p.fps) && p.fps >= 1 && p.fps <= 120)) {
-    return Effect.fail(new FootageError({ reason: "InvalidOptions", message: `fps ${p.fps} is not an integer 1 … 120` }))
+    return Effect.fail(new FootageError({ reason: "invalid-options", message: `fps ${p.fps} is not an integer 1 … 120` }))
   }
   return Effect.succeed(p)
 }
 
 const exists = (file: string) =>
   fileExists(file).pipe(
-    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot look for ${file}`, detail: error.message }))
+    Effect.mapError((error) => new FootageError({ reason: "io", message: `cannot look for ${file}`, detail: error.message }))
   )
 
 const writeSidecar = (file: string, spec: SampleClipSpec, graph: string) =>
   writeFileAtomic(`${file}.json`, JSON.stringify({ tags: spec.tags, description: spec.description, source: { lavfi: graph } }, null, 1))
     .pipe(
-      Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot write ${file}.json`, detail: error.message }))
+      Effect.mapError((error) => new FootageError({ reason: "io", message: `cannot write ${file}.json`, detail: error.message }))
     )
 
 /**
@@ -301,10 +301,10 @@ export const generateSampleLibrary = Effect.fn("footage.sample-library")(functio
   const wanted = options.only === undefined ? SAMPLE_CLIPS : SAMPLE_CLIPS.filter((s) => options.only!.includes(s.name))
   const unknown = (options.only ?? []).filter((name) => !SAMPLE_CLIPS.some((s) => s.name === name))
   if (unknown.length > 0) {
-    return yield* new FootageError({ reason: "InvalidOptions", message: `unknown sample clip(s): ${unknown.join(", ")}` })
+    return yield* new FootageError({ reason: "invalid-options", message: `unknown sample clip(s): ${unknown.join(", ")}` })
   }
   yield* Effect.flatMap(mediaFileSystem, (fs) => fs.makeDirectory(outDir, { recursive: true })).pipe(
-    Effect.mapError((error) => new FootageError({ reason: "Io", message: `cannot create ${outDir}`, detail: error.message }))
+    Effect.mapError((error) => new FootageError({ reason: "io", message: `cannot create ${outDir}`, detail: error.message }))
   )
   const suffix = `${params.width}x${params.height}-${params.durationSec}s-${params.fps}fps`
   return yield* Effect.forEach(
@@ -343,7 +343,7 @@ export const generateSampleLibrary = Effect.fn("footage.sample-library")(functio
             Effect.mapError(
               (error) =>
                 new FootageError({
-                  reason: "Generate",
+                  reason: "generate",
                   message: `ffmpeg could not draw sample clip ${spec.name}`,
                   detail: error.stderrTail
                 })

@@ -3,7 +3,7 @@
  * scene, and the output settings. Schemas, so a plan read back from disk is decoded, not trusted;
  * what the values mean (sizes, durations, in-points) is validated by `planRender`.
  */
-import { Data, Schema } from "effect"
+import { Schema } from "effect"
 import { EncoderSettings } from "../encoders.ts"
 
 /** Where a scene's narration lies in the narration file, in seconds. */
@@ -109,8 +109,12 @@ export const TimelineInput = Schema.Struct({
 })
 export type TimelineInput = typeof TimelineInput.Type
 
-export class TimelineError extends Data.TaggedError("TimelineError")<{
-  readonly reason: string
-  readonly scene?: number | undefined
-  readonly message: string
-}> {}
+/** Which part of the input is inconsistent: the output's fps or size, the scene or shot lists, the narration, one scene or shot. */
+export const TimelineErrorReason = Schema.Literal("fps", "size", "scenes", "shots", "narration", "scene", "shot")
+export type TimelineErrorReason = typeof TimelineErrorReason.Type
+
+export class TimelineError extends Schema.TaggedError<TimelineError>()("TimelineError", {
+  reason: TimelineErrorReason,
+  scene: Schema.optional(Schema.Number),
+  message: Schema.String
+}) {}

@@ -7,7 +7,7 @@
  */
 import { Either, Schema } from "effect"
 import { basename, dirname, extname, join } from "node:path"
-import { TimelineError, TimelineInput, TimelineShot } from "./input.ts"
+import { TimelineError, type TimelineErrorReason, TimelineInput, TimelineShot } from "./input.ts"
 
 /** How a scene's shot is read from its file. */
 export const SourcePlan = Schema.Struct({
@@ -80,7 +80,7 @@ export interface PlanOptions {
   readonly segments?: number | undefined
 }
 
-const fail = (reason: string, message: string, scene?: number) =>
+const fail = (reason: TimelineErrorReason, message: string, scene?: number) =>
   Either.left(new TimelineError({ reason, message, ...(scene === undefined ? {} : { scene }) }))
 
 const finitePositive = (n: number) => Number.isFinite(n) && n > 0

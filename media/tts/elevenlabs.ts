@@ -110,7 +110,7 @@ export const elevenLabs = (options: ElevenLabsOptions): TtsProvider => {
   const sampleRate = options.sampleRate ?? 24000
   const maxChunk = options.maxChunkChars ?? 2000
   const apiKey = typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
-  const fail = (reason: "Http" | "BadResponse", message: string, detail?: string) =>
+  const fail = (reason: "http" | "bad-response", message: string, detail?: string) =>
     new TtsError({ provider: PROVIDER, reason, message, ...(detail === undefined ? {} : { detail }) })
 
   const requestChunk = (request: SynthesizeRequest, text: string, previousText: string | undefined) =>
@@ -131,15 +131,15 @@ export const elevenLabs = (options: ElevenLabsOptions): TtsProvider => {
           Effect.flatMap(describeHttpError(error), ({ status, detail }) =>
             Effect.fail(
               status === undefined
-                ? fail("Http", `cannot reach ${baseUrl}`, detail)
-                : fail("Http", `ElevenLabs answered HTTP ${status}`, detail)
+                ? fail("http", `cannot reach ${baseUrl}`, detail)
+                : fail("http", `ElevenLabs answered HTTP ${status}`, detail)
             ))
         )
       )
       const decoded = yield* Schema.decodeUnknown(Schema.parseJson(WithTimestamps))(body).pipe(
-        Effect.mapError((error) => fail("BadResponse", "ElevenLabs response is not the with-timestamps shape", error.message))
+        Effect.mapError((error) => fail("bad-response", "ElevenLabs response is not the with-timestamps shape", error.message))
       )
-      if (decoded.alignment === null) return yield* Effect.fail(fail("BadResponse", "ElevenLabs returned no alignment"))
+      if (decoded.alignment === null) return yield* Effect.fail(fail("bad-response", "ElevenLabs returned no alignment"))
       return { pcm: pcmFromS16le(Buffer.from(decoded.audio_base64, "base64"), sampleRate), alignment: decoded.alignment }
     })
 

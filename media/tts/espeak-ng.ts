@@ -32,7 +32,7 @@ const runEspeak = (binary: string, args: ReadonlyArray<string>, text: string): E
     Effect.mapError((error) =>
       new TtsError({
         provider: PROVIDER,
-        reason: "ProcessFailed",
+        reason: "process-failed",
         message: error.reason === "spawn" ? `cannot run ${binary}` : `${binary} exited with ${error.exitCode ?? "a signal"}`,
         detail: error.reason === "spawn" ? error.message : error.stderr.slice(-2000).trim()
       })

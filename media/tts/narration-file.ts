@@ -10,7 +10,7 @@ import { TtsError } from "./tts-error.ts"
 import { encodeWav, type Pcm16 } from "./wav.ts"
 
 export const ioError = (provider: string, message: string) => (cause: unknown) =>
-  new TtsError({ provider, reason: "Io", message, detail: String(cause) })
+  new TtsError({ provider, reason: "io", message, detail: String(cause) })
 
 /** Same provider + text + voice + rate + pitch → same file name, so a re-run reuses the finished narration. */
 export const narrationKey = (provider: string, request: SynthesizeRequest, extra: unknown = null): string =>

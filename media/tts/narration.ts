@@ -69,7 +69,7 @@ export const makeTts = (providers: ReadonlyArray<TtsProvider>, defaultProvider?:
         return Effect.fail(
           new TtsError({
             provider: name,
-            reason: "UnknownProvider",
+            reason: "unknown-provider",
             message: `no TTS provider named "${name}" (registered: ${[...byName.keys()].join(", ") || "none"})`
           })
         )
@@ -87,7 +87,7 @@ const MAX_TEXT = 100_000
 
 /** Shared request validation: untrusted text and numbers are checked before any process or socket is touched. */
 export const validateRequest = (provider: string, request: SynthesizeRequest): Effect.Effect<void, TtsError> => {
-  const invalid = (message: string) => Effect.fail(new TtsError({ provider, reason: "InvalidRequest", message }))
+  const invalid = (message: string) => Effect.fail(new TtsError({ provider, reason: "invalid-request", message }))
   if (typeof request.text !== "string" || !/[\p{L}\p{N}]/u.test(request.text)) return invalid("text has nothing to speak")
   if (request.text.length > MAX_TEXT) return invalid(`text is ${request.text.length} characters (limit ${MAX_TEXT})`)
   if (typeof request.voice !== "string" || !/^[\p{L}\p{N}_+\-/.]{1,100}$/u.test(request.voice)) {

@@ -24,16 +24,16 @@ describe("file errors are typed failures naming the path", () => {
       const captions = yield* Effect.flip(
         writeAss(`${blocked}/captions.ass`, { words: [{ word: "hi", start: 0, end: 1 }] }, { width: 1080, height: 1920, style: "lines" })
       )
-      expect(captions).toMatchObject({ _tag: "CaptionError", reason: "Io" })
+      expect(captions).toMatchObject({ _tag: "CaptionError", reason: "io" })
       expect(captions.message).toContain(`${blocked}/captions.ass`)
       expect(captions.detail).toContain("ENOTDIR")
 
       const library = yield* Effect.flip(generateSampleLibrary(blocked, { only: ["mandelbrot-zoom"] }))
-      expect(library).toMatchObject({ _tag: "FootageError", reason: "Io" })
+      expect(library).toMatchObject({ _tag: "FootageError", reason: "io" })
       expect(library.message).toContain(blocked)
 
       const index = yield* Effect.flip(indexFolder(blocked))
-      expect(index).toMatchObject({ _tag: "FootageError", reason: "Io" })
+      expect(index).toMatchObject({ _tag: "FootageError", reason: "io" })
       expect(index.message).toContain(blocked)
       expect(index.detail).toContain("ENOTDIR")
     }))

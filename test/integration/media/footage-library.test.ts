@@ -82,10 +82,10 @@ describe("procedural sample library and folder index", () => {
   it.effect("rejects odd sizes and unknown clip names with typed errors", () =>
     Effect.gen(function*() {
       const odd = yield* Effect.flip(generateSampleLibrary("/nonexistent", { width: 97, height: 160 }))
-      expect(odd).toMatchObject({ _tag: "FootageError", reason: "InvalidOptions" })
+      expect(odd).toMatchObject({ _tag: "FootageError", reason: "invalid-options" })
       const unknown = yield* Effect.flip(generateSampleLibrary("/nonexistent", { only: ["nope"] }))
       expect(unknown.message).toContain("nope")
       const missing = yield* Effect.flip(indexFolder("/nonexistent/footage"))
-      expect(missing).toMatchObject({ _tag: "FootageError", reason: "Io" })
+      expect(missing).toMatchObject({ _tag: "FootageError", reason: "io" })
     }))
 })

@@ -107,7 +107,7 @@ describe("Pexels provider against a loopback fake", () => {
       const dir = yield* tempDir
       const fake = yield* fakePexels({})
       const wrongKey = yield* Effect.flip(pexels({ apiKey: "nope", baseUrl: fake.url, cacheDir: dir }).search({ query: "life" }))
-      expect(wrongKey).toMatchObject({ _tag: "FootageError", reason: "Http" })
+      expect(wrongKey).toMatchObject({ _tag: "FootageError", reason: "http" })
       expect(wrongKey.message).toContain("401")
 
       const provider = pexels({ apiKey: "pexels-key", baseUrl: fake.url, cacheDir: join(dir, "cache") })

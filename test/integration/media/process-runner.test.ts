@@ -177,7 +177,7 @@ describe("fault-injecting process runner", () => {
     Effect.gen(function*() {
       const outDir = join(dir(), "narration")
       const error = yield* Effect.flip(espeakNg().synthesize({ text: "One sentence. Another one.", voice: "en" }, outDir))
-      expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "ProcessFailed", detail: "voice data missing" })
+      expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "process-failed", detail: "voice data missing" })
       expect(yield* Effect.promise(() => readdir(outDir))).toEqual([])
     }).pipe(
       Effect.provide(

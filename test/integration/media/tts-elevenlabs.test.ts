@@ -98,7 +98,7 @@ describe("ElevenLabs provider against a loopback fake", () => {
       const tts = makeTts([elevenLabs({ apiKey: "wrong-key", baseUrl: fake.url })])
       const error = yield* Effect.flip(tts.synthesize({ text: "Hello.", voice: "v" }, dir))
       expect(error._tag).toBe("TtsError")
-      expect(error.reason).toBe("Http")
+      expect(error.reason).toBe("http")
       expect(error.message).toContain("401")
       expect(JSON.stringify(error)).not.toContain("wrong-key")
     }))
@@ -119,7 +119,7 @@ describe("ElevenLabs provider against a loopback fake", () => {
         const refused = yield* Effect.flip(
           makeTts([elevenLabs({ apiKey: "wrong-key", baseUrl: fake.url })]).synthesize({ text: "Hello.", voice: "v" }, dir)
         )
-        expect(refused).toMatchObject({ _tag: "TtsError", reason: "Http" })
+        expect(refused).toMatchObject({ _tag: "TtsError", reason: "http" })
         expect(refused.message).toContain("401")
         expect(fake.seen).toHaveLength(1)
       })

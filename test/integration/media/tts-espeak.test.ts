@@ -112,7 +112,7 @@ describe("espeak-ng narration", () => {
       expect(readdirSync(dir).sort()).toEqual([basename(first.audioFile).replace(".wav", ".json"), basename(first.audioFile)].sort())
 
       const error = yield* Effect.flip(tts.synthesize({ text: "Hello.", voice: "xx-nonexistent" }, dir))
-      expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "ProcessFailed" })
+      expect(error).toMatchObject({ _tag: "TtsError", provider: "espeak-ng", reason: "process-failed" })
       expect(error.detail).toContain("voice does not exist")
     }))
 })

@@ -1,15 +1,7 @@
 import { SystemError } from "@effect/platform/Error"
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
-import {
-  EncodeFailedError,
-  FootageSourceError,
-  NoFootageError,
-  ProductionError,
-  RenderError,
-  TimingMismatchError,
-  WorkFailed
-} from "../../../agents/index.ts"
+import { EncodeFailedError, NoFootageError, ProductionError, RenderError, TimingMismatchError, WorkFailed } from "../../../agents/index.ts"
 import { FootageError } from "../../../media/index.ts"
 import { AskTimeoutError } from "../../../runtime/index.ts"
 
@@ -24,7 +16,7 @@ describe("a failed job's error", () => {
       new RenderError({ stage: "probe", message: "music cannot probe /m/not-music.mp3" }),
       new TimingMismatchError({ expectedWords: 3, timedWords: 2, message: "narration has 2 timed words for 3 words in 1 sentences" }),
       new AskTimeoutError({ agent: "renderer", tag: "Render", timeoutMs: 1000 }),
-      FootageSourceError.fromMedia(new FootageError({ reason: "Io", message: "footage folder /f cannot be read", detail: "EACCES" })),
+      new FootageError({ reason: "io", message: "footage folder /f cannot be read", detail: "EACCES" }),
       new SystemError({ reason: "PermissionDenied", module: "FileSystem", method: "writeFile", pathOrDescriptor: "/out/x.json" })
     ]
     for (const cause of causes) {
@@ -39,9 +31,7 @@ describe("a failed job's error", () => {
   })
 
   it("adds the tool's own account to the message: one line inline, several indented below", () => {
-    const footage = FootageSourceError.fromMedia(
-      new FootageError({ reason: "Io", message: "footage folder /f cannot be read", detail: "EACCES" })
-    )
+    const footage = new FootageError({ reason: "io", message: "footage folder /f cannot be read", detail: "EACCES" })
     expect(footage.reason).toBe("io")
     expect(new ProductionError({ stage: "footage", cause: footage }).message).toBe(
       "footage failed: footage folder /f cannot be read: EACCES"

@@ -148,7 +148,7 @@ describe("ASS documents", () => {
   it.effect("invalid sizes and colours are typed errors", () =>
     Effect.gen(function*() {
       const size = yield* Effect.flip(buildAss({ words }, { ...base, width: 0 }))
-      expect(size).toMatchObject({ _tag: "CaptionError", reason: "InvalidOptions" })
+      expect(size).toMatchObject({ _tag: "CaptionError", reason: "invalid-options" })
       const colour = yield* Effect.flip(buildAss({ words }, { ...base, textColor: "red}{\\pos" }))
       expect(colour.message).toContain("#RRGGBB")
     }))

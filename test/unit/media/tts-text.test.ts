@@ -75,7 +75,7 @@ describe("requests", () => {
       ]
       for (const request of bad) {
         const error = yield* Effect.flip(validateRequest("espeak-ng", request))
-        expect(error.reason).toBe("InvalidRequest")
+        expect(error.reason).toBe("invalid-request")
       }
       yield* validateRequest("espeak-ng", { text: "Hello, 世界!", voice: "en-us", rate: 1.5, pitch: 0 })
     }))
@@ -84,7 +84,7 @@ describe("requests", () => {
     Effect.gen(function*() {
       const tts = makeTts([{ name: "a", synthesize: () => Effect.die("unused") }])
       const error = yield* Effect.flip(tts.synthesize({ text: "hi", voice: "v", provider: "b" }, "/tmp"))
-      expect(error).toMatchObject({ reason: "UnknownProvider", provider: "b" })
+      expect(error).toMatchObject({ reason: "unknown-provider", provider: "b" })
       expect(error.message).toContain("registered: a")
     }))
 })
