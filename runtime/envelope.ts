@@ -24,6 +24,9 @@ export interface Envelope<P = unknown> {
 export const REPLY_SUCCESS = "@reply"
 export const REPLY_FAILURE = "@reply-failure"
 
+/** A protocol message's tag (every message is a `Schema.TaggedClass` or `TaggedRequest`): what an envelope's `tag` says. */
+export const tagOf = (message: unknown): string => (message as { readonly _tag: string })._tag
+
 export const isReply = (envelope: Envelope): boolean => envelope.tag === REPLY_SUCCESS || envelope.tag === REPLY_FAILURE
 
 /** Address used as `from`/`replyTo` by code outside any agent (the swarm's own API, the Promise facade). */

@@ -4,7 +4,7 @@
  */
 import { type Cause, Deferred, Effect, Exit, Fiber, type Scope } from "effect"
 import type { AgentContext, AgentDefinition, ExitReason, SpawnError, TimerSchedule } from "../agent.ts"
-import { type Envelope, makeEnvelope } from "../envelope.ts"
+import { type Envelope, makeEnvelope, tagOf } from "../envelope.ts"
 import { type AgentChildSpec, child, type SupervisorEscalation } from "../supervisor.ts"
 import { type AgentCell, CurrentAgent, describeCause, type Incarnation, type Kernel, makeIncarnation, type TimerRun } from "./kernel.ts"
 
@@ -98,7 +98,7 @@ const incarnation = (
       Effect.gen(function*() {
         yield* cancelTimer(key)
         const timerRun: TimerRun = { cancelled: false }
-        const tag = (message as { readonly _tag: string })._tag
+        const tag = tagOf(message)
         const fire = Effect.suspend(() => {
           if (run.killed || timerRun.cancelled) return Effect.interrupt
           const envelope: Envelope = makeEnvelope(kernel.nextId(), cell.name, cell.name, tag, message, undefined, undefined)

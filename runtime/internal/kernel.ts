@@ -20,7 +20,7 @@ import {
   UndeliveredError
 } from "../agent.ts"
 import { type Codec, makeCodec, type PayloadCodec, payloadCodec, roundTrip } from "../codec.ts"
-import { type Envelope, isReply, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS } from "../envelope.ts"
+import { type Envelope, isReply, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS, tagOf } from "../envelope.ts"
 import { DeadLetterEvent, type SwarmEventsService } from "../events.ts"
 import { Mailbox, type MailboxOptions } from "../mailbox.ts"
 import type { Router, Topology } from "../topology.ts"
@@ -105,8 +105,6 @@ export interface Kernel {
    * supervisor that owns it (a handle supervisor.ts defines).
    */
   readonly names: Map<string, object>
-  /** False once the swarm has shut down: envelopes then become dead letters (`stopped`). */
-  readonly isOpen: () => boolean
   /** The swarm is shutting down: envelopes to agents already gone are dead letters `stopped` (not `no-such-agent`). */
   readonly beginShutdown: () => void
   /** Fails every pending ask with `UndeliveredError` (`stopped`) and refuses further envelopes. Idempotent. */
@@ -244,7 +242,7 @@ export const makeKernel = (options: {
     }
 
     const tell = (from: string, to: string, message: unknown): Effect.Effect<void> =>
-      send(makeEnvelope(nextId(), from, to, (message as { readonly _tag: string })._tag, message, undefined, undefined))
+      send(makeEnvelope(nextId(), from, to, tagOf(message), message, undefined, undefined))
 
     // Ask timeouts: one sweeper fiber for all asks, instead of a timer fiber per ask. It sleeps until
     // the earliest deadline and is woken early only when an ask with an earlier deadline arrives.
@@ -294,7 +292,7 @@ export const makeKernel = (options: {
       askOptions?: AskOptions
     ): Effect.Effect<Success<Req>, Failure<Req> | AskError> => {
       const timeoutMs = Duration.toMillis(askOptions?.timeout ?? DEFAULT_ASK_TIMEOUT)
-      const tag = (request as unknown as { readonly _tag: string })._tag
+      const tag = tagOf(request)
       // The request's own id correlates its reply.
       const correlationId = nextId()
       const envelope = makeEnvelope(correlationId, from, to, tag, request as unknown, correlationId, from)
@@ -439,7 +437,6 @@ export const makeKernel = (options: {
       nextId,
       cells,
       names,
-      isOpen: () => open,
       beginShutdown: () => {
         stopping = true
       },

@@ -539,7 +539,7 @@ export const runSupervisor = (
         const name = childName(childSpec)
         const duplicate = duplicateName(childSpec)
         if (duplicate !== undefined) return yield* new SpawnError({ name, reason: "duplicate-name", detail: duplicate })
-        if (namesIn(childSpec).some((n) => kernel.names.has(n) || kernel.cells.has(n))) {
+        if (namesIn(childSpec).some((n) => kernel.names.has(n))) {
           return yield* new SpawnError({ name, reason: "name-taken" })
         }
         const slot = makeSlot(childSpec, childContext)

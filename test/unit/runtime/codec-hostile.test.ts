@@ -51,8 +51,7 @@ const ours = (envelopes: ReadonlyArray<Envelope<Scene | Render>>) => copy(Either
 /** A one-envelope frame that defines record `header` inline with `keys`, then gives these values. */
 const redefining = (header: ReadonlyArray<number>, keys: ReadonlyArray<string>, values: ReadonlyArray<unknown>) =>
   concat([0x91], header, plain(keys), ...values.map(plain))
-const valuesOf = (envelope: Envelope, keys: ReadonlyArray<string> = ENVELOPE_KEYS) =>
-  keys.map((key) => (envelope as unknown as Record<string, unknown>)[key])
+const valuesOf = (envelope: Envelope, keys: ReadonlyArray<string> = ENVELOPE_KEYS) => keys.map((key): unknown => Reflect.get(envelope, key))
 
 const swapped = (from: string, to: string) => ENVELOPE_KEYS.map((key) => (key === "from" ? to : key === "to" ? from : key))
 
