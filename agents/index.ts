@@ -2,10 +2,22 @@
 export { AGENT_NAMES, encoderName } from "./agent-names.ts"
 export { directorAgent, type DirectorOptions } from "./director/agent.ts"
 export { BUNDLED_SCRIPT, BUNDLED_SCRIPT_TITLE } from "./director/bundled-script.ts"
+export { cutScene, cutScenes, type TimedWord } from "./director/cuts.ts"
 export { measuredSentenceDurations, TimingMismatchError } from "./director/measured.ts"
+export { SHOT_LENGTHS, type ShotLength } from "./director/mood.ts"
 export { DirectorProtocol, PlanScript, Replan, WriteScriptForTopic } from "./director/protocol.ts"
-export { Mood, Pace, Scene, ScriptPlan, ScriptSentence } from "./director/scene.ts"
-export { planScenes, planScript, planScriptText, replanScenes, type ScenePlanOptions, ScriptPlanError } from "./director/script.ts"
+export { Mood, Pace, Scene, ScriptPlan, ScriptSentence, ShotSpan } from "./director/scene.ts"
+export {
+  checkScriptLength,
+  MAX_SCRIPT_WORDS,
+  planScenes,
+  planScript,
+  planScriptText,
+  replanScenes,
+  type ScenePlanOptions,
+  ScriptPlanError,
+  ScriptTooLongError
+} from "./director/script.ts"
 export { splitSentences } from "./director/sentences.ts"
 export {
   ClaudeRequestError,
@@ -17,7 +29,7 @@ export {
   TopicWriter,
   type TopicWriterConfig
 } from "./director/topic.ts"
-export { encoderAgent, type EncoderAgentOptions } from "./encoder/agent.ts"
+export { encoderAgent, type EncoderAgentOptions, LEASE_RENEW_INTERVAL } from "./encoder/agent.ts"
 export { EncodeProgressEvent } from "./encoder/events.ts"
 export { monitorAgent, type MonitorOptions } from "./monitor/agent.ts"
 export { AgentAliveEvent, AgentStaleEvent, MetricsEvent } from "./monitor/events.ts"
@@ -43,23 +55,37 @@ export {
   JobSpec,
   ProductionError,
   ScriptSource,
+  SkippedInput,
   StageCause,
-  StageName
+  StageName,
+  validateJobSpec
 } from "./production/job.ts"
 export { layer as videoSwarmLayer, type TopologyChoice, topologyFor, VideoSwarm } from "./production/video-swarm.ts"
 export { ProduceVideo, ProduceVideoLive, reportPath } from "./production/workflow.ts"
-export { rendererAgent, type RendererOptions } from "./renderer/agent.ts"
+export { ETA_INTERVAL, LEASE_TTL, rendererAgent, type RendererOptions } from "./renderer/agent.ts"
 export { type BreakerSettings, makeDeviceBreakers } from "./renderer/breaker.ts"
+export {
+  CAPACITY_NAMESPACE,
+  CAPACITY_SMOOTHING,
+  capacityKey,
+  CapacityRecord,
+  etaSeconds,
+  pickFor,
+  readCapacities
+} from "./renderer/capacity.ts"
 export {
   DeviceBreakerClosedEvent,
   DeviceBreakerOpenedEvent,
   DeviceBreakerTrialEvent,
   EncodeRetryEvent,
+  LeaseExpiredEvent,
   PartEncodedEvent,
+  RenderEtaEvent,
   RenderFailedEvent,
   RenderFinishedEvent,
   RenderReusedEvent,
   RenderStartedEvent,
+  WorkIgnoredEvent,
   WorkRequeuedEvent
 } from "./renderer/events.ts"
 export { isFinished, readPlan, writeAtomically } from "./renderer/plan-file.ts"
@@ -72,14 +98,19 @@ export {
   Render,
   type RendererMessage,
   RendererProtocol,
+  RenewLease,
   WorkDone,
   WorkFailed
 } from "./renderer/protocol.ts"
 export {
   CaptionsChoice,
+  EncodeCause,
   EncodedPart,
   EncodeFailedError,
+  EncodeStalledError,
+  LeaseLostError,
   OutputSettings,
+  RenderCause,
   RenderError,
   RenderResult,
   RenderSummary,

@@ -6,12 +6,12 @@
  */
 import { Effect, Schema } from "effect"
 import { writeFileAtomic } from "./atomic-file.ts"
-import { defaultFontSize, type SafeArea, safeArea, wrapWords } from "./captions-layout.ts"
-import { escapeAssText, textWidthEm } from "./captions-text.ts"
+import { defaultFontSize, type LinePiece, lineText, type SafeArea, safeArea, wrapWords } from "./captions-layout.ts"
+import { DEFAULT_CAPTION_FONT, escapeAssText, startsRightToLeft, textWidthEm } from "./captions-text.ts"
 import type { SentenceTiming, WordTiming } from "./tts/narration.ts"
 
 export { type AspectProfile, aspectProfile, type SafeArea, safeArea } from "./captions-layout.ts"
-export { escapeAssText } from "./captions-text.ts"
+export { DEFAULT_CAPTION_FONT, escapeAssText } from "./captions-text.ts"
 
 export type CaptionStyle = "lines" | "word-by-word" | "karaoke"
 
@@ -20,7 +20,11 @@ export interface CaptionOptions {
   readonly width: number
   readonly height: number
   readonly style: CaptionStyle
-  /** default "DejaVu Sans" (Debian fonts-dejavu-core) */
+  /**
+   * default "Noto Sans" (fonts-noto-core); glyphs it lacks (CJK, Arabic, Devanagari, emoji …) come from
+   * whatever installed font has them, through fontconfig. Line widths use this family's advances
+   * ("Noto Sans" or "DejaVu Sans"; any other name is measured as the wider DejaVu Sans).
+   */
   readonly fontName?: string
   /** pixels; default 6% of the short side */
   readonly fontSize?: number
@@ -32,7 +36,7 @@ export interface CaptionOptions {
   readonly highlightColor?: string
   /** "#RRGGBB" outline colour, default black */
   readonly outlineColor?: string
-  /** karaoke fill: `kf` sweeps each word, `k` switches it at once; default `kf` */
+  /** karaoke fill: `kf` sweeps each word, `k` switches it at once; default `kf` (right-to-left words always switch) */
   readonly karaokeTag?: "kf" | "k"
   /** how long the last words of a page stay after they are spoken when nothing follows, default 0.4 s */
   readonly holdSec?: number
@@ -69,14 +73,15 @@ export const assTime = (sec: number): string => {
 
 interface Page {
   readonly words: ReadonlyArray<WordTiming>
-  /** line of each word's pieces: [[{index, text}]] */
-  readonly lines: ReturnType<typeof wrapWords>
+  /** each line's pieces of words */
+  readonly lines: ReadonlyArray<ReadonlyArray<LinePiece>>
   readonly start: number
   readonly end: number
 }
 
 interface Layout {
   readonly area: SafeArea
+  readonly fontName: string
   readonly fontSize: number
   readonly lineEm: number
   readonly maxLines: number
@@ -90,20 +95,21 @@ const sentenceGroups = (source: CaptionSource): ReadonlyArray<ReadonlyArray<Word
 
 /** Pages of at most `maxLines` wrapped lines, never crossing a sentence; each ends when the next begins. */
 const paginate = (source: CaptionSource, layout: Layout): ReadonlyArray<Page> => {
-  const drafts: Array<{ words: Array<WordTiming>; lines: ReturnType<typeof wrapWords> }> = []
+  const drafts: Array<{ words: Array<WordTiming>; lines: ReadonlyArray<ReadonlyArray<LinePiece>> }> = []
+  const wrap = (words: ReadonlyArray<WordTiming>) => wrapWords(words.map((w) => w.word), layout.lineEm, layout.fontName)
   for (const group of sentenceGroups(source)) {
     let words: Array<WordTiming> = []
     for (const word of group) {
       const candidate = [...words, word]
-      const lines = wrapWords(candidate.map((w) => w.word), layout.lineEm)
+      const lines = wrap(candidate)
       if (words.length > 0 && lines.length > layout.maxLines) {
-        drafts.push({ words, lines: wrapWords(words.map((w) => w.word), layout.lineEm) })
+        drafts.push({ words, lines: wrap(words) })
         words = [word]
       } else {
         words = candidate
       }
     }
-    if (words.length > 0) drafts.push({ words, lines: wrapWords(words.map((w) => w.word), layout.lineEm) })
+    if (words.length > 0) drafts.push({ words, lines: wrap(words) })
   }
   return drafts.map((draft, i) => {
     const start = draft.words[0]!.start
@@ -117,17 +123,15 @@ const paginate = (source: CaptionSource, layout: Layout): ReadonlyArray<Page> =>
 const dialogue = (start: number, end: number, text: string) =>
   `Dialogue: 0,${assTime(start)},${assTime(Math.max(end, start + 0.01))},Caption,,0,0,0,,${text}`
 
-const linesText = (page: Page, render: (piece: { index: number; text: string }, isFirstPiece: boolean) => string): string => {
+const linesText = (page: Page, render: (piece: LinePiece, isFirstPiece: boolean) => string): string => {
   const seen = new Set<number>()
   return page.lines
     .map((line) =>
-      line
-        .map((piece) => {
-          const first = !seen.has(piece.index)
-          seen.add(piece.index)
-          return render(piece, first)
-        })
-        .join(" ")
+      lineText(line, (piece) => {
+        const first = !seen.has(piece.index)
+        seen.add(piece.index)
+        return render(piece, first)
+      })
     )
     .join("\\N")
 }
@@ -144,11 +148,14 @@ const events = (source: CaptionSource, options: CaptionOptions, layout: Layout):
         // accumulated so rounding never drifts from the word timings.
         const boundaries = page.words.map((w) => w.start - page.start).concat(page.words[page.words.length - 1]!.end - page.start)
         const cs = boundaries.map((b) => Math.round(b * 100))
+        // libass sweeps \kf from left to right, against the reading of a right-to-left word: those switch at once.
         const text = linesText(
           page,
           (piece, first) =>
             first
-              ? `{\\${tag}${Math.max(0, cs[piece.index + 1]! - cs[piece.index]!)}}${escapeAssText(piece.text)}`
+              ? `{\\${startsRightToLeft(page.words[piece.index]!.word) ? "k" : tag}${
+                Math.max(0, cs[piece.index + 1]! - cs[piece.index]!)
+              }}${escapeAssText(piece.text)}`
               : escapeAssText(piece.text)
         )
         return dialogue(page.start, page.end, text)
@@ -158,7 +165,7 @@ const events = (source: CaptionSource, options: CaptionOptions, layout: Layout):
       return pages.flatMap((page) =>
         page.words.map((word, i) => {
           const end = page.words[i + 1]?.start ?? page.end
-          const pieces = wrapWords([word.word], layout.lineEm).map((line) => line.map((p) => escapeAssText(p.text)).join(""))
+          const pieces = wrapWords([word.word], layout.lineEm, layout.fontName).map((line) => escapeAssText(lineText(line)))
           // A quick pop (110% → 100% in 80 ms) marks each new word.
           return dialogue(word.start, end, `{\\fscx110\\fscy110\\t(0,80,\\fscx100\\fscy100)}${pieces.join("\\N")}`)
         })
@@ -177,7 +184,7 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
   if (!(fontSize > 0 && fontSize < height)) {
     throw new CaptionError({ reason: "invalid-options", message: `font size ${fontSize} does not fit ${height} px` })
   }
-  const fontName = options.fontName ?? "DejaVu Sans"
+  const fontName = options.fontName ?? DEFAULT_CAPTION_FONT
   if (/[,\r\n]/.test(fontName)) {
     throw new CaptionError({
       reason: "invalid-options",
@@ -187,12 +194,13 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
   const maxLines = options.maxLines ?? 2
   const layout: Layout = {
     area,
+    fontName,
     fontSize,
     lineEm: (width - area.marginL - area.marginR) / fontSize,
     maxLines: options.style === "word-by-word" ? 1 : Math.max(1, Math.floor(maxLines)),
     holdSec: options.holdSec ?? 0.4
   }
-  if (textWidthEm("M") > layout.lineEm) {
+  if (textWidthEm("M", fontName) > layout.lineEm) {
     throw new CaptionError({ reason: "invalid-options", message: `font size ${fontSize} leaves no room for a letter in ${width} px` })
   }
   const text = assColor(options.textColor ?? "#FFFFFF")
@@ -201,6 +209,10 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
   // Karaoke fills from SecondaryColour (not yet spoken) to PrimaryColour (spoken).
   const [primary, secondary] = options.style === "karaoke" ? [highlight, text] : [text, text]
   const border = Math.max(1, Math.round(fontSize / 16))
+  // Encoding -1 (libass's "autodetect"): the base direction comes from the text's first strong character and
+  // bidi runs over the whole event. With a Windows charset (1 …) libass, like VSFilter, runs bidi separately
+  // between override tags, so karaoke's per-word `\k` tags would lay right-to-left words out in reverse.
+  const encoding = -1
   return [
     "[Script Info]",
     "; written by reelswarm media/captions",
@@ -216,7 +228,7 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
     "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
     `Style: Caption,${fontName},${fontSize},${primary},${secondary},${outline},&H80000000,-1,0,0,0,100,100,0,0,1,${border},${
       Math.max(0, border - 1)
-    },2,${area.marginL},${area.marginR},${area.marginV},1`,
+    },2,${area.marginL},${area.marginR},${area.marginV},${encoding}`,
     "",
     "[Events]",
     "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",

@@ -4,11 +4,15 @@
  * process-runner.ts); everything ffmpeg-specific is here:
  *
  * - the output is written to a hidden temporary name beside the final one and renamed only on success,
- *   so a failed or interrupted encode never leaves a partial file under the final name;
+ *   so a failed or interrupted encode never leaves a partial file under the final name; the temporary
+ *   name carries this process's pid, and an encode to the same output clears those of dead processes;
  * - interruption sends SIGTERM to ffmpeg's process group, then SIGKILL after a grace period, and waits
  *   for the process to exit (no zombie, no orphan) before the interruption completes;
  * - progress (frame, fps, output time, speed) is parsed from ffmpeg's stats lines and offered either as
  *   a callback or as a Stream;
+ * - every filter graph goes to ffmpeg in a file (`-filter_complex_script`, `-filter_script`), written
+ *   beside the temporary output before the spawn and removed after it, so no graph is too long for the
+ *   command line (Linux refuses one argument over 128 KiB, and all of them over about 2 MiB, with E2BIG);
  * - failures are `FfmpegError`s carrying the arguments and the stderr tail.
  *
  * fluent-ffmpeg's public API is not used to run ffmpeg: its builder reorders arguments, it spawns the
@@ -16,7 +20,9 @@
  */
 import { Effect, Exit, Mailbox, Schema, Stream } from "effect"
 import { randomBytes } from "node:crypto"
-import { basename, dirname, extname, join } from "node:path"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { partialSibling, removeStalePartials } from "./atomic-file.ts"
 import { mediaFileSystem, removeQuietly } from "./file-system.ts"
 import { type ProcessError, runProcess } from "./process-runner.ts"
 
@@ -73,13 +79,6 @@ export const commandArgs = (command: FfmpegCommand, outputPath: string | undefin
   ...command.args,
   ...(outputPath === undefined ? [] : [outputPath])
 ]
-
-/** Hidden temporary sibling of `finalPath`, keeping its extension so ffmpeg picks the same muxer. */
-export const temporarySibling = (finalPath: string): string => {
-  const ext = extname(finalPath)
-  const stem = basename(finalPath, ext)
-  return join(dirname(finalPath), `.${stem}.partial-${randomBytes(4).toString("hex")}${ext}`)
-}
 
 const timeToSeconds = (text: string): number => {
   const m = /^(-?)(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(text)
@@ -138,18 +137,98 @@ const spawnFfmpeg = (args: Array<string>, options: FfmpegRunOptions): Effect.Eff
   )
 }
 
+/** Options whose value is a filter graph, each with the option that reads the same graph from a file. */
+const GRAPH_FILE_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ["-filter_complex", "-filter_complex_script"],
+  ["-lavfi", "-filter_complex_script"],
+  ["-vf", "-filter_script:v"],
+  ["-af", "-filter_script:a"]
+])
+
+/** A filter graph taken off the command line, and the file ffmpeg reads it from. */
+export interface GraphFile {
+  readonly path: string
+  readonly graph: string
+}
+
+/**
+ * `args` with every filter graph moved into a file named after `stem` (`<stem>.<n>.filtergraph`), and
+ * those files' contents (pure). ffmpeg parses a graph read from a file exactly as it parses the
+ * argument: no shell sees either, so the escaping is the same.
+ */
+export const graphsToFiles = (
+  args: ReadonlyArray<string>,
+  stem: string
+): { readonly args: Array<string>; readonly files: Array<GraphFile> } => {
+  const out: Array<string> = []
+  const files: Array<GraphFile> = []
+  for (let i = 0; i < args.length; i++) {
+    const fileOption = GRAPH_FILE_OPTIONS.get(args[i]!)
+    const graph = args[i + 1]
+    if (fileOption === undefined || graph === undefined) {
+      out.push(args[i]!)
+      continue
+    }
+    const path = `${stem}.${files.length}.filtergraph`
+    files.push({ path, graph })
+    out.push(fileOption, path)
+    i++
+  }
+  return { args: out, files }
+}
+
+/**
+ * Writes the graph files. Each name is fresh (a random part, exclusive create) and read only by the
+ * ffmpeg started after the write completes, so no reader can see half a file: no rename is needed.
+ */
+const writeGraphFiles = (files: ReadonlyArray<GraphFile>, args: ReadonlyArray<string>) =>
+  Effect.flatMap(mediaFileSystem, (fs) =>
+    Effect.forEach(
+      files,
+      (file) =>
+        fs.writeFileString(file.path, file.graph, { flag: "wx" }).pipe(
+          Effect.mapError((cause) =>
+            new FfmpegError({
+              reason: "output",
+              args,
+              stderrTail: "",
+              message: `cannot write the filter graph into ${dirname(file.path)}: ${cause.message}`
+            })
+          )
+        ),
+      { discard: true }
+    ))
+
+/** Runs `args` with its filter graphs in files beside `stem`, removed once ffmpeg has exited (or failed to start). */
+const spawnWithGraphFiles = (args: Array<string>, stem: string, options: FfmpegRunOptions) => {
+  const moved = graphsToFiles(args, stem)
+  return Effect.acquireUseRelease(
+    writeGraphFiles(moved.files, moved.args).pipe(
+      Effect.onError(() => Effect.forEach(moved.files, (file) => removeQuietly(file.path), { discard: true }))
+    ),
+    () => spawnFfmpeg(moved.args, options),
+    () => Effect.forEach(moved.files, (file) => removeQuietly(file.path), { discard: true })
+  )
+}
+
 /**
  * Runs one ffmpeg command. With an `output`, the file appears under its final name only if ffmpeg
- * succeeded; on failure or interruption the temporary file is removed.
+ * succeeded; on failure or interruption the temporary file is removed. Filter graphs travel in files
+ * beside the temporary output (in the system temp folder for a command without an output).
  */
 export const runFfmpeg = Effect.fn("ffmpeg.run")(function*(command: FfmpegCommand, options: FfmpegRunOptions = {}) {
   yield* Effect.annotateCurrentSpan("ffmpeg.output", command.output ?? "")
   const output = command.output
-  if (output === undefined) return yield* spawnFfmpeg(commandArgs(command), options)
-  const partial = temporarySibling(output)
+  if (output === undefined) {
+    const stem = join(tmpdir(), `reelswarm-ffmpeg-${randomBytes(4).toString("hex")}`)
+    return yield* spawnWithGraphFiles(commandArgs(command), stem, options)
+  }
+  // What a killed run left beside this output goes first (only files of writers that are gone).
+  yield* removeStalePartials(output)
+  const partial = partialSibling(output)
   const args = commandArgs(command, partial)
   const fs = yield* mediaFileSystem
-  return yield* spawnFfmpeg(args, options).pipe(
+  return yield* spawnWithGraphFiles(args, partial, options).pipe(
     Effect.tap(() =>
       fs.rename(partial, output).pipe(
         Effect.mapError((cause) =>

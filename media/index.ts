@@ -3,7 +3,7 @@
  * The public surface, by module: each service with its constructors, its options, results and errors. Helpers
  * that only media/ itself needs (argument builders, parsers, filter-graph escaping, cut choice) stay unexported.
  */
-export { replaceFileAtomically, writeFileAtomic } from "./atomic-file.ts"
+export { partialSibling, removeStalePartials, replaceFileAtomically, writeFileAtomic } from "./atomic-file.ts"
 export {
   type AspectProfile,
   buildAss,
@@ -11,6 +11,7 @@ export {
   type CaptionOptions,
   type CaptionSource,
   type CaptionStyle,
+  DEFAULT_CAPTION_FONT,
   escapeAssText,
   type SafeArea,
   safeArea,
@@ -46,13 +47,16 @@ export {
   runFfmpeg
 } from "./ffmpeg.ts"
 export { mediaFileSystem } from "./file-system.ts"
+export { type FontCoverage, fontCoverage, FontCoverageError, type MissingCharacter, type ScriptCoverage } from "./font-coverage.ts"
 export {
   bestFittingFile,
+  footageCacheFile,
   type FootageCandidate,
   type FootageClip,
   FootageError,
   type FootageFile,
   type FootageIndex,
+  FootageIndexCache,
   type FootageProvider,
   type FootageQuery,
   type FootageWarning,
@@ -82,6 +86,17 @@ export {
   ProcessRunner,
   type ProcessRunnerService
 } from "./process-runner.ts"
+export { type AbbreviationList, ABBREVIATIONS, abbreviationsFor } from "./text/abbreviations.ts"
+export {
+  detectLanguage,
+  type LanguageGuess,
+  type LanguageProfile,
+  languageProfile,
+  type LanguageRun,
+  languageRuns,
+  scriptOf
+} from "./text/language.ts"
+export { type SegmentOptions, type Sentence, splitSentences, splitWords, type Word, wordCount } from "./text/segmentation.ts"
 export {
   audioCommand,
   concatList,
@@ -119,19 +134,32 @@ export {
   Transition
 } from "./timeline.ts"
 export {
+  AUTO_VOICE,
   defineTtsProvider,
   elevenLabs,
   type ElevenLabsOptions,
   espeakNg,
   type EspeakOptions,
+  type EspeakVoice,
+  type EspeakVoices,
+  espeakVoices,
   layer as ttsLayer,
   makeTts,
   Narration,
+  parseVoiceTable,
+  planVoices,
   SentenceTiming,
+  speaksScript,
   type SynthesizeRequest,
   Tts,
   TtsError,
   type TtsProvider,
   type TtsService,
+  unknownVoicePart,
+  voiceFor,
+  voiceForLanguage,
+  type VoicePlan,
+  type VoiceRun,
+  type VoiceWarning,
   WordTiming
 } from "./tts/index.ts"

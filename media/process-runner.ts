@@ -8,6 +8,8 @@
  *   and its tail kept for errors;
  * - every failure is a `ProcessError`: the program could not start (ENOENT, EACCES, E2BIG …), exited
  *   non-zero, or died of a signal, with the command, the exit code and the stderr tail.
+ * - a child dies with this process, however this process dies (SIGKILL of its pid alone included): see
+ *   `watchGroup` below.
  *
  * `ProcessRunner` is a `Context.Reference`: without a layer the real runner is used, and a test (or a
  * later fault-tolerance layer) replaces it with `ProcessRunner.layerFaulty` or anything of its shape.
@@ -16,6 +18,8 @@ import { Command, CommandExecutor } from "@effect/platform"
 import { NodeCommandExecutor, NodeFileSystem } from "@effect/platform-node"
 import { PlatformError } from "@effect/platform/Error"
 import { Context, Effect, Fiber, Layer, Schema, Stream } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import type { Socket } from "node:net"
 
 export interface ProcessRequest {
   /** Program name (looked up on PATH) or path. */
@@ -68,6 +72,74 @@ const signalGroup = (pid: number, signal: NodeJS.Signals) => {
   }
 }
 
+/**
+ * The orphan watcher. A child runs in a process group of its own, which no signal to this process
+ * (or to its group) reaches, and Linux's PR_SET_PDEATHSIG is out of Node's reach: so one watcher per
+ * process, a POSIX shell in a session of its own, holds the list of live child groups. This process
+ * writes `+<pgid>` down the watcher's stdin when a child starts and `-<pgid>` once it has exited.
+ * Only this process holds the pipe's write end (libuv opens every pipe close-on-exec, so no child
+ * inherits it), so when it dies, however it dies, the kernel closes the pipe: the watcher reads EOF
+ * and SIGKILLs every group still listed. A spawn costs two short writes on a pipe; an exited
+ * child's group is struck off so that a reused pid is never killed. The watcher does not keep this
+ * process alive; if it dies (or cannot start), the next child starts a new one, told every live group.
+ * What it cannot cover: a child started in the instant before its `+` line is written.
+ */
+const WATCHER_SCRIPT = `
+live=" "
+while IFS= read -r line; do
+  case $line in
+    +*) live="$live\${line#+} " ;;
+    -*) g=\${line#-}; case $live in *" $g "*) live="\${live%% $g *} \${live#* $g }" ;; esac ;;
+  esac
+done
+for g in $live; do kill -9 "-$g" 2>/dev/null; done
+`
+
+const liveGroups = new Set<number>()
+let watcher: ChildProcess | undefined
+/** Set when no shell could be started: children then die with their own group only, as before. */
+let watcherUnavailable = process.platform === "win32"
+
+const tellWatcher = (line: string) => {
+  if (watcherUnavailable) return
+  if (watcher === undefined) startWatcher()
+  else watcher.stdin?.write(line)
+}
+
+const startWatcher = () => {
+  let child: ChildProcess
+  try {
+    child = spawn("/bin/sh", ["-c", WATCHER_SCRIPT], { detached: true, stdio: ["pipe", "ignore", "ignore"] })
+  } catch {
+    watcherUnavailable = true
+    return
+  }
+  const forget = () => {
+    if (watcher === child) watcher = undefined
+  }
+  child.on("error", () => {
+    forget()
+    watcherUnavailable = true
+  })
+  child.on("exit", forget)
+  // A watcher that died makes writes fail with EPIPE; the next child starts a new one.
+  child.stdin?.on("error", forget)
+  child.unref()
+  ;(child.stdin as Socket | null)?.unref()
+  watcher = child
+  if (liveGroups.size > 0) child.stdin?.write([...liveGroups].map((g) => `+${g}\n`).join(""))
+}
+
+/** The watcher SIGKILLs group `pgid` if this process dies before `unwatchGroup(pgid)`. */
+const watchGroup = (pgid: number) => {
+  liveGroups.add(pgid)
+  tellWatcher(`+${pgid}\n`)
+}
+
+const unwatchGroup = (pgid: number) => {
+  if (liveGroups.delete(pgid)) tellWatcher(`-${pgid}\n`)
+}
+
 /** A runner over a `CommandExecutor` (Node's in `ProcessRunner.layer` and the default). */
 export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, CommandExecutor.CommandExecutor> = Effect.gen(function*() {
   const executor = yield* CommandExecutor.CommandExecutor
@@ -88,6 +160,8 @@ export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, Comma
             Effect.fail(failure({ reason: "spawn", stderr: "", message: `cannot run ${request.command}: ${String(defect)}` }))
           )
         )
+        // Released after the finalizer below has seen the program exit.
+        yield* Effect.acquireRelease(Effect.sync(() => watchGroup(proc.pid)), () => Effect.sync(() => unwatchGroup(proc.pid)))
         // Registered after the executor's own release, so it runs first: SIGTERM to the group, SIGKILL
         // after the grace period, then wait for the program's exit (the executor's release then finds it
         // done). The rest of the group got the same signals.

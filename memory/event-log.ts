@@ -8,7 +8,23 @@
  * another process sharing the file are picked up by polling, and any discontinuity in ids is filled
  * from the table, so the table is always the source of truth.
  */
-import { Chunk, Clock, Context, Deferred, Duration, Effect, Layer, Option, PubSub, Queue, Schedule, type Scope, Stream } from "effect"
+import {
+  Chunk,
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  PubSub,
+  Queue,
+  Ref,
+  Schedule,
+  Schema,
+  type Scope,
+  Stream
+} from "effect"
 import { type SwarmEvent, type SwarmEventInput, SwarmEvents, type SwarmEventsService } from "../runtime/index.ts"
 import { projectLifecycle } from "./agent-registry.ts"
 import { insertRows } from "./batch-insert.ts"
@@ -123,7 +139,7 @@ const invalid = (input: SwarmEventInput): string | undefined => {
 
 export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogService, never, Database | Scope.Scope> =>
   Effect.gen(function*() {
-    const { fail, sql } = yield* Database
+    const { fail, sql, transaction } = yield* Database
     const retention = Duration.decode(options.retention ?? Duration.days(30))
     const pollInterval = Duration.decode(options.pollInterval ?? Duration.seconds(1))
     const queue = yield* Queue.unbounded<PendingAppend>()
@@ -133,18 +149,15 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
     const commit = (batch: ReadonlyArray<PendingAppend>) =>
       Effect.gen(function*() {
         const rows = batch.flatMap((pending) => pending.rows)
-        const result = yield* sql.withTransaction(Effect.gen(function*() {
+        // `transaction` turns every failure, defects included, into a DatabaseError: the writer must
+        // survive anything, or every later append would wait forever.
+        const result = yield* transaction("events.append")(Effect.gen(function*() {
           const lastId = yield* insertRows(sql, insertHead, 5, rows)
           let id = lastId - rows.length + 1
           const appended = batch.map((pending) => pending.inputs.map((input, i) => stored(input, id++, pending.rows[i]![0] as number)))
           yield* projectLifecycle(sql, appended.flat())
           return appended
-        })).pipe(
-          Effect.mapError(fail("events.append")),
-          // The writer must survive anything, or every later append would wait forever.
-          Effect.catchAllDefect((defect) => Effect.fail(fail("events.append")(defect))),
-          Effect.either
-        )
+        })).pipe(Effect.either)
         if (result._tag === "Left") {
           yield* Effect.forEach(batch, (pending) => Deferred.fail(pending.done, result.left), { discard: true })
           return
@@ -277,16 +290,48 @@ export const make = (options: EventLogOptions = {}): Effect.Effect<EventLogServi
 export const layer = (options?: EventLogOptions): Layer.Layer<EventLog, never, Database> => Layer.scoped(EventLog, make(options))
 
 /**
- * The runtime's `SwarmEvents` on top of the log. The runtime's interface has no error channel: a failed
- * append is logged (the swarm keeps running), a live reader retries after a failed read, and `since`
- * treats a failed read as a defect.
+ * Events the swarm published that could not be stored (a full disk, a damaged page, a lock held too
+ * long): counted while the swarm runs and reported once, as a warning, when it stops.
  */
-export const makeSwarmEvents: Effect.Effect<SwarmEventsService, never, EventLog> = Effect.gen(function*() {
+export class UnsavedEvents extends Schema.TaggedClass<UnsavedEvents>()("UnsavedEvents", {
+  count: Schema.Number,
+  filename: Schema.String,
+  /** Why the first of them failed: the DatabaseError's reason ("full", "corrupt" …), or "unencodable". */
+  reason: Schema.String,
+  /** The first failure in SQLite's (or the encoder's) words. */
+  detail: Schema.String
+}) {
+  get message(): string {
+    return `${this.count} event${this.count === 1 ? "" : "s"} could not be saved to ${this.filename} (${this.reason}): ${this.detail}`
+  }
+}
+
+/**
+ * The runtime's `SwarmEvents` on top of the log. The runtime's interface has no error channel: a failed
+ * append is counted (the swarm keeps running) and reported once as `UnsavedEvents` when the scope
+ * closes; a live reader retries after a failed read, saying so once; `since` treats a failed read as a defect.
+ */
+export const makeSwarmEvents: Effect.Effect<SwarmEventsService, never, EventLog | Database | Scope.Scope> = Effect.gen(function*() {
   const log = yield* EventLog
+  const { filename } = yield* Database
+  const unsaved = yield* Ref.make<UnsavedEvents | undefined>(undefined)
+  yield* Effect.addFinalizer(() =>
+    Effect.flatMap(Ref.get(unsaved), (summary) => summary === undefined ? Effect.void : Effect.logWarning(summary))
+  )
   const publishAll = (events: ReadonlyArray<SwarmEventInput>) =>
     log.append(events).pipe(
       Effect.asVoid,
-      Effect.catchAll((error) => Effect.logError("swarm events: append failed, events lost", error))
+      Effect.catchAll((error) =>
+        Ref.update(unsaved, (summary) =>
+          summary === undefined
+            ? new UnsavedEvents({
+              count: events.length,
+              filename,
+              reason: error._tag === "DatabaseError" ? error.reason : "unencodable",
+              detail: error._tag === "DatabaseError" ? error.detail : error.message
+            })
+            : new UnsavedEvents({ ...summary, count: summary.count + events.length }))
+      )
     )
   const since = (afterId: number) =>
     Effect.gen(function*() {
@@ -299,13 +344,19 @@ export const makeSwarmEvents: Effect.Effect<SwarmEventsService, never, EventLog>
         after = page.next
       }
     }).pipe(Effect.orDie)
+  const readFailureSaid = yield* Ref.make(false)
   return {
     publish: (event) => publishAll([event]),
     publishAll,
     subscribe: log.subscribe.pipe(
       Effect.map((stream) =>
         stream.pipe(
-          Stream.tapError((error) => Effect.logWarning("swarm events: live read failed, retrying", error)),
+          Stream.tapError((error) =>
+            Effect.flatMap(
+              Ref.getAndSet(readFailureSaid, true),
+              (said) => said ? Effect.void : Effect.logWarning(`swarm events: live read failed, retrying every second: ${error.message}`)
+            )
+          ),
           // The reader's position lives outside the stream, so a retry resumes after the last id it gave.
           Stream.retry(Schedule.spaced(Duration.seconds(1))),
           Stream.orDie
@@ -317,4 +368,4 @@ export const makeSwarmEvents: Effect.Effect<SwarmEventsService, never, EventLog>
   } satisfies SwarmEventsService
 })
 
-export const layerSwarmEvents: Layer.Layer<SwarmEvents, never, EventLog> = Layer.effect(SwarmEvents, makeSwarmEvents)
+export const layerSwarmEvents: Layer.Layer<SwarmEvents, never, EventLog | Database> = Layer.scoped(SwarmEvents, makeSwarmEvents)

@@ -32,9 +32,11 @@ export {
 export {
   Database,
   DatabaseError,
-  type DatabaseErrorReason,
+  DatabaseErrorReason,
   type DatabaseOptions,
   type DatabaseService,
+  findDatabaseError,
+  integrityCheck,
   layer as databaseLayer,
   make as makeDatabase,
   type Synchronous
@@ -49,7 +51,8 @@ export {
   layerSwarmEvents as swarmEventsLayer,
   make as makeEventLog,
   makeSwarmEvents,
-  type TailOptions
+  type TailOptions,
+  UnsavedEvents
 } from "./event-log.ts"
 export {
   type AccessStats,

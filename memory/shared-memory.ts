@@ -128,7 +128,7 @@ const upsertTail = `ON CONFLICT (namespace, key) DO UPDATE SET
 
 export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMemoryService, DatabaseError, Database | Scope.Scope> =>
   Effect.gen(function*() {
-    const { fail, sql } = yield* Database
+    const { fail, sql, transaction } = yield* Database
     const maxBytes = options.maxBytes
     const scope = yield* Effect.scope
     const flushInterval = options.statsFlushInterval ?? Duration.seconds(1)
@@ -253,7 +253,7 @@ export const make = (options: SharedMemoryOptions = {}): Effect.Effect<SharedMem
         keys.push(key)
       }
       if (rows.length === 0) return
-      yield* sql.withTransaction(insertRows(sql, upsertHead, 9, rows, upsertTail)).pipe(Effect.mapError(fail("memory.set")))
+      yield* transaction("memory.set")(insertRows(sql, upsertHead, 9, rows, upsertTail))
       yield* enforceCap(namespace, keys)
     })
 

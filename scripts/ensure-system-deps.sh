@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, DejaVu fonts; python3 for a
+# Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, caption fonts; python3 for a
 # test) when they are missing: with apt-get when running as root, otherwise it says what to install.
 set -euo pipefail
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
-[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+
+# A font family is there when fontconfig lists it (libass finds fonts through fontconfig), or, without
+# fc-list, when the Debian package's file is.
+has_font() {
+  if command -v fc-list >/dev/null 2>&1; then fc-list -q ":family=$1"; else [ -f "$2" ]; fi
+}
+has_font "DejaVu Sans" /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || missing+=(fonts-dejavu-core)
+# Captions: Noto Sans (the caption style's font) with Arabic, Hebrew, Devanagari … ; Noto Sans CJK for
+# Chinese, Japanese, Korean; Symbola for emoji, because libass draws outlines only and skips the colour
+# bitmaps of Noto Color Emoji (installed too, for the console's browser).
+has_font "Noto Sans" /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf || missing+=(fonts-noto-core)
+has_font "Noto Sans CJK SC" /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing+=(fonts-noto-cjk)
+has_font "Noto Color Emoji" /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || missing+=(fonts-noto-color-emoji)
+has_font "Symbola" /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf || missing+=(fonts-symbola)
 # The word-timing accuracy test reads espeak-ng's own word events through python3's ctypes.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 

@@ -5,7 +5,7 @@
  * so the lengths add up to the narration and scene cuts fall between sentences.
  */
 import { Either, Schema } from "effect"
-import type { WordTiming } from "../../media/index.ts"
+import { wordCount, type WordTiming } from "../../media/index.ts"
 
 /** The narration's timed words do not match the script's words, so sentence lengths cannot be measured. */
 export class TimingMismatchError extends Schema.TaggedError<TimingMismatchError>()("TimingMismatchError", {
@@ -14,15 +14,13 @@ export class TimingMismatchError extends Schema.TaggedError<TimingMismatchError>
   message: Schema.String
 }) {}
 
-/** Words as TTS engines count them: whitespace-separated tokens with a letter or digit in them. */
-export const spokenWordCount = (sentence: string): number => sentence.split(/\s+/).filter((token) => /[\p{L}\p{N}]/u.test(token)).length
-
 export const measuredSentenceDurations = (
   sentences: ReadonlyArray<string>,
   words: ReadonlyArray<Pick<WordTiming, "start" | "end">>,
   narrationSec: number
 ): Either.Either<ReadonlyArray<number>, TimingMismatchError> => {
-  const counts = sentences.map(spokenWordCount)
+  // Words as the narration times them: media's word segmentation, which the TTS providers and captions share.
+  const counts = sentences.map((sentence) => wordCount(sentence))
   const expected = counts.reduce((a, b) => a + b, 0)
   if (expected !== words.length) {
     return Either.left(

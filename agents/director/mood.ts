@@ -86,3 +86,17 @@ export const paceOf = (sentences: ReadonlyArray<string>): Pace => {
     (meanSentenceWords > 20 ? 1 : 0)
   return score >= 1 ? "fast" : score <= -1 ? "slow" : "medium"
 }
+
+/** A shot's length in seconds, shortest, usual and longest, for a pace. */
+export interface ShotLength {
+  readonly min: number
+  readonly target: number
+  readonly max: number
+}
+
+/** Cut rhythm by pace: rapid cuts every 1–2 s, steady ones every 2–4 s, relaxed ones every 3–5 s. */
+export const SHOT_LENGTHS: Readonly<Record<Pace, ShotLength>> = {
+  fast: { min: 1, target: 1.5, max: 2 },
+  medium: { min: 2, target: 3, max: 4 },
+  slow: { min: 3, target: 4, max: 5 }
+}

@@ -18,11 +18,19 @@ export class WriteScriptForTopic extends Schema.TaggedRequest<WriteScriptForTopi
   payload: { topic: Schema.String }
 }) {}
 
-/** After narration: regroup the sentences into scenes on their measured lengths. */
+/**
+ * After narration: regroup the sentences into scenes on their measured lengths, and cut each scene
+ * into shots at its pace, between the narration's words when their timings are given.
+ */
 export class Replan extends Schema.TaggedRequest<Replan>()("Replan", {
   failure: ScriptPlanError,
   success: Schema.Array(Scene),
-  payload: { sentences: Schema.Array(ScriptSentence), durationsSec: Schema.Array(Schema.Number) }
+  payload: {
+    sentences: Schema.Array(ScriptSentence),
+    durationsSec: Schema.Array(Schema.Number),
+    /** The narration's word timings, in seconds from its start. */
+    words: Schema.optional(Schema.Array(Schema.Struct({ start: Schema.Number, end: Schema.Number })))
+  }
 }) {}
 
 export const DirectorProtocol = Schema.Union(PlanScript, WriteScriptForTopic, Replan)

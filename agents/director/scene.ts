@@ -12,6 +12,16 @@ export type Mood = typeof Mood.Type
 export const Pace = Schema.Literal("slow", "medium", "fast")
 export type Pace = typeof Pace.Type
 
+/**
+ * One shot of a scene: where it starts within the scene and how long it lasts, in seconds. A scene
+ * longer than its pace allows is cut into several (see cuts.ts); each gets its own clip.
+ */
+export const ShotSpan = Schema.Struct({
+  start: Schema.Number.pipe(Schema.nonNegative()),
+  duration: Schema.Number.pipe(Schema.positive())
+})
+export type ShotSpan = typeof ShotSpan.Type
+
 export const Scene = Schema.Struct({
   index: Schema.Int.pipe(Schema.nonNegative()),
   /** The narration of the scene: its sentences joined by single spaces. */
@@ -22,7 +32,13 @@ export const Scene = Schema.Struct({
   mood: Mood,
   pace: Pace,
   /** Narration length: estimated from words per second when planning, measured once narration exists. */
-  estimatedSec: Schema.Number.pipe(Schema.nonNegative())
+  estimatedSec: Schema.Number.pipe(Schema.nonNegative()),
+  /**
+   * Where the scene cuts, set once its narration is measured: shots at the pace's length, cut between
+   * words, covering the scene in order. Absent (or empty, for a scene of no length): one shot for
+   * the whole scene.
+   */
+  shots: Schema.optional(Schema.Array(ShotSpan))
 })
 export type Scene = typeof Scene.Type
 

@@ -40,6 +40,35 @@ const resolve = (options: ScenePlanOptions) => ({
 /** Words a voice reads: numbers count per digit group, so "Rule 110" is two. */
 export const countWords = (text: string): number => words(text).length
 
+/**
+ * The longest script reelswarm narrates: 5,000 words, about 31 minutes at espeak-ng's default rate
+ * (≈ 460 scenes). This is a short-video tool; a longer script is refused before any work, with its
+ * word count, rather than narrated for many minutes first.
+ */
+export const MAX_SCRIPT_WORDS = 5_000
+
+/** A script over the word limit, refused before narration: split it into several videos. */
+export class ScriptTooLongError extends Schema.TaggedError<ScriptTooLongError>()("ScriptTooLongError", {
+  words: Schema.Int,
+  limit: Schema.Int,
+  message: Schema.String
+}) {}
+
+const minutesAt = (words: number) => Math.round(words / DEFAULT_WORDS_PER_SECOND / 60)
+
+/** Succeeds when `script` has at most `limit` words (default MAX_SCRIPT_WORDS). */
+export const checkScriptLength = (script: string, limit: number = MAX_SCRIPT_WORDS): Effect.Effect<void, ScriptTooLongError> => {
+  const count = countWords(script)
+  if (count <= limit) return Effect.void
+  const n = (value: number) => value.toLocaleString("en-US")
+  return new ScriptTooLongError({
+    words: count,
+    limit,
+    message: `the script has ${n(count)} words (about ${minutesAt(count)} minutes of narration); the limit is ${n(limit)} words ` +
+      `(about ${minutesAt(limit)} minutes): split it into several videos`
+  })
+}
+
 /** The estimated narration length of one sentence. */
 export const estimateSentenceSec = (text: string, options: ScenePlanOptions = {}): number => {
   const { wordsPerSecond, sentencePauseSec } = resolve(options)
@@ -150,12 +179,16 @@ export class ScriptPlanError extends Schema.TaggedError<ScriptPlanError>()("Scri
   message: Schema.String
 }) {}
 
-/** A script text becomes a plan; a script with nothing to say is an error the user must fix. */
+/**
+ * A script text becomes a plan; a script with nothing to say, or over the word limit (checked first,
+ * for a face that did not check before submitting it), is an error the user must fix.
+ */
 export const planScriptText = Effect.fn("director.planScript")(function*(
   title: string,
   script: string,
   options: ScenePlanOptions = {}
 ) {
+  yield* Effect.mapError(checkScriptLength(script), (tooLong) => new ScriptPlanError({ message: tooLong.message }))
   const sentences = splitSentences(script)
   if (sentences.length === 0) {
     return yield* new ScriptPlanError({ message: "the script has no sentences to narrate: it is empty or whitespace" })

@@ -1,26 +1,20 @@
 /**
  * An encoder agent: one per device slot. When told work is available it pulls items from the
  * renderer until none is left, encoding each (a segment to MPEG-TS, or the single pass to the
- * final MP4) and reporting WorkDone or WorkFailed. A segment already finished on disk (from an
- * earlier run of the same plan) is reported without encoding it again. At every (re)start it
- * tells the renderer it is ready, which also gives back any item it held when it crashed.
+ * final MP4) and reporting WorkDone or WorkFailed; every failure of an encode, ffmpeg that cannot
+ * even be started included (ENOENT, E2BIG), is a WorkFailed, never a crash of the slot. Each pulled
+ * item is a lease the encoder renews (RenewLease) while ffmpeg writes frames. A segment already
+ * finished on disk (from an earlier run of the same plan) is reported without encoding it again.
+ * At every (re)start it tells the renderer it is ready, which also gives back any lease it held.
  */
-import { Clock, Effect, Fiber, Schedule } from "effect"
-import {
-  type FfmpegError,
-  type JsonFileError,
-  type RenderPlan,
-  type RenderProgress,
-  renderSegment,
-  renderSinglePass,
-  type UnknownEncoderError
-} from "../../media/index.ts"
+import { Clock, Duration, Effect, Fiber, Schedule } from "effect"
+import { type RenderPlan, type RenderProgress, renderSegment, renderSinglePass } from "../../media/index.ts"
 import { define, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { isFinished, readPlan } from "../renderer/plan-file.ts"
-import { EncoderProtocol, EncoderReady, PullWork, type RendererMessage, WorkDone, WorkFailed } from "../renderer/protocol.ts"
-import { type EncodedPart, EncodeFailedError, type WorkItem } from "../renderer/render-data.ts"
+import { EncoderProtocol, EncoderReady, PullWork, type RendererMessage, RenewLease, WorkDone, WorkFailed } from "../renderer/protocol.ts"
+import { type EncodedPart, EncodeFailedError, EncodeStalledError, type WorkItem } from "../renderer/render-data.ts"
 import { EncodeProgressEvent } from "./events.ts"
 
 export interface EncoderAgentOptions {
@@ -28,36 +22,35 @@ export interface EncoderAgentOptions {
   /** The encoder this slot drives ("h264_nvenc", "libx264", …); default the plan's. */
   readonly encoder?: string
   readonly renderer?: string
-}
-
-/** What an encode failed with, as the renderer receives it. */
-const encodeFailed = (error: FfmpegError | UnknownEncoderError | JsonFileError): EncodeFailedError => {
-  switch (error._tag) {
-    case "FfmpegError":
-      return new EncodeFailedError({
-        reason: "ffmpeg",
-        message: error.message,
-        ...(error.stderrTail === "" ? {} : { detail: error.stderrTail })
-      })
-    case "UnknownEncoderError":
-      return new EncodeFailedError({ reason: "unknown-encoder", message: error.message })
-    case "JsonFileError":
-      return new EncodeFailedError({ reason: "unreadable-plan", message: error.message })
-  }
+  /** How long an encode may go without writing a frame before it is stopped and reported failed. Default STALL_TIMEOUT. */
+  readonly stallTimeout?: Duration.DurationInput
 }
 
 /** Least time between two `encode-progress` events of one work item. */
 export const PROGRESS_INTERVAL = "250 millis"
 
+/** Least time between two renewals of a lease (sent only when ffmpeg wrote frames since the last). */
+export const LEASE_RENEW_INTERVAL = "1 second"
+
+/** How long an encode may go without writing a frame before its ffmpeg is stopped, unless the slot says otherwise. */
+export const STALL_TIMEOUT = "2 minutes"
+
 /**
  * Runs one encode, publishing `encode-progress` events ({ planFile, index, frame, frames }) from
  * ffmpeg's progress: the latest frame count at most every PROGRESS_INTERVAL, and a final one when
- * the encode finished.
+ * the encode finished. While the frame count moves, the lease is renewed (`renew`) at most every
+ * LEASE_RENEW_INTERVAL. An encode whose frame count has not moved for `stall` (a hung device, a
+ * wedged ffmpeg) is interrupted, which stops its ffmpeg, and fails with an EncodeStalledError.
  */
 const withProgress = <A, E, R>(
   agent: string,
   item: WorkItem,
   frames: number,
+  watch: {
+    readonly encoder: string
+    readonly stall: Duration.Duration
+    readonly renew: (frame: number) => Effect.Effect<void>
+  },
   encode: (onProgress: (progress: RenderProgress) => void) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
@@ -71,10 +64,31 @@ const withProgress = <A, E, R>(
       sent = latest
       return publish(latest)
     }).pipe(Effect.repeat(Schedule.spaced(PROGRESS_INTERVAL)), Effect.delay(PROGRESS_INTERVAL))
-    const fiber = yield* Effect.fork(ticker)
-    const result = yield* encode((progress) => {
-      latest = Math.min(frames, progress.frame)
-    }).pipe(Effect.ensuring(Fiber.interrupt(fiber)))
+    let renewed = 0
+    const renewer = Effect.suspend(() => {
+      if (latest === renewed) return Effect.void
+      renewed = latest
+      return watch.renew(latest)
+    }).pipe(Effect.repeat(Schedule.spaced(LEASE_RENEW_INTERVAL)), Effect.delay(LEASE_RENEW_INTERVAL))
+    const stalled = new EncodeStalledError({
+      encoder: watch.encoder,
+      seconds: Duration.toSeconds(watch.stall),
+      message: `${item.kind} ${item.index} on ${watch.encoder} wrote no frame for ${Duration.format(watch.stall)}; its ffmpeg was stopped`
+    })
+    const watchdog = Effect.gen(function*() {
+      for (;;) {
+        const before = latest
+        yield* Effect.sleep(watch.stall)
+        if (latest === before) return yield* stalled
+      }
+    })
+    const fibers = [yield* Effect.fork(ticker), yield* Effect.fork(renewer)]
+    const result = yield* Effect.raceFirst(
+      encode((progress) => {
+        latest = Math.min(frames, progress.frame)
+      }),
+      watchdog
+    ).pipe(Effect.ensuring(Fiber.interruptAll(fibers)))
     yield* publish(frames)
     return result
   })
@@ -86,15 +100,20 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
     init: (ctx) =>
       Effect.gen(function*() {
         yield* startHeartbeat(ctx)
-        yield* ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer).tell(new EncoderReady({ agent: ctx.name }))
+        yield* ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer).tell(
+          new EncoderReady({ agent: ctx.name, ...(options.encoder === undefined ? {} : { encoder: options.encoder }) })
+        )
         return new Map<string, RenderPlan>()
       }),
     receive: (_workAvailable, plans, ctx) => {
       const renderer = ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer)
+      const stall = Duration.decode(options.stallTimeout ?? STALL_TIMEOUT)
 
       const encode = (item: WorkItem, plan: RenderPlan) =>
         Effect.gen(function*() {
           const encoder = item.encoder ?? options.encoder ?? plan.input.output.encoder
+          const renew = (frame: number) =>
+            renderer.tell(new RenewLease({ agent: ctx.name, planFile: item.planFile, index: item.index, frame }))
           const start = yield* Clock.currentTimeMillis
           const part = (file: string, reused: boolean): Effect.Effect<EncodedPart> =>
             Effect.map(Clock.currentTimeMillis, (end) => ({
@@ -108,7 +127,13 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
             }))
           if (item.kind === "single-pass") {
             return yield* part(
-              yield* withProgress(ctx.name, item, plan.totalFrames, (onProgress) => renderSinglePass(plan, { encoder, onProgress })),
+              yield* withProgress(
+                ctx.name,
+                item,
+                plan.totalFrames,
+                { encoder, stall, renew },
+                (onProgress) => renderSinglePass(plan, { encoder, onProgress })
+              ),
               false
             )
           }
@@ -116,7 +141,13 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
           if (file !== undefined && (yield* isFinished(file))) return yield* part(file, true)
           const frames = plan.segments[item.index]?.frames ?? 0
           return yield* part(
-            yield* withProgress(ctx.name, item, frames, (onProgress) => renderSegment(plan, item.index, { encoder, onProgress })),
+            yield* withProgress(
+              ctx.name,
+              item,
+              frames,
+              { encoder, stall, renew },
+              (onProgress) => renderSegment(plan, item.index, { encoder, onProgress })
+            ),
             false
           )
         }).pipe(
@@ -129,7 +160,7 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
                   item,
                   agent: ctx.name,
                   encoder: item.encoder ?? options.encoder ?? plan.input.output.encoder,
-                  error: encodeFailed(error)
+                  error: new EncodeFailedError({ cause: error })
                 })
               )
           })
@@ -156,7 +187,7 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
                 item,
                 agent: ctx.name,
                 encoder: options.encoder ?? "unknown",
-                error: encodeFailed(plan.left)
+                error: new EncodeFailedError({ cause: plan.left })
               })
             )
             continue

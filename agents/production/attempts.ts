@@ -37,22 +37,23 @@ export const recordFailure = (dir: string, spec: JobSpec): Effect.Effect<JobSpec
 
 /**
  * Runs `run` on the job's current attempt (attempt files in `dir`); a failure that is not an
- * interruption moves the job to its next attempt, and `onFailure` sees that attempt's spec. The
- * job's failure is what the caller gets: one in recording the next attempt is logged as a warning
- * naming the file, since without it the next run repeats this attempt's recorded failure.
+ * interruption moves the job to its next attempt, and `onFailure` sees that attempt's spec and the
+ * failure (the CLI marks the job failed with it). The job's failure is what the caller gets: one in
+ * recording the next attempt is logged as a warning naming the file, since without it the next run
+ * repeats this attempt's recorded failure.
  */
 export const withAttempts = <A, E, R>(
   dir: string,
   spec: JobSpec,
   run: (spec: JobSpec) => Effect.Effect<A, E, R>,
-  onFailure: (next: JobSpec) => Effect.Effect<void, PlatformError> = () => Effect.void
+  onFailure: (next: JobSpec, cause: Cause.Cause<E>) => Effect.Effect<void, PlatformError> = () => Effect.void
 ): Effect.Effect<A, E, R> =>
   Effect.flatMap(currentAttempt(dir, spec), (current) =>
     Effect.onError(run(current), (cause) =>
       Cause.isInterruptedOnly(cause)
         ? Effect.void
         : recordFailure(dir, current).pipe(
-          Effect.flatMap(onFailure),
+          Effect.flatMap((next) => onFailure(next, cause)),
           Effect.catchAll((error) =>
             Effect.logWarning(`the job's next attempt could not be recorded, so a run again repeats this failure: ${error.message}`)
           )

@@ -6,7 +6,8 @@
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
 import { type Duration, Effect, Layer } from "effect"
-import { espeakNg, ttsLayer, type TtsProvider } from "../../media/index.ts"
+import { dirname, join } from "node:path"
+import { espeakNg, FootageIndexCache, ttsLayer, type TtsProvider } from "../../media/index.ts"
 import { Database, memoryLayer } from "../../memory/index.ts"
 import { swarmLayer } from "../../runtime/index.ts"
 import { layerConfig as topicLayer, type TopicWriterConfig } from "../director/topic.ts"
@@ -32,12 +33,22 @@ export interface ProductionOptions {
    * power loss, and the job then redoes those steps (its artifacts are content-addressed).
    */
   readonly synchronous?: "full" | "normal"
+  /**
+   * Where a footage folder's probe cache goes (one file per folder). Default `footage-index/` beside
+   * the database: in the state directory, never in the user's footage folder.
+   */
+  readonly footageIndexDir?: string
 }
 
 export const productionLayer = (options: ProductionOptions) => {
   const memory = memoryLayer({ filename: options.database, synchronous: options.synchronous ?? "normal" })
   const sql = Layer.effect(SqlClient.SqlClient, Effect.map(Database, (db) => db.sql))
-  const services = Layer.mergeAll(topicLayer(options.topic), ttsLayer(options.tts ?? [espeakNg()]), samplerLayer)
+  const services = Layer.mergeAll(
+    topicLayer(options.topic),
+    ttsLayer(options.tts ?? [espeakNg()]),
+    samplerLayer,
+    FootageIndexCache.layer(options.footageIndexDir ?? join(dirname(options.database), "footage-index"))
+  )
   // A job runs for minutes: allow an agent a few crashes (each restart keeps its queue) before the
   // whole swarm gives up, rather than OTP's default 3 restarts in 5 s.
   const swarm = swarmLayer({ topology: topologyFor(options.topology ?? "star"), root: { intensity: 10, period: "1 minute" } })

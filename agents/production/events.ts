@@ -15,11 +15,14 @@ import {
   DeviceBreakerOpenedEvent,
   DeviceBreakerTrialEvent,
   EncodeRetryEvent,
+  LeaseExpiredEvent,
   PartEncodedEvent,
+  RenderEtaEvent,
   RenderFailedEvent,
   RenderFinishedEvent,
   RenderReusedEvent,
   RenderStartedEvent,
+  WorkIgnoredEvent,
   WorkRequeuedEvent
 } from "../renderer/events.ts"
 import { ShotPickedEvent } from "../shot-matcher/events.ts"
@@ -52,6 +55,9 @@ export const VideoSwarmEvent = Schema.Union(
   RenderReusedEvent.schema,
   PartEncodedEvent.schema,
   WorkRequeuedEvent.schema,
+  WorkIgnoredEvent.schema,
+  LeaseExpiredEvent.schema,
+  RenderEtaEvent.schema,
   EncodeRetryEvent.schema,
   EncodeProgressEvent.schema,
   DeviceBreakerOpenedEvent.schema,

@@ -5,13 +5,13 @@
  * A failed job is run again as a new execution by bumping the spec's `attempt`.
  */
 import { PlatformError } from "@effect/platform/Error"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
-import { FootageError, Narration } from "../../media/index.ts"
+import { FootageError, type FootageWarning, Narration, type VoiceWarning } from "../../media/index.ts"
 import { AgentCrashedError, AgentNotFoundError, AskTimeoutError, SwarmStoppedError, UndeliveredError } from "../../runtime/index.ts"
 import { TimingMismatchError } from "../director/measured.ts"
 import { Scene } from "../director/scene.ts"
-import { ScriptPlanError } from "../director/script.ts"
+import { checkScriptLength, ScriptPlanError, type ScriptTooLongError } from "../director/script.ts"
 import { ClaudeRequestError, InvalidScriptOutputError, MissingApiKeyError } from "../director/topic.ts"
 import { OutputSettings, RenderError, RenderResult } from "../renderer/render-data.ts"
 import { NoFootageError } from "../shot-matcher/match.ts"
@@ -59,6 +59,14 @@ export const JobSpec = Schema.Struct({
 })
 export type JobSpec = typeof JobSpec.Type
 
+/**
+ * What a face checks before it starts a job, so that a spec the job would refuse costs no work: a
+ * given script must be within the word limit (MAX_SCRIPT_WORDS). A topic's script is Claude's,
+ * written for a short video.
+ */
+export const validateJobSpec = (spec: JobSpec): Effect.Effect<JobSpec, ScriptTooLongError> =>
+  spec.script._tag === "Text" ? Effect.as(checkScriptLength(spec.script.text), spec) : Effect.succeed(spec)
+
 /** The job's identity: a hash of the spec, attempt aside. */
 export const jobId = (spec: JobSpec): string => {
   const { attempt: _attempt, ...identity } = Schema.encodeSync(JobSpec)(spec)
@@ -74,13 +82,37 @@ export const executionId = (spec: JobSpec): string => {
 export const StageName = Schema.Literal("script", "narration", "scenes", "footage", "shots", "fetch", "plan", "render", "report")
 export type StageName = typeof StageName.Type
 
+// A Schema's type is invariant: a reason media adds (or drops) and this list does not follow does not compile.
+const skippedReason: Schema.Schema<FootageWarning["reason"]> = Schema.Literal("unreadable", "corrupt", "bad-sidecar")
+
+/** An input the job left out (an unreadable or corrupt clip, a bad sidecar, a sample clip not drawn), and why. */
+export const SkippedInput = Schema.Struct({ file: Schema.String, reason: skippedReason, message: Schema.String })
+export type SkippedInput = typeof SkippedInput.Type
+
+/**
+ * A script the narration's voice cannot speak well: its characters are read as letter names (a named
+ * voice that is not the script's), or by another voice (a language espeak-ng has no voice for).
+ */
+export const NarrationWarning: Schema.Schema<VoiceWarning> = Schema.Struct({
+  voice: Schema.String,
+  script: Schema.String,
+  characters: Schema.String,
+  message: Schema.String
+})
+
 export const JobReport = Schema.Struct({
   job: Schema.String,
   title: Schema.String,
   output: Schema.String,
   scenes: Schema.Array(Scene),
+  /** One pick per shot, in scene and shot order; `looped` marks a clip looped because no other matched. */
   shots: Schema.Array(ShotPick),
+  /** Every input left out, from the footage index and the sample library, with its reason. */
+  skipped: Schema.Array(SkippedInput),
+  /** `voice`: the voices that spoke, the main one first (what `auto` resolved to) */
   narration: Schema.Struct({ provider: Schema.String, voice: Schema.String, durationSec: Schema.Number, words: Narration.fields.words }),
+  /** What the narration's voices could not speak; absent from reports written before voices were checked. */
+  warnings: Schema.optionalWith(Schema.Array(NarrationWarning), { default: () => [] }),
   render: RenderResult,
   /** Seconds each stage took when it ran (a resumed job keeps the figures of the run that did the work). */
   stages: Schema.Record({ key: Schema.String, value: Schema.Number })

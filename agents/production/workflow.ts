@@ -6,9 +6,9 @@
  * ones ran again.
  */
 import { Activity, Workflow } from "@effect/workflow"
-import { Clock, Duration, Effect, Either, Schema } from "effect"
+import { Clock, Duration, Effect, Either, Option, Schema } from "effect"
 import { extname } from "node:path"
-import { type FootageWarning, indexFolder, Narration } from "../../media/index.ts"
+import { type FootageWarning, indexFolder, Narration, voiceFor } from "../../media/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { measuredSentenceDurations } from "../director/measured.ts"
@@ -27,6 +27,7 @@ import {
   JobReport as JobReportSchema,
   JobSpec,
   ProductionError,
+  SkippedInput,
   type StageCause,
   type StageName
 } from "./job.ts"
@@ -55,8 +56,12 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     const swarm = yield* Swarm
     const events = yield* SwarmEvents
     const job = jobId(spec)
+    /** Published as they happen, and kept for the report's `skipped`. */
     const publishWarnings = (warnings: ReadonlyArray<FootageWarning>) =>
-      events.publishAll(warnings.map(({ file, reason, message }) => FootageWarningEvent.make({ file, reason, message }, { job })))
+      Effect.as(
+        events.publishAll(warnings.map(({ file, reason, message }) => FootageWarningEvent.make({ file, reason, message }, { job }))),
+        warnings.map(({ file, reason, message }): SkippedInput => ({ file, reason, message }))
+      )
 
     /** One stage as an activity: timed, logged, its failure the stage's name with its typed cause. */
     const stage = <A, I, R>(name: StageName, success: Schema.Schema<A, I>, work: Effect.Effect<A, StageCause, R>) =>
@@ -83,14 +88,14 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
 
     const footageStage = stage(
       "footage",
-      Schema.Array(Clip),
+      Schema.Struct({ clips: Schema.Array(Clip), skipped: Schema.Array(SkippedInput) }),
       Effect.gen(function*() {
         const source = spec.footage
         // The sample library is matched from its clips' records; only the picked clips are drawn ("fetch").
-        if (source._tag === "Samples") return yield* sampleClips(source, frame)
+        if (source._tag === "Samples") return { clips: yield* sampleClips(source, frame), skipped: [] }
         const index = yield* indexFolder(source.dir)
-        yield* publishWarnings(index.warnings)
-        return index.clips.map((c): Clip => ({
+        const skipped = yield* publishWarnings(index.warnings)
+        const clips = index.clips.map((c): Clip => ({
           path: c.path,
           kind: c.kind,
           durationSec: c.durationSec,
@@ -100,6 +105,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           // The renderer takes a video's facts from here instead of probing it again.
           ...(c.kind === "video" ? { fps: c.fps } : {})
         }))
+        return { clips, skipped }
       })
     )
 
@@ -111,6 +117,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         : swarm.ask(AGENT_NAMES.director, new WriteScriptForTopic({ topic: spec.script.topic }), { timeout: "5 minutes" })
     )
 
+    const narrationText = (plan: ScriptPlan) => plan.sentences.map((s) => s.text).join(" ")
     const narrationStage = (plan: ScriptPlan) =>
       stage(
         "narration",
@@ -118,7 +125,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         swarm.ask(
           AGENT_NAMES.renderer,
           new Narrate({
-            text: plan.sentences.map((s) => s.text).join(" "),
+            text: narrationText(plan),
             voice: spec.voice,
             workDir: spec.workDir,
             ...(spec.ttsProvider === undefined ? {} : { provider: spec.ttsProvider })
@@ -136,6 +143,13 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       { concurrency: 2 }
     )
     const plan = script.value
+    // The voices espeak-ng spoke with (auto resolved per language) and what they could not speak: for the
+    // report, and on stderr as they are found. Another provider's voices are its own business.
+    const voicing = narration.value.provider === "espeak-ng"
+      ? yield* Effect.option(voiceFor(narrationText(plan), spec.voice))
+      : Option.none()
+    const voiceWarnings = Option.match(voicing, { onNone: () => [], onSome: (voices) => voices.warnings })
+    yield* Effect.forEach(voiceWarnings, (warning) => Effect.logWarning(`narration: ${warning.message}`), { discard: true })
 
     const scenes = yield* stage(
       "scenes",
@@ -145,7 +159,12 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           measuredSentenceDurations(plan.sentences.map((s) => s.text), narration.value.words, narration.value.durationSec),
           { onLeft: Effect.fail, onRight: Effect.succeed }
         ),
-        (durationsSec) => swarm.ask(AGENT_NAMES.director, new Replan({ sentences: plan.sentences, durationsSec }))
+        (durationsSec) =>
+          swarm.ask(
+            AGENT_NAMES.director,
+            // The word timings let the director cut long scenes between words.
+            new Replan({ sentences: plan.sentences, durationsSec, words: narration.value.words.map(({ end, start }) => ({ start, end })) })
+          )
       )
     )
 
@@ -156,7 +175,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         AGENT_NAMES.shotMatcher,
         new MatchShots({
           scenes: scenes.value,
-          clips: footage.value,
+          clips: footage.value.clips,
           frame: { width: spec.output.width, height: spec.output.height },
           seed: spec.seed,
           job
@@ -167,13 +186,12 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
     /** The picked clips on disk: sample clips are drawn now; a folder's are there already. */
     const fetched = yield* stage(
       "fetch",
-      Schema.Array(Schema.String),
+      Schema.Struct({ drawn: Schema.Array(Schema.String), skipped: Schema.Array(SkippedInput) }),
       Effect.gen(function*() {
         const source = spec.footage
-        if (source._tag !== "Samples") return []
+        if (source._tag !== "Samples") return { drawn: [], skipped: [] }
         const { drawn, warnings } = yield* drawPickedSamples(source, frame, shots.value.map((s) => s.clip.path))
-        yield* publishWarnings(warnings)
-        return drawn
+        return { drawn, skipped: yield* publishWarnings(warnings) }
       })
     )
 
@@ -206,12 +224,14 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       output: render.value.output,
       scenes: scenes.value,
       shots: shots.value,
+      skipped: [...footage.value.skipped, ...fetched.value.skipped],
       narration: {
         provider: narration.value.provider,
-        voice: spec.voice,
+        voice: Option.match(voicing, { onNone: () => spec.voice, onSome: (voices) => voices.voices.join(", ") }),
         durationSec: narration.value.durationSec,
         words: narration.value.words
       },
+      warnings: voiceWarnings,
       render: render.value,
       stages: {
         script: script.seconds,

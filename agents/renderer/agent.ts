@@ -2,11 +2,16 @@
  * The renderer agent. Narration and planning are answered inline. A Render request becomes work
  * items (k segments, or one single pass) that encoder agents pull; the audio is mixed once in the
  * background meanwhile; when every segment and the audio are there, the stitch runs in the
- * background too, and the request is answered. An encoder that fails a segment gets it retried
- * (in software when a device failed); an encoder that restarts gives its in-flight item back.
+ * background too, and the request is answered.
+ *
+ * A pulled item is a lease: the encoder renews it while its ffmpeg makes progress, and a lease not
+ * renewed within the TTL (a hung device), or held by an encoder that restarts or stops, is taken
+ * back and the item queued again. A failed item is retried (in software when a device failed, behind
+ * a breaker per slot); every loss or failure counts as one of the item's MAX_ATTEMPTS. Which idle
+ * slot gets which item follows the capacity learned per encoder and size (capacity.ts).
  * Each message has its own handler below, over the agent's explicit state (`RendererState`).
  */
-import { Clock, Effect, Either, Option, type Scope } from "effect"
+import { Clock, Duration, Effect, Either, Option, type Scope } from "effect"
 import { dirname, join } from "node:path"
 import {
   ENCODER_CATALOGUE,
@@ -20,26 +25,40 @@ import {
   Tts,
   writeAss
 } from "../../media/index.ts"
-import { type AgentContext, define, SwarmEvents, type SwarmEventsService } from "../../runtime/index.ts"
+import { type AgentContext, define, SwarmEvents, type SwarmEventsService, type Terminated } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { answer } from "../answer.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { type BreakerChange, type BreakerSettings, type DeviceBreakers, makeDeviceBreakers } from "./breaker.ts"
 import {
+  capacityKey,
+  type CapacityRecord,
+  etaSeconds,
+  measuredCapacity,
+  nextCapacity,
+  pickFor,
+  readCapacities,
+  writeCapacity
+} from "./capacity.ts"
+import {
   DeviceBreakerClosedEvent,
   DeviceBreakerOpenedEvent,
   DeviceBreakerTrialEvent,
   EncodeRetryEvent,
+  LeaseExpiredEvent,
   PartEncodedEvent,
+  RenderEtaEvent,
   RenderFailedEvent,
   RenderFinishedEvent,
   RenderReusedEvent,
   RenderStartedEvent,
+  WorkIgnoredEvent,
   WorkRequeuedEvent
 } from "./events.ts"
-import { contentKey, doneMarker, fileStamp, readDone, readPlan, writeAtomically } from "./plan-file.ts"
+import { contentKey, doneMarker, fileStamp, isFinished, readDone, readPlan, writeAtomically } from "./plan-file.ts"
 import {
   AudioMixed,
+  CheckLeases,
   type EncoderReady,
   type Narrate,
   type PlanRender,
@@ -47,17 +66,38 @@ import {
   type Render,
   type RendererMessage,
   RendererProtocol,
+  type RenewLease,
   StepFailed,
   Stitched,
   WorkAvailable,
   type WorkDone,
   type WorkFailed
 } from "./protocol.ts"
-import { type EncodedPart, RenderError, type RenderResult, type WorkItem } from "./render-data.ts"
+import { type EncodedPart, LeaseLostError, type RenderCause, RenderError, type RenderResult, type WorkItem } from "./render-data.ts"
 import { timelineInput } from "./timeline-input.ts"
 
 /** Attempts per work item before the render fails. */
 const MAX_ATTEMPTS = 3
+
+/**
+ * How long a lease lasts without a renewal, unless the renderer is told otherwise. Encoders renew
+ * about every second while ffmpeg writes frames; the margin is for a machine loaded by other work.
+ */
+export const LEASE_TTL = "30 seconds"
+
+/** Least time between two `render-eta` events of one render. */
+export const ETA_INTERVAL = "2 seconds"
+
+/** A work item leased to an encoder slot until `expiresAt` (epoch ms), renewed while it makes progress. */
+interface Lease {
+  readonly item: WorkItem
+  readonly agent: string
+  /** Which of the item's attempts this is (1 for the first). */
+  readonly attempt: number
+  expiresAt: number
+  /** Frames written so far, as last reported. */
+  frame: number
+}
 
 /** One render in progress: its plan, the requests waiting for it, and what has come back so far. */
 interface RenderJob {
@@ -71,16 +111,24 @@ interface RenderJob {
   audio: { readonly file: string; readonly seconds: number } | undefined
   encodeSeconds: number
   stitching: boolean
+  /** When the last `render-eta` went out (epoch ms). */
+  etaAt: number
 }
 
 interface RendererState {
   /** Where background steps (audio mix, stitch) run: the agent's incarnation. */
   readonly scope: Scope.Scope
   readonly encoders: Set<string>
-  /** Items waiting for an encoder, oldest first. */
+  /** Encoder slot → the encoder it drives, when not the plan's. */
+  readonly devices: Map<string, string>
+  /** Slots known to wait for work (they asked and got none, or just started). */
+  readonly idle: Set<string>
+  /** Items waiting for an encoder; retries first. */
   readonly queue: Array<WorkItem>
-  /** Encoder name → the item it is working on. */
-  readonly inFlight: Map<string, WorkItem>
+  /** Encoder slot → its lease. */
+  readonly leases: Map<string, Lease>
+  /** Learned frames/s, by capacityKey (encoder and size): read from shared memory at each render's start. */
+  readonly capacity: Map<string, CapacityRecord>
   /** Plan file → its render in progress. */
   readonly jobs: Map<string, RenderJob>
   /** Per encoder slot: whether its device is skipped for a cool-down after failing. */
@@ -93,20 +141,11 @@ interface Renderer {
   readonly ctx: AgentContext<RendererMessage>
   readonly events: SwarmEventsService
   readonly origin: { readonly agent: string }
+  readonly leaseTtlMs: number
 }
 
-/** What the renderer keeps of a media step's failure: its message, and the tool's own account (a detail, ffmpeg's stderr tail). */
-interface StepFailure {
-  readonly message: string
-  readonly detail?: string | undefined
-  readonly stderrTail?: string | undefined
-}
-
-/** A media step's failure as the renderer's typed failure. */
-const renderError = (stage: RenderError["stage"]) => (error: StepFailure) => {
-  const detail = error.detail ?? error.stderrTail
-  return new RenderError({ stage, message: error.message, ...(detail === undefined || detail === "" ? {} : { detail }) })
-}
+/** A media step's failure as the renderer's typed failure, carrying it whole. */
+const renderError = (stage: RenderError["stage"]) => (cause: RenderCause) => new RenderError({ stage, message: cause.message, cause })
 
 const seconds = (from: number, to: number) => Math.round(to - from) / 1000
 
@@ -141,7 +180,10 @@ const planRenderFor = Effect.fn("renderer.planRender")(function*(request: PlanRe
   const music = request.output.music?.path
   if (music !== undefined) {
     // A music file ffmpeg cannot read fails the plan now, not every encode attempt later.
-    const info = yield* Effect.mapError(probe(music), (error) => new RenderError({ stage: "probe", message: `music ${error.message}` }))
+    const info = yield* Effect.mapError(
+      probe(music),
+      (error) => new RenderError({ stage: "probe", message: `music ${error.message}`, cause: error })
+    )
     if (!info.hasAudio) return yield* new RenderError({ stage: "probe", message: `music file ${music} has no audio stream` })
   }
   const stamps = yield* Effect.mapError(
@@ -150,7 +192,8 @@ const planRenderFor = Effect.fn("renderer.planRender")(function*(request: PlanRe
   )
   const key = contentKey({
     scenes: request.scenes.map((s) => [s.text, s.estimatedSec]),
-    shots: request.picks.map((p) => [p.scene, p.clip.path, p.clip.kind]),
+    // Where each pick sits in its scene too: a scene cut differently is a different render.
+    shots: request.picks.map((p) => [p.scene, p.clip.path, p.clip.kind, p.shot, p.startSec, p.durationSec, p.inPointSec, p.looped]),
     narration: [request.narration.audioFile, request.narration.durationSec, request.narration.words],
     facts: [...facts],
     stamps,
@@ -199,6 +242,8 @@ export interface RendererOptions {
   readonly name?: string
   /** The circuit breaker around each encoder slot's device. */
   readonly breaker?: BreakerSettings
+  /** How long a lease lasts without a renewal. Default LEASE_TTL. */
+  readonly leaseTtl?: Duration.DurationInput
 }
 
 export const rendererAgent = (options: RendererOptions = {}) =>
@@ -211,15 +256,23 @@ export const rendererAgent = (options: RendererOptions = {}) =>
         const state: RendererState = {
           scope: yield* Effect.scope,
           encoders: new Set(),
+          devices: new Map(),
+          idle: new Set(),
           queue: [],
-          inFlight: new Map(),
+          leases: new Map(),
+          capacity: new Map(),
           jobs: new Map(),
           breakers: makeDeviceBreakers(options.breaker)
         }
         return state
       }),
-    receive: (message, state, ctx) =>
-      Effect.flatMap(SwarmEvents, (events) => Effect.as(handle({ state, ctx, events, origin: { agent: ctx.name } }, message), state))
+    receive: (message, state, ctx) => {
+      const leaseTtlMs = Duration.toMillis(Duration.decode(options.leaseTtl ?? LEASE_TTL))
+      return Effect.flatMap(
+        SwarmEvents,
+        (events) => Effect.as(handle({ state, ctx, events, origin: { agent: ctx.name }, leaseTtlMs }, message), state)
+      )
+    }
   })
 
 /** Each message to its handler. */
@@ -235,6 +288,12 @@ const handle = (r: Renderer, message: RendererMessage) => {
       return encoderReady(r, message)
     case "PullWork":
       return pullWork(r, message)
+    case "RenewLease":
+      return renewLease(r, message)
+    case "CheckLeases":
+      return checkLeases(r)
+    case "Terminated":
+      return encoderStopped(r, message)
     case "WorkDone":
       return workDone(r, message)
     case "WorkFailed":
@@ -274,10 +333,12 @@ const startRender = (r: Renderer, message: Render) =>
       running.waiting.push(message)
       return
     }
-    const done = yield* readDone(message.planFile)
-    if (Option.isSome(done)) {
-      yield* r.events.publish(RenderReusedEvent.make({ planFile: message.planFile, output: done.value.output }, r.origin))
-      return yield* r.ctx.reply(message, { ...done.value, cached: true })
+    const done = yield* Effect.either(readDone(message.planFile))
+    if (Either.isLeft(done)) return yield* r.ctx.replyFailure(message, renderError("plan")(done.left))
+    if (Option.isSome(done.right)) {
+      const earlier = done.right.value
+      yield* r.events.publish(RenderReusedEvent.make({ planFile: message.planFile, output: earlier.output }, r.origin))
+      return yield* r.ctx.reply(message, { ...earlier, cached: true })
     }
     const loaded = yield* Effect.either(readPlan(message.planFile))
     if (Either.isLeft(loaded)) return yield* r.ctx.replyFailure(message, renderError("plan")(loaded.left))
@@ -293,13 +354,18 @@ const startRender = (r: Renderer, message: Render) =>
       startedAt: yield* Clock.currentTimeMillis,
       audio: undefined,
       encodeSeconds: 0,
-      stitching: false
+      stitching: false,
+      etaAt: 0
+    }
+    for (const [encoder, record] of yield* readCapacities(plan.width, plan.height)) {
+      r.state.capacity.set(capacityKey(encoder, plan.width, plan.height), record)
     }
     r.state.jobs.set(message.planFile, job)
     r.state.queue.push(...items)
     yield* r.events.publish(
       RenderStartedEvent.make({ planFile: message.planFile, items: items.length, encoders: [...r.state.encoders] }, r.origin)
     )
+    yield* publishEta(r, job)
     if (plan.segments.length !== 1) {
       yield* background(
         r,
@@ -311,42 +377,113 @@ const startRender = (r: Renderer, message: Render) =>
     yield* notifyEncoders(r)
   })
 
-/** An encoder (re)started: the item it held goes back to the front of the queue. */
+/** An encoder (re)started, or joined: it is watched, and the lease it held is taken back. */
 const encoderReady = (r: Renderer, message: EncoderReady) =>
   Effect.gen(function*() {
-    r.state.encoders.add(message.agent)
-    const lost = r.state.inFlight.get(message.agent)
+    const agent = message.agent
+    r.state.encoders.add(agent)
+    r.state.idle.add(agent)
+    if (message.encoder === undefined) r.state.devices.delete(agent)
+    else r.state.devices.set(agent, message.encoder)
+    yield* r.ctx.watch(agent)
+    const lost = r.state.leases.get(agent)
     if (lost !== undefined) {
-      r.state.inFlight.delete(message.agent)
-      r.state.queue.unshift(lost)
-      yield* r.events.publish(WorkRequeuedEvent.make({ agent: message.agent, item: lost, why: "encoder restarted" }, r.origin))
-      yield* notifyEncoders(r)
+      r.state.leases.delete(agent)
+      yield* takeBack(r, lost, "encoder-restarted")
     } else if (r.state.queue.length > 0) {
-      yield* r.ctx.lookup(message.agent).tell(new WorkAvailable())
+      yield* r.ctx.lookup(agent).tell(new WorkAvailable())
     }
   })
 
+/** An encoder slot stopped for good: it gets no more work, and its lease is taken back. */
+const encoderStopped = (r: Renderer, message: Terminated) =>
+  Effect.gen(function*() {
+    const agent = message.agent
+    if (!r.state.encoders.delete(agent)) return
+    r.state.idle.delete(agent)
+    r.state.devices.delete(agent)
+    const lost = r.state.leases.get(agent)
+    if (lost === undefined) return
+    r.state.leases.delete(agent)
+    yield* takeBack(r, lost, "encoder-stopped")
+  })
+
+/** The item the asking slot should take now (see capacity.ts pickFor), leased to it; none when faster idle slots will take them all. */
 const pullWork = (r: Renderer, message: PullWork) =>
   Effect.gen(function*() {
-    let item = r.state.queue.shift() ?? null
-    if (item !== null && item.encoder === undefined) {
+    const agent = message.agent
+    const now = yield* Clock.currentTimeMillis
+    r.state.encoders.add(agent)
+    const head = r.state.queue[0]
+    const headJob = head === undefined ? undefined : r.state.jobs.get(head.planFile)
+    const picked = headJob === undefined
+      ? undefined
+      : pickFor(agent, [...r.state.idle], (slot) => speedOf(r, slot, headJob.plan, now), r.state.queue, (item) => framesOf(r, item))
+    if (picked === undefined) {
+      r.state.idle.add(agent)
+      return yield* r.ctx.reply(message, null)
+    }
+    r.state.queue.splice(r.state.queue.indexOf(picked), 1)
+    r.state.idle.delete(agent)
+    let item = picked
+    if (item.encoder === undefined) {
       // A slot whose device is behind an open breaker encodes in software meanwhile.
-      const routed = r.state.breakers.route(message.agent, yield* Clock.currentTimeMillis)
-      yield* publishBreaker(r, message.agent, routed.change)
+      const routed = r.state.breakers.route(agent, now)
+      yield* publishBreaker(r, agent, routed.change)
       if (routed.encoder !== undefined) item = { ...item, encoder: routed.encoder }
     }
-    if (item !== null) r.state.inFlight.set(message.agent, item)
+    const attempt = (r.state.jobs.get(item.planFile)?.attempts.get(item.index) ?? 0) + 1
+    r.state.leases.set(agent, { item, agent, attempt, expiresAt: now + r.leaseTtlMs, frame: 0 })
+    yield* watchLeases(r, now)
     yield* r.ctx.reply(message, item)
+  })
+
+/** The slot holding the lease on this item made progress: the lease runs one more TTL from now. */
+const renewLease = (r: Renderer, message: RenewLease) =>
+  Effect.gen(function*() {
+    const lease = r.state.leases.get(message.agent)
+    if (lease === undefined || lease.item.planFile !== message.planFile || lease.item.index !== message.index) return
+    const now = yield* Clock.currentTimeMillis
+    lease.expiresAt = now + r.leaseTtlMs
+    lease.frame = message.frame
+    const job = r.state.jobs.get(message.planFile)
+    if (job !== undefined && now - job.etaAt >= Duration.toMillis(ETA_INTERVAL)) yield* publishEta(r, job)
+  })
+
+/** The lease timer: every lease not renewed in time is taken back; the timer is set again for the next one due. */
+const checkLeases = (r: Renderer) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    for (const lease of [...r.state.leases.values()]) {
+      if (lease.expiresAt > now) continue
+      r.state.leases.delete(lease.agent)
+      yield* takeBack(r, lease, "expired")
+    }
+    yield* watchLeases(r, now)
   })
 
 const workDone = (r: Renderer, message: WorkDone) =>
   Effect.gen(function*() {
-    r.state.inFlight.delete(message.part.agent)
-    yield* publishBreaker(r, message.part.agent, r.state.breakers.success(message.part.agent, message.part.encoder))
-    yield* forJob(r, message.planFile, (job) =>
+    const { part, planFile } = message
+    const held = holds(r, part.agent, planFile, part.index)
+    if (held) r.state.leases.delete(part.agent)
+    yield* publishBreaker(r, part.agent, r.state.breakers.success(part.agent, part.encoder))
+    yield* forJob(r, planFile, (job) =>
       Effect.gen(function*() {
-        job.parts.set(message.part.index, message.part)
-        yield* r.events.publish(PartEncodedEvent.make({ planFile: message.planFile, ...message.part }, r.origin))
+        const ignored = (why: "duplicate" | "lease-lost" | "invalid-part") =>
+          r.events.publish(WorkIgnoredEvent.make({ planFile, agent: part.agent, kind: part.kind, index: part.index, why }, r.origin))
+        if (job.parts.has(part.index)) return yield* ignored("duplicate")
+        if (!held) {
+          // A slot whose lease was taken back finished after all: its part counts if its file is there.
+          const valid = yield* Effect.orElseSucceed(isFinished(part.file), () => false)
+          if (!valid) return yield* ignored("invalid-part")
+          const waiting = r.state.queue.findIndex((item) => item.planFile === planFile && item.index === part.index)
+          if (waiting >= 0) r.state.queue.splice(waiting, 1)
+        }
+        job.parts.set(part.index, part)
+        yield* r.events.publish(PartEncodedEvent.make({ planFile, ...part }, r.origin))
+        if (!part.reused) yield* learnCapacity(r, job, part)
+        yield* publishEta(r, job)
         yield* completeIfReady(r, job)
       }))
   })
@@ -354,7 +491,19 @@ const workDone = (r: Renderer, message: WorkDone) =>
 /** A failed item is retried (in software after a device failed) until it has had MAX_ATTEMPTS; then the render fails. */
 const workFailed = (r: Renderer, message: WorkFailed) =>
   Effect.gen(function*() {
-    r.state.inFlight.delete(message.agent)
+    if (!holds(r, message.agent, message.planFile, message.item.index)) {
+      // Its lease was taken back and the item given out again: this failure is not the item's any more.
+      return yield* r.events.publish(
+        WorkIgnoredEvent.make({
+          planFile: message.planFile,
+          agent: message.agent,
+          kind: message.item.kind,
+          index: message.item.index,
+          why: "lease-lost"
+        }, r.origin)
+      )
+    }
+    r.state.leases.delete(message.agent)
     const fallback = softwareFallback(message.encoder)
     if (fallback !== undefined) {
       yield* publishBreaker(
@@ -372,7 +521,7 @@ const workFailed = (r: Renderer, message: WorkFailed) =>
           return yield* fail(
             r,
             job,
-            renderError("encode")({ message: `${item.kind} ${item.index}: ${error.message}`, detail: error.detail })
+            new RenderError({ stage: "encode", message: `${item.kind} ${item.index}: ${error.message}`, cause: error.cause })
           )
         }
         const retry: WorkItem = fallback === undefined ? message.item : { ...message.item, encoder: fallback }
@@ -432,6 +581,101 @@ const workItems = (planFile: string, plan: RenderPlan): Array<WorkItem> =>
   plan.segments.length === 1
     ? [{ planFile, kind: "single-pass", index: 0 }]
     : plan.segments.map((s) => ({ planFile, kind: "segment" as const, index: s.index }))
+
+/** Whether `agent` holds the lease on item `index` of `planFile`. */
+const holds = (r: Renderer, agent: string, planFile: string, index: number) => {
+  const lease = r.state.leases.get(agent)
+  return lease !== undefined && lease.item.planFile === planFile && lease.item.index === index
+}
+
+const LEASE_TIMER = "leases"
+
+/** Sets the lease timer for the earliest expiry, unless it is set (a later lease never expires earlier). */
+const watchLeases = (r: Renderer, now: number) =>
+  Effect.gen(function*() {
+    if (r.state.leases.size === 0 || (yield* r.ctx.isTimerActive(LEASE_TIMER))) return
+    const due = Math.min(...[...r.state.leases.values()].map((lease) => lease.expiresAt))
+    yield* r.ctx.startTimer(LEASE_TIMER, new CheckLeases(), { delay: Duration.millis(Math.max(0, due - now)) })
+  })
+
+/**
+ * A lease taken back (expired, or its slot restarted or stopped): the loss counts as one of the
+ * item's attempts, and the item goes back to the front of the queue, or the render fails.
+ */
+const takeBack = (r: Renderer, lease: Lease, why: LeaseLostError["why"]) =>
+  forJob(r, lease.item.planFile, (job) =>
+    Effect.gen(function*() {
+      const { agent, item } = lease
+      if (why === "expired") {
+        const ttlSeconds = r.leaseTtlMs / 1000
+        yield* r.events.publish(
+          LeaseExpiredEvent.make({ planFile: item.planFile, agent, item, attempt: lease.attempt, ttlSeconds }, r.origin)
+        )
+      } else {
+        const said = why === "encoder-restarted" ? "encoder restarted" : "encoder stopped"
+        yield* r.events.publish(WorkRequeuedEvent.make({ agent, item, why: said }, r.origin))
+      }
+      if (job.parts.has(item.index)) return
+      const attempts = (job.attempts.get(item.index) ?? 0) + 1
+      job.attempts.set(item.index, attempts)
+      if (attempts >= MAX_ATTEMPTS) {
+        const message = why === "expired"
+          ? `${agent} did not renew its lease on ${item.kind} ${item.index} within ${r.leaseTtlMs / 1000} s`
+          : `${agent} ${why === "encoder-restarted" ? "restarted" : "stopped"} while encoding ${item.kind} ${item.index}`
+        const cause = new LeaseLostError({ agent, kind: item.kind, index: item.index, why, message })
+        const said = `${item.kind} ${item.index}: ${message} (attempt ${attempts} of ${MAX_ATTEMPTS})`
+        return yield* fail(r, job, new RenderError({ stage: "encode", message: said, cause }))
+      }
+      r.state.queue.unshift(item)
+      yield* notifyEncoders(r)
+    }))
+
+const framesOf = (r: Renderer, item: WorkItem): number => {
+  const plan = r.state.jobs.get(item.planFile)?.plan
+  if (plan === undefined) return 0
+  return item.kind === "single-pass" ? plan.totalFrames : plan.segments[item.index]?.frames ?? 0
+}
+
+/** The encoder a slot uses at `now`: its breaker's fallback while open, else its own device or the plan's. */
+const encoderOf = (r: Renderer, agent: string, plan: RenderPlan, now: number) =>
+  r.state.breakers.openFallback(agent, now) ?? r.state.devices.get(agent) ?? plan.input.output.encoder
+
+const capacityOf = (r: Renderer, encoder: string, plan: RenderPlan) =>
+  r.state.capacity.get(capacityKey(encoder, plan.width, plan.height))?.framesPerSecond
+
+/** How a slot ranks for assignment: behind an open breaker last, unknown capacity first (so it gets measured). */
+const speedOf = (r: Renderer, agent: string, plan: RenderPlan, now: number) =>
+  r.state.breakers.openFallback(agent, now) !== undefined
+    ? Number.NEGATIVE_INFINITY
+    : capacityOf(r, encoderOf(r, agent, plan, now), plan) ?? Number.POSITIVE_INFINITY
+
+/** One more measurement of the part's encoder at the plan's size, kept for this run and in shared memory. */
+const learnCapacity = (r: Renderer, job: RenderJob, part: EncodedPart) => {
+  const { height, width } = job.plan
+  const key = capacityKey(part.encoder, width, height)
+  const frames = part.kind === "single-pass" ? job.plan.totalFrames : job.plan.segments[part.index]?.frames ?? 0
+  const record = nextCapacity(r.state.capacity.get(key), measuredCapacity(frames, part.seconds))
+  r.state.capacity.set(key, record)
+  return writeCapacity(part.encoder, width, height, record)
+}
+
+/** The render's ETA: frames not yet written over the summed capacity of the slots; nothing while no capacity is known. */
+const publishEta = (r: Renderer, job: RenderJob) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const left = workItems(job.planFile, job.plan).filter((item) => !job.parts.has(item.index))
+    const inFlight = [...r.state.leases.values()].filter((lease) => lease.item.planFile === job.planFile)
+      .reduce((sum, lease) => sum + lease.frame, 0)
+    const remainingFrames = Math.max(0, left.reduce((sum, item) => sum + framesOf(r, item), 0) - inFlight)
+    const capacities = [...r.state.encoders].map((agent) => capacityOf(r, encoderOf(r, agent, job.plan, now), job.plan))
+    const eta = etaSeconds(remainingFrames, capacities)
+    if (eta === undefined) return
+    job.etaAt = now
+    const framesPerSecond = capacities.reduce<number>((sum, c) => sum + (c ?? 0), 0)
+    yield* r.events.publish(
+      RenderEtaEvent.make({ planFile: job.planFile, remainingFrames, framesPerSecond, etaSeconds: eta }, r.origin)
+    )
+  })
 
 const notifyEncoders = (r: Renderer) =>
   Effect.forEach(r.state.encoders, (name) => r.ctx.lookup(name).tell(new WorkAvailable()), { discard: true })

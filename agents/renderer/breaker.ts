@@ -33,6 +33,8 @@ export interface DeviceBreakers {
   readonly failure: (agent: string, device: string, fallback: string, now: number) => BreakerChange | undefined
   /** `agent` finished an item with `encoder`. */
   readonly success: (agent: string, encoder: string) => BreakerChange | undefined
+  /** Where `agent`'s work goes while its breaker is open at `now` (its software fallback); undefined when closed. */
+  readonly openFallback: (agent: string, now: number) => string | undefined
 }
 
 export const makeDeviceBreakers = (settings: BreakerSettings = {}): DeviceBreakers => {
@@ -60,6 +62,10 @@ export const makeDeviceBreakers = (settings: BreakerSettings = {}): DeviceBreake
       breaker.openUntil = now + coolDownMs
       breaker.trial = false
       return { _tag: "Opened", device, fallback, failures: breaker.failures, until: breaker.openUntil }
+    },
+    openFallback: (agent, now) => {
+      const breaker = breakers.get(agent)
+      return breaker?.openUntil !== undefined && now < breaker.openUntil ? breaker.fallback : undefined
     },
     success: (agent, encoder) => {
       const breaker = breakers.get(agent)

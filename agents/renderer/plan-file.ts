@@ -26,14 +26,10 @@ const statIfThere = (file: string): Effect.Effect<Option.Option<FileSystem.File.
 
 /**
  * A file that exists and is not empty (finished: files only appear by rename). One that cannot be
- * looked at counts as not finished, with a warning naming it: the step is redone, and a write that
- * then fails is a failure naming the path.
+ * looked at (EACCES …) is a failure naming it, for the caller to handle: not a guess either way.
  */
-export const isFinished = (file: string): Effect.Effect<boolean> =>
-  statIfThere(file).pipe(
-    Effect.map((found) => Option.exists(found, (info) => info.type === "File" && info.size > 0)),
-    Effect.catchAll((error) => Effect.as(Effect.logWarning(`cannot look at ${file}, taking it as not finished: ${error.message}`), false))
-  )
+export const isFinished = (file: string): Effect.Effect<boolean, PlatformError> =>
+  Effect.map(statIfThere(file), (found) => Option.exists(found, (info) => info.type === "File" && info.size > 0))
 
 /** Size and modification time (whole milliseconds, as Node rounds them), so a clip replaced under the same name changes the content key. Null when there is no such file. */
 export const fileStamp = (file: string): Effect.Effect<{ size: number; mtimeMs: number } | null, PlatformError> =>
@@ -53,8 +49,11 @@ export const readPlan = (planFile: string): Effect.Effect<RenderPlan, JsonFileEr
 
 export const doneMarker = (planFile: string) => join(dirname(planFile), "done.json")
 
-/** The result of an earlier run of this plan, when its marker and its output are both there (a damaged marker: none). */
-export const readDone = (planFile: string): Effect.Effect<Option.Option<RenderResult>> =>
+/**
+ * The result of an earlier run of this plan, when its marker and its output are both there (a damaged
+ * marker: none); an output that cannot be looked at is a failure naming it.
+ */
+export const readDone = (planFile: string): Effect.Effect<Option.Option<RenderResult>, PlatformError> =>
   readJsonFile(RenderResult, doneMarker(planFile)).pipe(
     Effect.option,
     Effect.flatMap((result) =>

@@ -1,10 +1,11 @@
 /**
- * The renderer: narrates, plans the render (captions, timeline, segments), hands segments to the
+ * The renderer: narrates, plans the render (captions, timeline, segments), leases segments to the
  * encoder agents that pull them, mixes the audio once and stitches. Encoders talk to it with
- * EncoderReady / PullWork / WorkDone / WorkFailed; the rest are the production's requests.
+ * EncoderReady / PullWork / RenewLease / WorkDone / WorkFailed; the rest are the production's requests.
  */
 import { Schema } from "effect"
 import { Narration } from "../../media/index.ts"
+import { Terminated } from "../../runtime/index.ts"
 import { Scene } from "../director/scene.ts"
 import { ShotPick } from "../shot-matcher/shot.ts"
 import { EncodedPart, EncodeFailedError, OutputSettings, RenderError, RenderResult, RenderSummary, WorkItem } from "./render-data.ts"
@@ -42,13 +43,25 @@ export class Render extends Schema.TaggedRequest<Render>()("Render", {
   payload: { planFile: Schema.String }
 }) {}
 
-/** An encoder (re)started and can take work; if it had work in flight, that work is given out again. */
-export class EncoderReady extends Schema.TaggedClass<EncoderReady>()("EncoderReady", { agent: Schema.String }) {}
+/** An encoder (re)started and can take work; if it held a lease, that work is given out again. */
+export class EncoderReady extends Schema.TaggedClass<EncoderReady>()("EncoderReady", {
+  agent: Schema.String,
+  /** The encoder the slot drives, when not the plan's: what its learned capacity is kept under. */
+  encoder: Schema.optional(Schema.String)
+}) {}
 
 export class PullWork extends Schema.TaggedRequest<PullWork>()("PullWork", {
   failure: Schema.Never,
   success: Schema.NullOr(WorkItem),
   payload: { agent: Schema.String }
+}) {}
+
+/** The encoder holding the lease on item `index` of `planFile` is making progress (`frame` of its frames written): the lease is renewed. */
+export class RenewLease extends Schema.TaggedClass<RenewLease>()("RenewLease", {
+  agent: Schema.String,
+  planFile: Schema.String,
+  index: Schema.Int,
+  frame: Schema.Number
 }) {}
 
 export class WorkDone extends Schema.TaggedClass<WorkDone>()("WorkDone", { planFile: Schema.String, part: EncodedPart }) {}
@@ -74,6 +87,9 @@ export class Stitched extends Schema.TaggedClass<Stitched>()("Stitched", {
   seconds: Schema.Number
 }) {}
 
+/** The renderer's lease timer: leases not renewed in time are taken back. */
+export class CheckLeases extends Schema.TaggedClass<CheckLeases>()("CheckLeases", {}) {}
+
 export class StepFailed extends Schema.TaggedClass<StepFailed>()("StepFailed", {
   planFile: Schema.String,
   error: RenderError
@@ -85,11 +101,14 @@ export const RendererProtocol = Schema.Union(
   Render,
   EncoderReady,
   PullWork,
+  RenewLease,
   WorkDone,
   WorkFailed,
   AudioMixed,
   Stitched,
-  StepFailed
+  StepFailed,
+  CheckLeases,
+  Terminated
 )
 export type RendererMessage = typeof RendererProtocol.Type
 

@@ -3,8 +3,18 @@
  * encoders, and results, as Schemas so they cross agent and process boundaries validated. The
  * narration and the timeline's shapes are media's (Narration, TimelineOutput): reused, not copied.
  */
+import { PlatformError } from "@effect/platform/Error"
 import { Schema } from "effect"
-import { TimelineOutput } from "../../media/index.ts"
+import {
+  CaptionError,
+  FfmpegError,
+  JsonFileError,
+  ProbeError,
+  TimelineError,
+  TimelineOutput,
+  TtsError,
+  UnknownEncoderError
+} from "../../media/index.ts"
 
 /** `--captions`: the caption style burned in, or none. */
 export const CaptionsChoice = Schema.Literal("lines", "word-by-word", "karaoke", "none")
@@ -60,17 +70,103 @@ export const RenderResult = Schema.Struct({
 })
 export type RenderResult = typeof RenderResult.Type
 
-/** Why an encoder could not encode a work item; the renderer retries the item, then fails the render with it. */
-export class EncodeFailedError extends Schema.TaggedError<EncodeFailedError>()("EncodeFailedError", {
-  reason: Schema.Literal("unreadable-plan", "unknown-encoder", "ffmpeg"),
-  message: Schema.String,
-  /** ffmpeg's stderr tail */
-  detail: Schema.optional(Schema.String)
+/** An encode that showed no progress for the encoder's stall timeout: its ffmpeg was stopped. */
+export class EncodeStalledError extends Schema.TaggedError<EncodeStalledError>()("EncodeStalledError", {
+  encoder: Schema.String,
+  /** The stall timeout that ran out, in seconds. */
+  seconds: Schema.Number,
+  message: Schema.String
 }) {}
 
-/** A render step failed: which one, what went wrong, and the tool's own account (stderr, …) when there is one. */
+/**
+ * The renderer took a work item back from the encoder slot that held its lease: the lease ran out
+ * without a renewal (a hung device, a wedged ffmpeg), or the slot restarted or stopped mid-item.
+ */
+export class LeaseLostError extends Schema.TaggedError<LeaseLostError>()("LeaseLostError", {
+  agent: Schema.String,
+  kind: Schema.Literal("segment", "single-pass"),
+  index: Schema.Int,
+  why: Schema.Literal("expired", "encoder-restarted", "encoder-stopped"),
+  message: Schema.String
+}) {}
+
+/** What encoding a work item can fail with: media's own errors, a look at the disk, or a stall. */
+export const EncodeCause = Schema.Union(FfmpegError, UnknownEncoderError, JsonFileError, PlatformError, EncodeStalledError)
+export type EncodeCause = typeof EncodeCause.Type
+
+/** The tool's own account of a failure (ffmpeg's stderr tail, a TTS engine's or libass's detail), when it has one. */
+const toolAccount = (cause: RenderCause | undefined): string | undefined => {
+  switch (cause?._tag) {
+    case "FfmpegError":
+      return cause.stderrTail === "" ? undefined : cause.stderrTail
+    case "TtsError":
+    case "CaptionError":
+      return cause.detail === "" ? undefined : cause.detail
+    default:
+      return undefined
+  }
+}
+
+const encodeReason = (cause: EncodeCause) => {
+  switch (cause._tag) {
+    case "FfmpegError":
+      return "ffmpeg"
+    case "UnknownEncoderError":
+      return "unknown-encoder"
+    case "JsonFileError":
+      return "unreadable-plan"
+    case "EncodeStalledError":
+      return "stalled"
+    case "SystemError":
+    case "BadArgument":
+      return "io"
+  }
+}
+
+/** Why an encoder could not encode a work item, as the typed error it failed with; the renderer retries the item, then fails the render with it. */
+export class EncodeFailedError extends Schema.TaggedError<EncodeFailedError>()("EncodeFailedError", {
+  cause: EncodeCause
+}) {
+  get reason() {
+    return encodeReason(this.cause)
+  }
+
+  override get message(): string {
+    return this.cause.message
+  }
+
+  /** ffmpeg's stderr tail, when there is one. */
+  get detail(): string | undefined {
+    return toolAccount(this.cause)
+  }
+}
+
+/** What a render step can fail with: the media step's own typed error. */
+export const RenderCause = Schema.Union(
+  TtsError,
+  ProbeError,
+  CaptionError,
+  TimelineError,
+  FfmpegError,
+  UnknownEncoderError,
+  JsonFileError,
+  PlatformError,
+  EncodeStalledError,
+  LeaseLostError
+)
+export type RenderCause = typeof RenderCause.Type
+
+/**
+ * A render step failed: which one, what went wrong in words, and the media error it failed with
+ * (none when the renderer's own check failed, e.g. a music file without audio).
+ */
 export class RenderError extends Schema.TaggedError<RenderError>()("RenderError", {
   stage: Schema.Literal("narration", "probe", "captions", "plan", "encode", "audio", "stitch"),
   message: Schema.String,
-  detail: Schema.optional(Schema.String)
-}) {}
+  cause: Schema.optional(RenderCause)
+}) {
+  /** The tool's own account (ffmpeg's stderr tail, …), when the cause has one. */
+  get detail(): string | undefined {
+    return toolAccount(this.cause)
+  }
+}

@@ -1,11 +1,13 @@
 /**
- * Scenes + picks + narration + output settings → media's TimelineInput. Scene boundaries come from
- * the scenes' narration lengths (measured, after the director's replan): scene i's narration starts
- * where the previous scenes' lengths add up to, so the video covers the narration exactly. A scene
- * without a pick, or a pick without media facts, is a planning failure.
+ * Scenes + picks + narration + output settings → media's TimelineInput, one timeline scene per pick
+ * (a scene the director cut has several). Scene boundaries come from the scenes' narration lengths
+ * (measured, after the director's replan): scene i's narration starts where the previous scenes'
+ * lengths add up to, so the video covers the narration exactly; a pick's span is its start and
+ * length within its scene. A pick the shot-matcher looped plays its clip in a loop from its in-point.
+ * A scene without a pick, or a pick without media facts, is a planning failure.
  */
 import { Either } from "effect"
-import type { NarrationTrack, ShotMedia, TimelineInput, TimelineShot } from "../../media/index.ts"
+import type { NarrationTrack, ShotMedia, TimelineInput, TimelineScene, TimelineShot } from "../../media/index.ts"
 import type { Scene } from "../director/scene.ts"
 import type { ShotPick } from "../shot-matcher/shot.ts"
 import { type OutputSettings, RenderError } from "./render-data.ts"
@@ -19,22 +21,32 @@ export const timelineInput = (args: {
   readonly captionsFile: string | undefined
   readonly workDir: string
 }): Either.Either<TimelineInput, RenderError> => {
-  const starts = args.scenes.map((_, i) => args.scenes.slice(0, i).reduce((sum, s) => sum + s.estimatedSec, 0))
-  const pickFor = new Map(args.picks.map((p) => [p.scene, p]))
+  const picksFor = new Map<number, Array<ShotPick>>()
+  for (const pick of args.picks) picksFor.set(pick.scene, [...(picksFor.get(pick.scene) ?? []), pick])
+  const scenes: Array<TimelineScene> = []
   const shots: Array<TimelineShot> = []
+  let sceneStart = 0
   for (const scene of args.scenes) {
-    const pick = pickFor.get(scene.index)
-    if (pick === undefined) return Either.left(new RenderError({ stage: "plan", message: `no shot picked for scene ${scene.index}` }))
-    const media = args.media.get(pick.clip.path)
-    if (media === undefined) return Either.left(new RenderError({ stage: "plan", message: `no media facts for ${pick.clip.path}` }))
-    shots.push({ path: pick.clip.path, kind: pick.clip.kind, media })
+    const picks = (picksFor.get(scene.index) ?? []).sort((a, b) => a.shot - b.shot)
+    if (picks.length === 0) return Either.left(new RenderError({ stage: "plan", message: `no shot picked for scene ${scene.index}` }))
+    for (const pick of picks) {
+      const media = args.media.get(pick.clip.path)
+      if (media === undefined) return Either.left(new RenderError({ stage: "plan", message: `no media facts for ${pick.clip.path}` }))
+      const start = sceneStart + pick.startSec
+      scenes.push({ text: scene.text, narration: { start, end: Math.min(start + pick.durationSec, args.narration.duration) } })
+      shots.push({
+        path: pick.clip.path,
+        kind: pick.clip.kind,
+        media,
+        ...(pick.inPointSec > 0 && pick.inPointSec < media.duration ? { inPoint: pick.inPointSec } : {}),
+        ...(pick.looped ? { whenShort: "loop" as const } : {})
+      })
+    }
+    sceneStart += scene.estimatedSec
   }
   const { output } = args
   return Either.right({
-    scenes: args.scenes.map((scene, i) => ({
-      text: scene.text,
-      narration: { start: starts[i]!, end: Math.min(starts[i]! + scene.estimatedSec, args.narration.duration) }
-    })),
+    scenes,
     shots,
     output: {
       path: output.path,

@@ -1,6 +1,7 @@
 /**
- * The shot-matcher agent: one pick per scene from the footage it is given. Each pick, with its
- * score breakdown and reasons, is recorded as a `shot-picked` event before the answer goes out.
+ * The shot-matcher agent: a pick for every shot of every scene from the footage it is given. Each
+ * pick, with its score breakdown and reasons, is recorded as a `shot-picked` event before the answer
+ * goes out.
  */
 import { Effect } from "effect"
 import { define, SwarmEvents } from "../../runtime/index.ts"
@@ -30,7 +31,15 @@ export const shotMatcherAgent = (options: ShotMatcherOptions = {}) =>
             events.publishAll(
               picks.map((pick) =>
                 ShotPickedEvent.make(
-                  { scene: pick.scene, clip: pick.clip.path, score: pick.score, round: pick.round, reasons: pick.reasons },
+                  {
+                    scene: pick.scene,
+                    shot: pick.shot,
+                    clip: pick.clip.path,
+                    score: pick.score,
+                    round: pick.round,
+                    reasons: pick.reasons,
+                    ...(pick.looped ? { looped: true } : {})
+                  },
                   { agent: ctx.name, job: message.job }
                 )
               )

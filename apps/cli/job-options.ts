@@ -24,7 +24,8 @@ export type CaptionFlag = keyof typeof CAPTION_STYLES
 export const JOB_DEFAULTS = {
   aspect: "9:16" as Aspect,
   captions: "karaoke" as CaptionFlag,
-  voice: "en",
+  /** each run of language in the script spoken by a voice of its language (media's voiceFor) */
+  voice: "auto",
   topology: "star" as TopologyChoice,
   encoder: "auto",
   segments: 1,
@@ -65,7 +66,10 @@ export const music = Options.file("music", { exists: "yes" }).pipe(
 )
 export const voice = Options.text("voice").pipe(
   Options.withDefault(JOB_DEFAULTS.voice),
-  Options.withDescription("Narration voice (an espeak-ng voice such as en, en-us, de, fr).")
+  Options.withDescription(
+    "Narration voice: auto (a voice per language of the script: cmn for Chinese, ja, ar, …; mixed sentences switch voice per run), " +
+      "or an espeak-ng voice such as en, en-us, de, fr (characters it cannot speak are a warning)."
+  )
 )
 export const topology = Options.choice("topology", ["star", "mesh"] as const).pipe(
   Options.withDefault(JOB_DEFAULTS.topology),

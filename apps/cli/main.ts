@@ -1,23 +1,31 @@
 /**
- * The `reelswarm` command. Exit codes: 0 done, 1 the job failed (or the state directory cannot be
- * read or written), 2 bad usage or input.
+ * The `reelswarm` command. Exit codes: 0 done; 1 the job failed (or doctor found a tool missing);
+ * 2 bad usage or input, found before any work; 3 the state directory or its database cannot be used
+ * (corrupt, read-only, locked, a full disk), with one line naming the file and what to do; 130
+ * interrupted. Engine logs go to stderr, never stdout (which carries only the JSON with --json);
+ * --verbose adds every log level and a failure's whole cause with its trace.
  */
 import { Command, Options, ValidationError } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { isPlatformError } from "@effect/platform/Error"
-import { Cause, Console, Effect, Option } from "effect"
+import { Cause, Console, Effect, Exit, Option } from "effect"
 import { basename, extname, join } from "node:path"
-import { demoSpec, type JobSpec } from "../../agents/index.ts"
+import { checkScriptLength, demoSpec, type JobSpec } from "../../agents/index.ts"
 import pkg from "../../package.json" with { type: "json" }
+import { batch } from "./batch.ts"
+import { doctor } from "./doctor.ts"
 import * as job from "./job-options.ts"
-import { CliError, fileErrorText, pendingJobs, resolveEncoder, runJob } from "./run-job.ts"
+import { jobs, resume } from "./jobs.ts"
+import { handleVerbose, loggingLayer, verbose } from "./logging.ts"
+import { CliError, fileErrorText, resolveEncoder, runJob } from "./run-job.ts"
+import { checkFonts, checkOutput, checkVoice, scriptText, wordCount } from "./validate.ts"
 
 const readStdin = () =>
   Effect.promise(async () => {
     const chunks: Array<Buffer> = []
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-    return Buffer.concat(chunks).toString("utf8")
+    return Buffer.concat(chunks)
   })
 
 const demo = Command.make(
@@ -30,10 +38,12 @@ const demo = Command.make(
     encoder: job.encoder,
     segments: job.segments,
     state: job.state,
-    json: job.json
+    json: job.json,
+    verbose
   },
   (o) =>
     Effect.gen(function*() {
+      yield* checkVoice(o.voice)
       const encoder = yield* resolveEncoder(o.encoder, o.state)
       const spec = demoSpec({
         outDir: o.out,
@@ -45,7 +55,7 @@ const demo = Command.make(
       })
       yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json })
     })
-).pipe(Command.withDescription("Render the offline demo: a short about emergent patterns in mathematics, to out/demo.mp4."))
+).pipe(handleVerbose, Command.withDescription("Render the offline demo: a short about emergent patterns in mathematics, to out/demo.mp4."))
 
 const run = Command.make(
   "run",
@@ -75,7 +85,8 @@ const run = Command.make(
     segments: job.segments,
     seed: job.seed,
     state: job.state,
-    json: job.json
+    json: job.json,
+    verbose
   },
   (o) =>
     Effect.gen(function*() {
@@ -98,17 +109,36 @@ const run = Command.make(
           Option.match(o.script, {
             onSome: (file) =>
               FileSystem.FileSystem.pipe(
-                Effect.flatMap((fs) => fs.readFileString(file)),
+                Effect.flatMap((fs) => fs.readFile(file)),
                 Effect.mapError((error) => new CliError({ message: `cannot read the script ${file}: ${fileErrorText(error)}` })),
+                Effect.flatMap((bytes) => scriptText(bytes, `the script ${file}`)),
                 Effect.map((text) => ({ _tag: "Text" as const, title: basename(file, extname(file)), text }))
               ),
             onNone: () =>
               process.stdin.isTTY
                 ? new CliError({ message: "no script: pass --script FILE, --topic TEXT, or pipe the script on stdin" })
-                : Effect.map(readStdin(), (text) => ({ _tag: "Text" as const, title: basename(o.out, ".mp4"), text }))
+                : readStdin().pipe(
+                  Effect.flatMap((bytes) => scriptText(bytes, "the script on stdin")),
+                  Effect.map((text) => ({ _tag: "Text" as const, title: basename(o.out, ".mp4"), text }))
+                )
           })
       })
-      if (script._tag === "Text" && script.text.trim() === "") return yield* new CliError({ message: "the script is empty" })
+      if (script._tag === "Text") {
+        if (script.text.trim() === "") return yield* new CliError({ message: "the script is empty" })
+        yield* Effect.mapError(checkScriptLength(script.text), (tooLong) => new CliError({ message: tooLong.message }))
+      }
+      yield* checkVoice(o.voice)
+      if (script._tag === "Text" && o.captions !== "none") yield* checkFonts(script.text)
+      yield* checkOutput({
+        out: o.out,
+        footage: o.footage,
+        script: Option.getOrUndefined(o.script),
+        music: Option.getOrUndefined(o.music),
+        ...size,
+        fps: o.fps,
+        // A topic's script is not written yet: a few hundred words is what Claude is asked for.
+        words: script._tag === "Text" ? wordCount(script.text) : 300
+      })
       const encoder = yield* resolveEncoder(o.encoder, o.state)
       const spec: JobSpec = {
         script,
@@ -128,18 +158,14 @@ const run = Command.make(
       }
       yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json })
     })
-).pipe(Command.withDescription("Make a video from a script (or a topic) and a footage folder."))
-
-const resume = Command.make("resume", { state: job.state, json: job.json }, (o) =>
-  Effect.gen(function*() {
-    const jobs = yield* pendingJobs(o.state)
-    if (jobs.length === 0) return yield* Console.error(`nothing to resume in ${o.state}`)
-    for (const pending of jobs) yield* runJob(pending.spec, { state: o.state, topology: pending.topology, json: o.json })
-  })).pipe(Command.withDescription("Finish every job that a crash or a kill left unfinished."))
+).pipe(handleVerbose, Command.withDescription("Make a video from a script (or a topic) and a footage folder."))
 
 const reelswarm = Command.make("reelswarm").pipe(
-  Command.withDescription("An agent swarm that turns a script into a finished short video."),
-  Command.withSubcommands([demo, run, resume])
+  Command.withDescription(
+    "An agent swarm that turns a script into a finished short video. Exit codes: 0 done, 1 the job failed, " +
+      "2 bad usage or input, 3 the state directory cannot be used (the message says what to do), 130 interrupted."
+  ),
+  Command.withSubcommands([demo, run, batch, resume, jobs, doctor])
 )
 
 const cli = Command.run(reelswarm, { name: "reelswarm", version: pkg.version })
@@ -154,7 +180,10 @@ cli(process.argv).pipe(
   Effect.catchTags({
     CliError: (e) => exitWith(2, e.message),
     JobFailedError: (e) => exitWith(1, e.message),
-    StateDirError: (e) => exitWith(1, e.message)
+    ResumeFailedError: (e) => exitWith(1, e.message),
+    BatchFailedError: (e) => exitWith(1, e.message),
+    StateDirError: (e) => exitWith(3, e.message),
+    DoctorError: (e) => exitWith(1, e.message)
   }),
   // @effect/cli has already printed what was wrong with the command line.
   Effect.catchIf(ValidationError.isValidationError, () => exitWith(2)),
@@ -162,8 +191,18 @@ cli(process.argv).pipe(
     if (Cause.isInterruptedOnly(cause)) return exitWith(130)
     // A file that no step above put in its own words (@effect/cli's check of a path option dies with it): Node's line names it.
     const error = Cause.squash(cause)
-    return exitWith(1, isPlatformError(error) ? fileErrorText(error) : Cause.pretty(cause))
+    if (isPlatformError(error)) return exitWith(1, fileErrorText(error))
+    // Anything else is a bug: its message, and the trace only with --verbose (withVerbosity printed it).
+    const first = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? ""
+    const text = first.length > 300 ? `${first.slice(0, 300)}…` : first
+    return exitWith(1, `unexpected failure: ${text}; run again with --verbose for its trace, and report it`)
   }),
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  Effect.provide([NodeContext.layer, loggingLayer]),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    // Ctrl-C or SIGTERM (`jobs cancel`) interrupts the command from outside, past the handlers above: exit 130.
+    // On success the exit code the handlers set stands.
+    teardown: (exit, onExit) => onExit(Exit.isFailure(exit) ? (Cause.isInterruptedOnly(exit.cause) ? 130 : 1) : 0)
+  })
 )

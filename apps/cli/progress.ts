@@ -37,6 +37,13 @@ export const describe = (event: VideoSwarmEvent): string | undefined => {
     }
     case "device-breaker-opened":
       return `encode: ${event.data.device} failed ${event.data.failures} times on ${event.data.agent}; using ${event.data.fallback} for a while`
+    case "lease-expired": {
+      const { item } = event.data
+      return `encode: ${event.data.agent} made no progress on ${item.kind} ${item.index} for ${event.data.ttlSeconds} s; ` +
+        `handed back (attempt ${event.data.attempt})`
+    }
+    case "work-requeued":
+      return `encode: ${event.data.item.kind} ${event.data.item.index} handed back: ${event.data.why}`
     case "render-reused":
       return "render: unchanged, reusing the finished output"
     case "restarted":
@@ -67,12 +74,15 @@ const ttyView = (output: ProgressOutput): ProgressView => {
   let stage = "starting"
   let done = 0
   let encoded: number | undefined
+  let eta: { readonly seconds: number; readonly fps: number } | undefined
   const draw = () => {
     // Stage steps, with the render step filled in by encoded frames when the encoders report them.
     const fraction = Math.min(1, (done + (stage === "render" && encoded !== undefined ? encoded : 0)) / stages.length)
     const filled = Math.round(fraction * BAR_WIDTH)
     const bar = "█".repeat(filled) + "░".repeat(BAR_WIDTH - filled)
-    const detail = stage === "render" && encoded !== undefined ? ` ${Math.round(encoded * 100)}%` : ""
+    const percent = stage === "render" && encoded !== undefined ? ` ${Math.round(encoded * 100)}%` : ""
+    const left = stage === "render" && eta !== undefined ? ` · ~${Math.ceil(eta.seconds)} s left at ${Math.round(eta.fps)} fps` : ""
+    const detail = percent + left
     const elapsed = ((Date.now() - started) / 1000).toFixed(1)
     output.write(`\r\x1b[2K${bar} ${String(Math.round(fraction * 100)).padStart(3)}%  ${stage}${detail}  ${elapsed}s`)
   }
@@ -81,8 +91,11 @@ const ttyView = (output: ProgressOutput): ProgressView => {
       if (event.type === "stage-started") {
         stage = event.data.stage
         encoded = undefined
+        eta = undefined
       } else if (event.type === "stage-finished") {
         done = Math.min(stages.length, done + 1)
+      } else if (event.type === "render-eta") {
+        eta = { seconds: event.data.etaSeconds, fps: event.data.framesPerSecond }
       } else if (event.type === "encode-progress") {
         if (event.data.frames > 0) encoded = event.data.frame / event.data.frames
       } else {

@@ -1,15 +1,14 @@
 /**
  * A local footage library: every video and still image under a folder, with ffprobe metadata and tags
  * from the file name plus an optional sidecar `<file>.json` ({ tags, description }). Probe results are
- * cached in a JSON file keyed by path + size + mtime, so re-indexing only probes what changed.
+ * cached in a JSON file keyed by path + size + mtime, so re-indexing only probes what changed. The
+ * cache lives where the caller says (an app's state directory), never in the footage folder, which is
+ * only read: it may be read-only, shared, or somebody's camera card.
  * A file ffprobe cannot read is left out with a warning in the result; it never fails the index.
- * Files go through `FileSystem` (see file-system.ts), except the folder walk: it needs each entry's own
- * type without following links (a symlinked folder is not walked, so a link loop cannot trap it), which
- * FileSystem (stat follows links, no lstat) cannot tell; a folder that cannot be listed is a warning.
+ * Everything goes through `FileSystem` (see file-system.ts); a folder that cannot be listed is a warning.
  */
-import { Effect, Either, Schema } from "effect"
-import type { Dirent } from "node:fs"
-import { readdir } from "node:fs/promises"
+import { Context, Effect, Either, Layer, Schema } from "effect"
+import { createHash } from "node:crypto"
 import { basename, extname, join, relative } from "node:path"
 import { writeFileAtomic } from "../atomic-file.ts"
 import { mediaFileSystem } from "../file-system.ts"
@@ -49,8 +48,12 @@ export interface FootageIndex {
 }
 
 export interface IndexOptions {
-  /** default `<folder>/.reelswarm-footage-index.json` */
-  readonly cacheFile?: string
+  /**
+   * The folder for the probe cache: one file per footage folder, named by a hash of its real path
+   * (see `footageCacheFile`). Default: the `FootageIndexCache` in the environment; without either,
+   * nothing is cached (every file is probed).
+   */
+  readonly cacheDir?: string
   /** concurrent ffprobe processes, default 4 */
   readonly concurrency?: number
 }
@@ -79,36 +82,71 @@ const CachedProbe = Schema.Struct({
 type CachedProbe = typeof CachedProbe.Type
 
 const CacheFile = Schema.parseJson(
-  Schema.Struct({ version: Schema.Literal(1), entries: Schema.Record({ key: Schema.String, value: CachedProbe }) })
+  Schema.Struct({
+    version: Schema.Literal(1),
+    /** the footage folder's real path, for a reader of the cache folder */
+    folder: Schema.String,
+    entries: Schema.Record({ key: Schema.String, value: CachedProbe })
+  })
 )
+
+/**
+ * Where `indexFolder` keeps its probe cache when the caller passes no `cacheDir`: an app sets it once
+ * for everything it runs (the production puts it in its state directory). Unset by default.
+ */
+export class FootageIndexCache extends Context.Reference<FootageIndexCache>()("reelswarm/media/FootageIndexCache", {
+  defaultValue: (): { readonly dir: string | undefined } => ({ dir: undefined })
+}) {
+  static readonly layer = (dir: string): Layer.Layer<FootageIndexCache> => Layer.succeed(FootageIndexCache, { dir })
+}
+
+/** The cache file for the footage folder whose real path is `realFolder`. */
+export const footageCacheFile = (cacheDir: string, realFolder: string): string =>
+  join(cacheDir, `${createHash("sha256").update(realFolder).digest("hex").slice(0, 32)}.json`)
 
 export const orientationOf = (width: number, height: number): Orientation => {
   const ratio = width / height
   return ratio < 0.9 ? "portrait" : ratio > 1.1 ? "landscape" : "square"
 }
 
+const isMediaName = (name: string) => {
+  const ext = extname(name).toLowerCase()
+  return VIDEO_EXTENSIONS.has(ext) || IMAGE_EXTENSIONS.has(ext)
+}
+
+/**
+ * Every media file under `dir`. A symlinked folder is not walked, so a link loop cannot trap the walk:
+ * FileSystem's stat follows links, so a folder is walked only when readLink says it is no link. A
+ * media-named entry that cannot be stat'ed (a dangling link) is kept, for the index to warn about.
+ */
 const walk = (dir: string): Effect.Effect<{ files: ReadonlyArray<string>; warnings: ReadonlyArray<FootageWarning> }> =>
   Effect.gen(function*() {
-    const listed = yield* Effect.either(Effect.tryPromise(() => readdir(dir, { withFileTypes: true })))
+    const fs = yield* mediaFileSystem
+    const listed = yield* Effect.either(fs.readDirectory(dir))
     if (Either.isLeft(listed)) {
       return {
         files: [],
-        warnings: [{ file: dir, reason: "unreadable", message: `cannot list folder: ${String(listed.left.cause)}` }] as const
+        warnings: [{ file: dir, reason: "unreadable", message: `cannot list folder: ${listed.left.message}` }] as const
       }
     }
-    const entries: ReadonlyArray<Dirent> = listed.right
+    const kindOf = (path: string, name: string) =>
+      Effect.gen(function*() {
+        const info = yield* Effect.either(fs.stat(path))
+        if (Either.isLeft(info) || info.right.type === "File") return isMediaName(name) ? "media" : "other"
+        if (info.right.type !== "Directory") return "other"
+        return Either.isLeft(yield* Effect.either(fs.readLink(path))) ? "folder" : "other"
+      })
+    const names = listed.right.filter((n) => !n.startsWith(".")).sort((a, b) => a.localeCompare(b))
+    const kinds = yield* Effect.forEach(names, (name) => kindOf(join(dir, name), name), { concurrency: 16 })
     const files: Array<string> = []
     const warnings: Array<FootageWarning> = []
-    for (const entry of entries.filter((e) => !e.name.startsWith(".")).sort((a, b) => a.name.localeCompare(b.name))) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) {
-        const nested = yield* walk(path)
-        files.push(...nested.files)
-        warnings.push(...nested.warnings)
-      } else if (entry.isFile() || entry.isSymbolicLink()) {
-        const ext = extname(entry.name).toLowerCase()
-        if (VIDEO_EXTENSIONS.has(ext) || IMAGE_EXTENSIONS.has(ext)) files.push(path)
-      }
+    for (const [i, name] of names.entries()) {
+      const path = join(dir, name)
+      if (kinds[i] === "media") files.push(path)
+      if (kinds[i] !== "folder") continue
+      const nested = yield* walk(path)
+      files.push(...nested.files)
+      warnings.push(...nested.warnings)
     }
     return { files, warnings }
   })
@@ -146,16 +184,16 @@ const toCached = (size: number, mtimeMs: number, info: MediaInfo): CachedProbe =
   }
 })
 
-/** The previous index's probe results; a missing or unreadable cache just means probing again. */
-const loadCache = (cacheFile: string) =>
-  Effect.flatMap(mediaFileSystem, (fs) => fs.readFileString(cacheFile)).pipe(
+/** The previous index's probe results; a missing or unreadable cache (or none asked for) just means probing again. */
+const loadCache = (cacheFile: string | undefined) =>
+  (cacheFile === undefined ? Effect.succeed("") : Effect.flatMap(mediaFileSystem, (fs) => fs.readFileString(cacheFile))).pipe(
     Effect.orElseSucceed(() => ""),
     Effect.map((text) => Schema.decodeUnknownOption(CacheFile)(text)),
     Effect.map((cache) => new Map(cache._tag === "Some" ? Object.entries(cache.value.entries) : []))
   )
 
-const saveCache = (cacheFile: string, entries: ReadonlyMap<string, CachedProbe>) =>
-  writeFileAtomic(cacheFile, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })).pipe(
+const saveCache = (cacheFile: string, folder: string, entries: ReadonlyMap<string, CachedProbe>) =>
+  writeFileAtomic(cacheFile, JSON.stringify({ version: 1, folder, entries: Object.fromEntries(entries) })).pipe(
     Effect.mapError((error) =>
       new FootageError({ reason: "io", message: `cannot write the footage index cache ${cacheFile}`, detail: error.message })
     )
@@ -168,7 +206,9 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
   const folderInfo = yield* fs.stat(folder).pipe(Effect.mapError((error) => unreadable(error.message)))
   if (folderInfo.type !== "Directory") return yield* unreadable("not a directory")
   const root = folder
-  const cacheFile = options.cacheFile ?? join(root, ".reelswarm-footage-index.json")
+  const realFolder = yield* fs.realPath(folder).pipe(Effect.mapError((error) => unreadable(error.message)))
+  const cacheDir = options.cacheDir ?? (yield* FootageIndexCache).dir
+  const cacheFile = cacheDir === undefined ? undefined : footageCacheFile(cacheDir, realFolder)
   const cache = yield* loadCache(cacheFile)
   const { files, warnings: walkWarnings } = yield* walk(root)
   const nextCache = new Map<string, CachedProbe>()
@@ -222,7 +262,7 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
       }),
     { concurrency: options.concurrency ?? 4 }
   )
-  yield* saveCache(cacheFile, nextCache)
+  if (cacheFile !== undefined) yield* saveCache(cacheFile, realFolder, nextCache)
   const index: FootageIndex = {
     root,
     clips: results.flatMap((r) => ("clip" in r && r.clip !== undefined ? [r.clip] : [])),

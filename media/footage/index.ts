@@ -1,7 +1,9 @@
 export { FootageError, type FootageWarning } from "./footage-error.ts"
 export {
+  footageCacheFile,
   type FootageClip,
   type FootageIndex,
+  FootageIndexCache,
   IMAGE_EXTENSIONS,
   indexFolder,
   type IndexOptions,

@@ -7,7 +7,7 @@ import { AUDIO_CODEC_ARGS, audioMixGraph } from "../audio-mix.ts"
 import { encoderArgs, type EncoderSpec } from "../encoders.ts"
 import type { FfmpegCommand } from "../ffmpeg.ts"
 import { concatListPath } from "./filter-escape.ts"
-import { piecesFor, type RenderPlan, type SegmentPlan } from "./plan.ts"
+import { cutCandidates, piecesFor, type RenderPlan, type SegmentPlan } from "./plan.ts"
 import { segmentVideoGraph } from "./video-graph.ts"
 
 const audioSpec = (plan: RenderPlan) => ({
@@ -17,8 +17,15 @@ const audioSpec = (plan: RenderPlan) => ({
   loudness: plan.input.output.loudness
 })
 
+/**
+ * Every render of a plan, the single pass included, opens a closed GOP on every frame where a segment
+ * may start (`cutCandidates`) and encodes so that a cut there changes nothing: a segment's frames are
+ * then the frames the single pass has in its place, whatever the number of segments.
+ */
 const videoCommandParts = (plan: RenderPlan, segment: SegmentPlan, encoder: EncoderSpec) => {
-  const enc = encoderArgs(encoder, plan.input.output.encoderSettings)
+  const end = segment.startFrame + segment.frames
+  const keyframes = cutCandidates(plan).filter((c) => c > segment.startFrame && c < end).map((c) => c - segment.startFrame)
+  const enc = encoderArgs(encoder, plan.input.output.encoderSettings, { keyframes })
   const video = segmentVideoGraph(plan, segment, 0, enc.videoFilterSuffix)
   return { enc, video }
 }
@@ -65,19 +72,20 @@ export const singlePassCommand = (plan: RenderPlan, encoder: EncoderSpec): Ffmpe
   }
   const { enc, video } = videoCommandParts(plan, whole, encoder)
   const audio = audioMixGraph(audioSpec(plan), whole.pieces.length)
+  // The frame count is pinned in the graph, not with `-frames:v`: once the video has its `-frames:v`,
+  // ffmpeg 5.1 ends the output before the audio graph has given its padded tail (40 ms were missing),
+  // and the soundtrack would no longer be the one a stitch muxes.
   return {
     args: [
       ...enc.globalArgs,
       ...video.inputArgs,
       ...audio.inputArgs,
       "-filter_complex",
-      `${video.filter};${audio.filter}`,
+      `${video.filter};[${video.outLabel}]trim=end_frame=${plan.totalFrames}[vframes];${audio.filter}`,
       "-map",
-      `[${video.outLabel}]`,
+      "[vframes]",
       "-map",
       `[${audio.outLabel}]`,
-      "-frames:v",
-      String(plan.totalFrames),
       ...enc.outputArgs,
       ...enc.mp4Args,
       ...AUDIO_CODEC_ARGS,

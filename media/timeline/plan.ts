@@ -3,7 +3,8 @@
  * boundaries in time; a transition into the next scene lengthens a scene's clip by the transition's
  * frames (its tail is blended with the next scene's head). Segments are cut on scene boundaries (after
  * the blend, when there is one), so every transition lies inside one segment and the frames of k
- * stitched segments are exactly the frames of the single pass.
+ * stitched segments are exactly the frames of the single pass. A long timeline is cut into more
+ * segments than asked for, so that no ffmpeg command reads more than `MAX_PIECES_PER_SEGMENT` clips.
  */
 import { Either, Schema } from "effect"
 import { basename, dirname, extname, join } from "node:path"
@@ -75,9 +76,24 @@ export const RenderPlan = Schema.Struct({
 }).annotations({ identifier: "RenderPlan" })
 export type RenderPlan = typeof RenderPlan.Type
 
+/**
+ * The most scene clips one ffmpeg command reads (each is an input of its own). ffmpeg keeps a demuxer
+ * and a decoder, with its threads and frame buffers, open for every input for the whole command:
+ * measured on 2 cores, about 5 MiB and 4 threads per input for a 64x112 clip (900 inputs: 4.2 GiB,
+ * 3,600 threads) and about 30 MiB and 6 threads per input for a 1080x1920 clip; decoders get more
+ * threads on more cores. 32 keeps a segment of full-HD clips near 1 GiB and covers about two minutes
+ * of narration, so a short video stays one single pass.
+ */
+export const MAX_PIECES_PER_SEGMENT = 32
+
 export interface PlanOptions {
-  /** Segments wanted (one per encoder slot). Default 1: a single pass. Fewer result when scenes are few. */
+  /**
+   * Segments wanted (one per encoder slot). Default 1: a single pass. Fewer result when scenes are
+   * few; more when a segment would read more than `maxPiecesPerSegment` clips.
+   */
   readonly segments?: number | undefined
+  /** Default MAX_PIECES_PER_SEGMENT; at least 3 (a segment between two adjacent cuts can hold that many). */
+  readonly maxPiecesPerSegment?: number | undefined
 }
 
 const fail = (reason: TimelineErrorReason, message: string, scene?: number) =>
@@ -116,6 +132,14 @@ const sceneTimes = (input: TimelineInput): ReadonlyArray<{ start: number; end: n
   return times
 }
 
+/**
+ * The frames a segment may start on, whatever the number of segments: the first frame of every scene
+ * but the first, after its blend with the scene before when there are transitions (pure). Every render
+ * of the plan, the single pass included, opens a closed GOP on each of them (see commands.ts).
+ */
+export const cutCandidates = (plan: Pick<RenderPlan, "scenes" | "transitionFrames">): ReadonlyArray<number> =>
+  plan.scenes.slice(1).map((scene) => scene.startFrame + plan.transitionFrames)
+
 /** Chooses up to `wanted - 1` cut frames among `candidates`, each nearest to an even split. */
 export const chooseCuts = (candidates: ReadonlyArray<number>, totalFrames: number, wanted: number): ReadonlyArray<number> => {
   const cuts: Array<number> = []
@@ -137,6 +161,25 @@ export const piecesFor = (scenes: ReadonlyArray<ScenePlan>, start: number, end: 
     const to = Math.min(scene.frames + scene.tailFrames, end - scene.startFrame)
     return scene.startFrame < end && clipEnd > start && to > from ? [{ scene: scene.index, from, to }] : []
   })
+
+/**
+ * `edges` (0, the cuts, totalFrames) with more cuts among `candidates` wherever a segment holds more
+ * than `maxPieces` pieces: such a segment is halved at its middle candidate cut, again and again.
+ */
+const boundPieces = (
+  scenes: ReadonlyArray<ScenePlan>,
+  candidates: ReadonlyArray<number>,
+  edges: ReadonlyArray<number>,
+  maxPieces: number
+): ReadonlyArray<number> => {
+  const split = (start: number, end: number): Array<number> => {
+    const inside = candidates.filter((c) => c > start && c < end)
+    if (inside.length === 0 || piecesFor(scenes, start, end).length <= maxPieces) return []
+    const middle = inside[Math.floor(inside.length / 2)]!
+    return [...split(start, middle), middle, ...split(middle, end)]
+  }
+  return edges.flatMap((edge, i) => (i === 0 ? [edge] : [...split(edges[i - 1]!, edge), edge]))
+}
 
 /** Validates the input and computes the frame plan and the segments (pure). */
 export const planRender = (input: TimelineInput, options: PlanOptions = {}): Either.Either<RenderPlan, TimelineError> => {
@@ -186,10 +229,10 @@ export const planRender = (input: TimelineInput, options: PlanOptions = {}): Eit
     }
   })
   const totalFrames = bounds[bounds.length - 1]!
-  const candidates = bounds.slice(1, -1).map((b) => b + transitionFrames)
+  const candidates = cutCandidates({ scenes: scenePlans, transitionFrames })
   const wanted = Math.max(1, Math.floor(options.segments ?? 1))
-  const cuts = chooseCuts(candidates, totalFrames, wanted)
-  const edges = [0, ...cuts, totalFrames]
+  const maxPieces = Math.max(3, Math.floor(options.maxPiecesPerSegment ?? MAX_PIECES_PER_SEGMENT))
+  const edges = boundPieces(scenePlans, candidates, [0, ...chooseCuts(candidates, totalFrames, wanted), totalFrames], maxPieces)
   const segments = edges.slice(0, -1).map((start, index): SegmentPlan => {
     const end = edges[index + 1]!
     return { index, startFrame: start, frames: end - start, pieces: piecesFor(scenePlans, start, end) }

@@ -4,6 +4,7 @@
  * so a re-run after a crash or an interruption sees only finished artifacts.
  */
 import { Effect } from "effect"
+import { availableParallelism } from "node:os"
 import { type EncoderSpec, encoderSpec } from "../encoders.ts"
 import { FfmpegError, type FfmpegProgress, runFfmpeg } from "../ffmpeg.ts"
 import { mediaFileSystem, removeQuietly } from "../file-system.ts"
@@ -94,8 +95,9 @@ export const renderSinglePass = Effect.fn("timeline.renderSinglePass")(function*
 
 /**
  * The whole render on this machine: a single pass for a one-segment plan; otherwise every segment and
- * the audio concurrently (`concurrency` encoder slots, default one per segment), then the stitch, then
- * the intermediate files are removed.
+ * the audio concurrently (`concurrency` encoder slots; default one per segment, at most one per core,
+ * since a long timeline has many more segments than slots), then the stitch, then the intermediate
+ * files are removed.
  */
 export const render = Effect.fn("timeline.render")(
   function*(plan: RenderPlan, options: RenderOptions & { readonly concurrency?: number | undefined } = {}) {
@@ -105,7 +107,7 @@ export const render = Effect.fn("timeline.render")(
       const [segmentFiles, audioFile] = yield* Effect.all(
         [
           Effect.forEach(plan.segments, (s) => renderSegment(plan, s.index, options), {
-            concurrency: options.concurrency ?? plan.segments.length
+            concurrency: options.concurrency ?? Math.min(plan.segments.length, availableParallelism())
           }),
           renderAudio(plan, options)
         ],

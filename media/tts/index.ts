@@ -13,3 +13,18 @@ export {
   WordTiming
 } from "./narration.ts"
 export { TtsError } from "./tts-error.ts"
+export {
+  AUTO_VOICE,
+  type EspeakVoice,
+  type EspeakVoices,
+  espeakVoices,
+  parseVoiceTable,
+  planVoices,
+  speaksScript,
+  unknownVoicePart,
+  voiceFor,
+  voiceForLanguage,
+  type VoicePlan,
+  type VoiceRun,
+  type VoiceWarning
+} from "./voices.ts"

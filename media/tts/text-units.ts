@@ -1,44 +1,56 @@
-/** Splitting narration text into sentences and words, keeping character offsets so timings map back to text. */
+/**
+ * Narration text in sentences and words (the shared segmentation of ../text/segmentation.ts), with
+ * what the voice is given to say for each: character offsets are kept so timings map back to text.
+ */
+import { splitSentences as segmentSentences, splitWords as segmentWords } from "../text/segmentation.ts"
 
 export interface TextWord {
-  /** the word as written, with its trailing punctuation ("world,") — what captions show */
+  /** the word as written, with its punctuation and symbols ("world,", "$3.50") — what captions show */
   readonly text: string
-  /** the speakable core without surrounding punctuation ("world") */
+  /** the speakable core without surrounding punctuation and symbols ("world", "3.50") */
   readonly spoken: string
+  /** what the voice says for the word alone: `text`, symbols included, less an abbreviation's clause-ending period */
+  readonly speech: string
   /** UTF-16 offset of `text` inside its sentence */
   readonly offset: number
 }
 
 export interface TextSentence {
   readonly text: string
+  /** `text` as the voice is given it: an abbreviation's or initial's period before a capital or digit is left out */
+  readonly speech: string
   readonly words: ReadonlyArray<TextWord>
 }
 
-const hasSpeakable = /[\p{L}\p{N}]/u
-const edgePunctuation = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu
+/** The sentences of a narration text, each with its punctuation; nothing-to-say sentences join a neighbour. */
+export const splitSentences = (text: string): ReadonlyArray<string> => segmentSentences(text).map((sentence) => sentence.text)
 
-/** Sentence ends at . ! ? … (and CJK 。！？) followed by space or end; a sentence keeps its punctuation. */
-export const splitSentences = (text: string): ReadonlyArray<string> =>
-  text
-    .replace(/\r\n?/g, "\n")
-    .split(/(?<=[.!?…。！？])\s+|(?<=[。！？])|\n{2,}/u)
-    .map((s) => s.replace(/\s+/g, " ").trim())
-    .filter((s) => hasSpeakable.test(s))
+/**
+ * Offsets of the periods inside a sentence that did not end it ("Dr. Smith", "J. R. R. Tolkien",
+ * "No. 5"): espeak-ng would pause there as at a clause end, so it is not given them.
+ */
+const innerPeriods = (sentence: string): ReadonlySet<number> =>
+  new Set(
+    [...sentence.matchAll(/(?<![.])\.(?=[)\]"'”’]*\s+[^\s\p{Ll}])/gu)].map((match) => match.index)
+  )
 
-/** Whitespace-separated words; a token with nothing speakable (a dash, an emoji) joins the previous word's text. */
-export const splitWords = (sentence: string): ReadonlyArray<TextWord> => {
-  const words: Array<{ text: string; spoken: string; offset: number }> = []
-  for (const match of sentence.matchAll(/\S+/gu)) {
-    const token = match[0]
-    const last = words[words.length - 1]
-    if (!hasSpeakable.test(token)) {
-      if (last !== undefined) last.text = `${last.text} ${token}`
-      continue
-    }
-    words.push({ text: token, spoken: token.replace(edgePunctuation, ""), offset: match.index })
-  }
-  return words
-}
+/** `text` (starting at `from` in its sentence) less the code units at `removed`. */
+const without = (text: string, from: number, removed: ReadonlySet<number>) =>
+  text.split("").filter((_, i) => !removed.has(from + i)).join("")
+
+const toWords = (sentence: string, removed: ReadonlySet<number>): ReadonlyArray<TextWord> =>
+  segmentWords(sentence).map((word) => ({
+    text: word.text,
+    spoken: word.core,
+    speech: without(word.text, word.offset, removed),
+    offset: word.offset
+  }))
+
+/** The words of a sentence; a token with nothing speakable (a dash, an emoji) joins its neighbour's text. */
+export const splitWords = (sentence: string): ReadonlyArray<TextWord> => toWords(sentence, innerPeriods(sentence))
 
 export const toSentences = (text: string): ReadonlyArray<TextSentence> =>
-  splitSentences(text).map((sentence) => ({ text: sentence, words: splitWords(sentence) }))
+  splitSentences(text).map((sentence) => {
+    const removed = innerPeriods(sentence)
+    return { text: sentence, speech: without(sentence, 0, removed), words: toWords(sentence, removed) }
+  })

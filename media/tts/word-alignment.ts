@@ -14,6 +14,8 @@ const CEPSTRA = 13
 const HOP_SEC = 0.005
 /** int16 RMS below this is silence (espeak-ng pauses are digital zeros) */
 const SILENCE_RMS = 60
+/** The longest stillness before a word taken for its stop closure rather than a pause: 70 ms */
+const MAX_CLOSURE_FRAMES = 14
 
 export interface Frames {
   readonly hop: number
@@ -254,6 +256,19 @@ export const alignWords = (sentence: Pcm16, soloWords: ReadonlyArray<Pcm16>): Re
   const voiced = sliceFrames(sentenceFrames, sFirst, sLast)
   const path = warp(template, voiced)
   const onsets = solos.map((solo, w) => (solo.count === 0 ? -1 : path.first[wordStart[w]!]!))
+  // A word that starts with a stop (p, t, k, b, d, g) starts with its closure: a short stillness that the
+  // word's solo synthesis loses with its leading silence. The onset moves back over it; a longer
+  // stillness is a pause between the words, and the word starts where its sound does.
+  let previousOnset = -1
+  for (let w = 0; w < onsets.length; w++) {
+    let onset = onsets[w]!
+    if (onset < 0) continue
+    let still = onset
+    while (still > previousOnset + 1 && voiced.rms[still - 1]! < SILENCE_RMS) still--
+    if (still < onset && onset - still <= MAX_CLOSURE_FRAMES && still > 0 && voiced.rms[still - 1]! >= SILENCE_RMS) onset = still
+    onsets[w] = onset
+    previousOnset = onset
+  }
   const result: Array<AlignedWord> = []
   let previousEnd = 0
   for (let w = 0; w < solos.length; w++) {

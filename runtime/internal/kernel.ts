@@ -67,6 +67,8 @@ export interface Incarnation {
   readonly timerMessages: Map<string, TimerRun>
   /** The agents it watches. */
   readonly watching: Set<string>
+  /** Why its supervisor is stopping it (e.g. an escalation), for the asks it still owes when it ends. */
+  stopping: string | undefined
 }
 
 /** One started timer; a cancelled or replaced one's queued messages are skipped. */
@@ -81,7 +83,8 @@ export const makeIncarnation = (cell: AgentCell): Incarnation => ({
   started: false,
   owed: new Map(),
   timerMessages: new Map(),
-  watching: new Set()
+  watching: new Set(),
+  stopping: undefined
 })
 
 interface PendingAsk {
@@ -136,7 +139,9 @@ export interface Kernel {
   readonly unwatch: (watcher: string, watched: string) => void
   /**
    * The incarnation has ended (or was killed): its queued timer messages will be skipped, its
-   * watches end, and its cell no longer points at it.
+   * watches end, its cell no longer points at it, and every request it received and did not answer
+   * fails with `AgentCrashedError` (a new incarnation knows nothing of them, so no reply can come;
+   * during the swarm's shutdown `close` fails them instead).
    */
   readonly retire: (incarnation: Incarnation) => void
   /** `name` stopped for good: tells its watchers why. */
@@ -190,8 +195,31 @@ export const makeKernel = (options: {
       }
     }
 
+    /**
+     * Requests an incarnation owed when it ended in the middle of a message: they fail with the same
+     * reason and cause as that message, when it is dead-lettered (by envelope id).
+     */
+    const orphans = new Map<string, Array<Envelope>>()
+
+    const failOwed = (owed: ReadonlyArray<Envelope>, reason: "crashed" | "interrupted", cause: string) => {
+      for (const envelope of owed) {
+        const ask = envelope.correlationId === undefined ? undefined : pending.get(envelope.correlationId)
+        if (ask === undefined) continue
+        settle(
+          envelope.correlationId!,
+          ask,
+          Exit.fail(new AgentCrashedError({ agent: envelope.to, tag: envelope.tag, reason, cause }))
+        )
+      }
+    }
+
     const deadLetter = (envelope: Envelope, reason: DeadLetterReason, cause?: string): Effect.Effect<void> =>
       Effect.suspend(() => {
+        const orphaned = orphans.get(envelope.id)
+        if (orphaned !== undefined) {
+          orphans.delete(envelope.id)
+          failOwed(orphaned, reason === "crashed" ? "crashed" : "interrupted", cause ?? reason)
+        }
         if (envelope.correlationId !== undefined) {
           const ask = pending.get(envelope.correlationId)
           if (ask !== undefined) {
@@ -396,6 +424,17 @@ export const makeKernel = (options: {
       for (const watched of incarnation.watching) unwatch(cell.name, watched)
       incarnation.watching.clear()
       if (cell.incarnation === incarnation) cell.incarnation = undefined
+      // At the swarm's shutdown they stay pending, for `close` to fail as undelivered (`stopped`).
+      if (incarnation.owed.size === 0 || stopping) return
+      const owed = Array.from(incarnation.owed.values()).flat().filter((envelope) => envelope !== incarnation.current)
+      incarnation.owed.clear()
+      const current = incarnation.current
+      if (current !== undefined && incarnation.stopping === undefined) {
+        // It ended in the middle of a message: the dead letter of that message says how (crash or interruption).
+        orphans.set(current.id, owed)
+        return
+      }
+      failOwed(owed, "interrupted", incarnation.stopping ?? "ended without replying")
     }
 
     const close = Effect.suspend(() => {

@@ -368,12 +368,15 @@ export const runSupervisor = (
         return true
       })
 
-    const stopSlot = (slot: Slot, reason: string) =>
+    /** `why`: what the asks the agent still owes fail with (its cause), when not just `reason`. */
+    const stopSlot = (slot: Slot, reason: string, why: string = `stopped by ${spec.name} (${reason})`) =>
       Effect.gen(function*() {
         const fiber = slot.fiber
         slot.generation++
         slot.fiber = undefined
         if (fiber === undefined) return
+        const incarnation = slot.cell?.incarnation
+        if (incarnation !== undefined) incarnation.stopping = why
         const killed = yield* stopFiber(slot, fiber)
         yield* publish(StoppedEvent, slot.name, {
           reason,
@@ -383,10 +386,10 @@ export const runSupervisor = (
 
     const remove = (slot: Slot, reason: string) => removeSlot(kernel, handle, slot, reason)
 
-    const stopAll = (reason: string) =>
+    const stopAll = (reason: string, why?: string) =>
       Effect.gen(function*() {
         for (const slot of slots.slice().reverse()) {
-          yield* stopSlot(slot, reason)
+          yield* stopSlot(slot, reason, why)
           yield* remove(slot, reason)
         }
       })
@@ -452,7 +455,11 @@ export const runSupervisor = (
     const escalate = (slot: Slot, cause: string) =>
       Effect.gen(function*() {
         handle.stopped = true
-        yield* stopAll("escalation")
+        // The asks its agents still owe fail saying why, not only that they were stopped.
+        yield* stopAll(
+          "escalation",
+          `${spec.name} gave up: ${slot.name} exceeded ${spec.intensity} restarts in ${Duration.format(spec.period)} (${cause})`
+        )
         yield* publish(EscalatedEvent, spec.name, { child: slot.name, intensity: spec.intensity, periodMs, cause })
         return yield* new SupervisorEscalation({ supervisor: spec.name, child: slot.name, intensity: spec.intensity, periodMs, cause })
       })

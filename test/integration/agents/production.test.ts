@@ -91,6 +91,10 @@ describe("the production workflow (SingleRunner + SQLite, five agents, real ffmp
       const first = yield* run(dir, join(dir, "star.db"), "star", starOut)
       expect(first.report.output).toBe(starOut)
       expect(first.report.shots.map((s) => s.clip.path.split("/").pop())).toEqual(["mandelbrot.mp4", "life.mp4"])
+      // The director cut each scene after narration; one matching clip per scene gives it one pick.
+      expect(first.report.scenes.every((s) => (s.shots?.length ?? 0) >= 1)).toBe(true)
+      expect(first.report.shots.map((s) => [s.scene, s.shot, s.startSec])).toEqual([[0, 0, 0], [1, 0, 0]])
+      expect(first.report.skipped).toEqual([])
       const info = yield* probe(starOut, { countFrames: true })
       expect([info.width, info.height, info.hasAudio]).toEqual([180, 320, true])
       expect(Math.abs(info.duration - first.report.narration.durationSec)).toBeLessThan(0.15)
@@ -100,6 +104,7 @@ describe("the production workflow (SingleRunner + SQLite, five agents, real ffmp
       const written = JSON.parse(yield* Effect.promise(() => readFile(reportPath(starOut), "utf8")))
       expect(written.job).toBe(first.report.job)
       expect(written.shots[0].reasons.length).toBeGreaterThan(0)
+      expect(written.skipped).toEqual([])
       expect(Object.keys(written.stages).sort()).toEqual(
         ["fetch", "footage", "narration", "plan", "render", "scenes", "script", "shots"].sort()
       )

@@ -9,6 +9,7 @@ import { splitSentences } from "../../../agents/director/sentences.ts"
 import { layer as topicLayer } from "../../../agents/director/topic.ts"
 import { encoderAgent } from "../../../agents/encoder/agent.ts"
 import { rendererAgent } from "../../../agents/renderer/agent.ts"
+import { CAPACITY_NAMESPACE } from "../../../agents/renderer/capacity.ts"
 import { Narrate, PlanRender, Render } from "../../../agents/renderer/protocol.ts"
 import type { OutputSettings } from "../../../agents/renderer/render-data.ts"
 import { shotMatcherAgent } from "../../../agents/shot-matcher/agent.ts"
@@ -17,6 +18,7 @@ import { MatchShots } from "../../../agents/shot-matcher/protocol.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { espeakNg, layer as ttsLayer } from "../../../media/tts/index.ts"
+import { databaseLayer, SharedMemory, sharedMemoryLayer } from "../../../memory/index.ts"
 import { Swarm, swarmLayerInMemory } from "../../../runtime/index.ts"
 import { mesh } from "../../../topologies/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
@@ -198,4 +200,65 @@ describe("encoder failure", () => {
         "libx264"
       ]])
     }).pipe(Effect.provide(env)))
+})
+
+describe("learned capacity", () => {
+  const withMemory = (file: string) =>
+    Layer.mergeAll(
+      swarmLayerInMemory({ topology: mesh, strict: true }),
+      ttsLayer([espeakNg()]),
+      sharedMemoryLayer().pipe(Layer.provide(databaseLayer({ filename: file })))
+    )
+
+  it.scopedLive("each encode's frames/s is kept in the SQLite file; a later run at the same size starts with an ETA", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const [clip] = yield* makeLibrary(dir)
+      const database = join(dir, "swarm.db")
+      const audioFile = join(dir, "narration.wav")
+      yield* runFfmpeg({ args: ["-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-ac", "1"], output: audioFile })
+      const text = "Fractals repeat. Cells live."
+      const sentences = splitSentences(text).map((s, i) => ({ text: s.text, start: i * 1.5, end: i * 1.5 + 1.5, words: [] }))
+      const narration = { provider: "test", audioFile, durationSec: 3, sampleRate: 44100, words: [], sentences }
+      const scenes = planScenes(splitSentences(text), [1.5, 1.5])
+      const picks = rankShots(scenes, [clip], { frame: { width: 180, height: 320 }, seed: 1 })
+
+      /** One run of the program: a new swarm over the same SQLite file, rendering to `name`. */
+      const run = (name: string) =>
+        Effect.scoped(
+          Effect.gen(function*() {
+            const swarm = yield* Swarm
+            const renderer = yield* swarm.spawn(rendererAgent())
+            yield* swarm.spawn(encoderAgent({ name: "encoder-0" }))
+            yield* swarm.spawn(encoderAgent({ name: "encoder-1" }))
+            const summary = yield* renderer.ask(
+              new PlanRender({
+                scenes,
+                picks,
+                narration,
+                output: { ...output(join(dir, name)), captions: "none" },
+                segments: 2,
+                workDir: dir
+              })
+            )
+            const result = yield* renderer.ask(new Render({ planFile: summary.planFile }), { timeout: "2 minutes" })
+            expect((yield* probe(result.output, { countFrames: true })).frames).toBe(summary.totalFrames)
+            return { summary, events: yield* swarm.events.since(0) }
+          }).pipe(Effect.provide(withMemory(database)))
+        )
+
+      const first = yield* run("first.mp4")
+      const second = yield* run("second.mp4")
+      // Known from the first run: the second publishes an ETA as it starts, before any part is in.
+      const eta = second.events.find((e) => e.type === "render-eta")!
+      expect(second.events.indexOf(eta)).toBeLessThan(second.events.findIndex((e) => e.type === "part-encoded"))
+      expect(eta.data?.["remainingFrames"]).toBe(second.summary.segments.reduce((sum, s) => sum + s.frames, 0))
+      expect(eta.data?.["framesPerSecond"]).toBeGreaterThan(0)
+      const learned = yield* Effect.flatMap(SharedMemory, (memory) => memory.list(CAPACITY_NAMESPACE)).pipe(
+        Effect.provide(sharedMemoryLayer().pipe(Layer.provide(databaseLayer({ filename: database }))))
+      )
+      // One measurement per part encoded, over both runs.
+      const encoded = first.summary.segments.length + second.summary.segments.length
+      expect(learned.map((e) => [e.key, (e.value as { samples: number }).samples])).toEqual([["capacity/libx264/180x320", encoded]])
+    }))
 })

@@ -4,39 +4,14 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { probe } from "../../../media/probe.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 import { fakeMessagesApi } from "../agents/fake-messages-api.ts"
 import { makeLibrary, SCRIPT } from "../agents/library-fixture.ts"
-
-const ROOT = resolve(import.meta.dirname, "../../..")
-const MAIN = join(ROOT, "apps/cli/main.ts")
-
-interface Outcome {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const reelswarm = (args: ReadonlyArray<string>, options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
-  Effect.async<Outcome>((resume) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    child.stdin.end(options.stdin ?? "")
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+import { reelswarm } from "./cli-fixture.ts"
 
 const tempDir = scopedTempDir("cli")
 
@@ -68,7 +43,7 @@ describe("reelswarm CLI", () => {
     }))
 
   it.scoped(
-    "a state directory that cannot be written or read is an error naming it, with exit code 1 and no stack",
+    "a state directory that cannot be written or read is an error naming it, with exit code 3 and no stack",
     () =>
       Effect.gen(function*() {
         const dir = yield* tempDir
@@ -76,15 +51,21 @@ describe("reelswarm CLI", () => {
         const state = join(dir, "state")
         yield* Effect.promise(() => mkdir(state))
         yield* Effect.promise(() => writeFile(join(state, "jobs"), ""))
+        const footage = join(dir, "footage")
+        yield* Effect.promise(() => mkdir(footage))
         const runArgs = (
           stateDir: string
-        ) => ["run", "--footage", dir, "--out", join(dir, "x.mp4"), "--encoder", "libx264", "--state", stateDir]
+        ) => ["run", "--footage", footage, "--out", join(dir, "x.mp4"), "--encoder", "libx264", "--state", stateDir]
         const run = yield* reelswarm(runArgs(state), { stdin: SCRIPT })
-        expect(run.code, run.stderr).toBe(1)
-        expect(run.stderr).toMatch(new RegExp(`cannot write the state directory ${state}: EEXIST.*'${state}/jobs'`))
+        expect(run.code, run.stderr).toBe(3)
+        expect(run.stderr).toMatch(
+          new RegExp(`${state}/jobs.*: cannot write the state directory ${state} \\(EEXIST.*\\); make it writable`)
+        )
         const resume = yield* reelswarm(["resume", "--state", state])
-        expect(resume.code, resume.stderr).toBe(1)
-        expect(resume.stderr).toMatch(new RegExp(`cannot read the state directory ${state}: ENOTDIR.*'${state}/jobs'`))
+        expect(resume.code, resume.stderr).toBe(3)
+        expect(resume.stderr).toMatch(
+          new RegExp(`${state}/jobs.*: cannot read the state directory ${state} \\(ENOTDIR.*\\); make it readable`)
+        )
         // A state directory under a plain file is refused while the options are read.
         const underFile = join(state, "jobs", "state")
         const refused = yield* reelswarm(runArgs(underFile), { stdin: SCRIPT })

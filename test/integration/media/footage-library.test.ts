@@ -1,9 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync
+} from "node:fs"
+import { basename, join } from "node:path"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
-import { generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
+import { footageCacheFile, FootageIndexCache, generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
 import { probe } from "../../../media/probe.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
@@ -53,7 +64,8 @@ describe("procedural sample library and folder index", () => {
       writeFileSync(`${clips[1]!.file}.json`, "{ not json")
       symlinkSync(join(dir, "missing.mp4"), join(dir, "gone.mp4"))
 
-      const first = yield* indexFolder(dir)
+      const cacheDir = join(yield* tempDir, "footage-index")
+      const first = yield* indexFolder(dir, { cacheDir })
       expect(first.clips).toHaveLength(clips.length + 1)
       expect(first.probed).toBe(clips.length + 2)
       expect(first.cached).toBe(0)
@@ -70,13 +82,61 @@ describe("procedural sample library and folder index", () => {
       // The clip with the broken sidecar keeps its file-name tags.
       expect(first.clips.find((c) => c.path === clips[1]!.file)!.tags.length).toBeGreaterThan(0)
 
-      const second = yield* indexFolder(dir)
+      const second = yield* indexFolder(dir, { cacheDir })
       expect([second.cached, second.probed]).toEqual([clips.length + 2, 0])
       expect(second.clips).toEqual(first.clips)
 
       utimesSync(still, new Date(), new Date(Date.now() + 5000))
-      const third = yield* indexFolder(dir)
+      const third = yield* indexFolder(dir, { cacheDir })
       expect([third.cached, third.probed]).toEqual([clips.length + 1, 1])
+    }))
+
+  it.scoped("a read-only footage folder is indexed with nothing written into it; its cache, keyed by real path, lives in the cache folder and serves the next run", () =>
+    Effect.gen(function*() {
+      const footage = yield* tempDir
+      mkdirSync(join(footage, "nested"))
+      for (const [name, source] of [["mandelbrot.mp4", "mandelbrot"], ["nested/life.mkv", "life"]] as const) {
+        yield* runFfmpeg({
+          args: ["-f", "lavfi", "-i", `${source}=size=64x48:rate=10`, "-t", "0.5", "-c:v", "libx264", "-preset", "ultrafast"],
+          output: join(footage, name)
+        })
+      }
+      // A link back to the folder itself: not walked, so no loop.
+      symlinkSync(footage, join(footage, "nested", "again"))
+      chmodSync(join(footage, "nested"), 0o555)
+      chmodSync(footage, 0o555)
+      yield* Effect.addFinalizer(() => Effect.sync(() => [footage, join(footage, "nested")].forEach((d) => chmodSync(d, 0o755))))
+      // Every entry with its size and mtime, folders included: a file created and removed again changes a folder's mtime.
+      const snapshot = (dir: string): Array<string> => [
+        `${dir} ${lstatSync(dir).mtimeMs}`,
+        ...readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+          const path = join(dir, entry.name)
+          return entry.isDirectory() ? snapshot(path) : [`${path} ${lstatSync(path).size} ${lstatSync(path).mtimeMs}`]
+        })
+      ]
+      const before = snapshot(footage)
+
+      // Tests may run as root, whom chmod does not stop: the snapshot is what proves nothing was written.
+      const cacheDir = join(yield* tempDir, "footage-index")
+      const first = yield* indexFolder(footage).pipe(Effect.provide(FootageIndexCache.layer(cacheDir)))
+      expect(first.clips.map((c) => c.path.slice(footage.length + 1)).sort()).toEqual(["mandelbrot.mp4", "nested/life.mkv"])
+      expect([first.probed, first.cached, first.warnings]).toEqual([2, 0, []])
+      expect(snapshot(footage)).toEqual(before)
+      const cacheFile = footageCacheFile(cacheDir, realpathSync(footage))
+      expect(readdirSync(cacheDir)).toEqual([basename(cacheFile)])
+      expect(JSON.parse(readFileSync(cacheFile, "utf8"))).toMatchObject({ folder: realpathSync(footage) })
+
+      // The same folder through a link finds the same cache; an explicit cacheDir is used as given.
+      const viaLink = join(yield* tempDir, "footage-link")
+      symlinkSync(footage, viaLink)
+      const second = yield* indexFolder(viaLink, { cacheDir })
+      expect([second.probed, second.cached]).toEqual([0, 2])
+      expect(readdirSync(cacheDir)).toEqual([basename(cacheFile)])
+
+      // Without a cache folder nothing is kept anywhere: every file is probed.
+      const uncached = yield* indexFolder(footage)
+      expect([uncached.probed, uncached.cached]).toEqual([2, 0])
+      expect(snapshot(footage)).toEqual(before)
     }))
 
   it.effect("rejects odd sizes and unknown clip names with typed errors", () =>

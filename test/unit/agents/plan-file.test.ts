@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Option } from "effect"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { doneMarker, readDone, readPlan } from "../../../agents/renderer/plan-file.ts"
+import { doneMarker, isFinished, readDone, readPlan } from "../../../agents/renderer/plan-file.ts"
 import { planRender, type TimelineInput } from "../../../media/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
@@ -94,5 +94,21 @@ describe("a render plan on disk", () => {
       expect(yield* readDone(planFile)).toEqual(Option.none())
       yield* Effect.promise(() => writeFile(doneMarker(planFile), "{\"output\":"))
       expect(yield* readDone(planFile)).toEqual(Option.none())
+    }))
+
+  it.scoped("a part that is missing is not finished; one that cannot be looked at is a failure naming it, not a guess", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const part = join(dir, "reel.part-0.ts")
+      expect(yield* isFinished(part)).toBe(false)
+      yield* Effect.promise(() => writeFile(part, ""))
+      expect(yield* isFinished(part)).toBe(false)
+      yield* Effect.promise(() => writeFile(part, "ts"))
+      expect(yield* isFinished(part)).toBe(true)
+      // A path through a file: stat fails with ENOTDIR, which says nothing about whether the part is done.
+      const through = join(part, "reel.part-1.ts")
+      const error = yield* Effect.flip(isFinished(through))
+      expect(error._tag).toBe("SystemError")
+      expect(error.message).toContain(through)
     }))
 })

@@ -2,7 +2,7 @@ import { SystemError } from "@effect/platform/Error"
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { EncodeFailedError, NoFootageError, ProductionError, RenderError, TimingMismatchError, WorkFailed } from "../../../agents/index.ts"
-import { FootageError } from "../../../media/index.ts"
+import { FfmpegError, FootageError } from "../../../media/index.ts"
 import { AskTimeoutError } from "../../../runtime/index.ts"
 
 /** What the workflow's record (or a process boundary) does to a value: encode, JSON, decode. */
@@ -36,7 +36,11 @@ describe("a failed job's error", () => {
     expect(new ProductionError({ stage: "footage", cause: footage }).message).toBe(
       "footage failed: footage folder /f cannot be read: EACCES"
     )
-    const encode = new RenderError({ stage: "encode", message: "segment 1: ffmpeg failed", detail: "line one\nline two" })
+    const encode = new RenderError({
+      stage: "encode",
+      message: "segment 1: ffmpeg failed",
+      cause: new FfmpegError({ reason: "exit", args: [], exitCode: 1, stderrTail: "line one\nline two", message: "ffmpeg failed" })
+    })
     expect(new ProductionError({ stage: "render", cause: encode }).message).toBe(
       "render failed: segment 1: ffmpeg failed\n  line one\n  line two"
     )
@@ -48,10 +52,24 @@ describe("a failed job's error", () => {
       item: { planFile: "/w/plan.json", kind: "segment", index: 1 },
       agent: "encoder-0",
       encoder: "h264_nvenc",
-      error: new EncodeFailedError({ reason: "ffmpeg", message: "ffmpeg failed (exit 1)", detail: "No NVENC capable devices found" })
+      error: new EncodeFailedError({
+        cause: new FfmpegError({
+          reason: "exit",
+          args: ["-c:v", "h264_nvenc"],
+          exitCode: 1,
+          stderrTail: "No NVENC capable devices found",
+          message: "ffmpeg failed (exit 1)"
+        })
+      })
     })
     const back = roundTrip(WorkFailed, failed)
     expect(back.error).toBeInstanceOf(EncodeFailedError)
+    expect(back.error.cause).toBeInstanceOf(FfmpegError)
     expect(back).toEqual(failed)
+    expect([back.error.reason, back.error.message, back.error.detail]).toEqual([
+      "ffmpeg",
+      "ffmpeg failed (exit 1)",
+      "No NVENC capable devices found"
+    ])
   })
 })

@@ -49,6 +49,20 @@ describe("sentence splitting", () => {
     expect(texts("One sentence\nwrapped   over lines. Two?!  Three")).toEqual(["One sentence wrapped over lines.", "Two?!", "Three"])
   })
 
+  it("splits Chinese, Japanese, Arabic and Hindi sentences at their own full stops, with or without a space", () => {
+    expect(texts("你好。世界！再见？")).toEqual(["你好。", "世界！", "再见？"])
+    expect(texts("こんにちは。元気ですか？")).toEqual(["こんにちは。", "元気ですか？"])
+    expect(texts("مرحبا بالعالم؟ كيف حالك؟")).toEqual(["مرحبا بالعالم؟", "كيف حالك؟"])
+    expect(texts("नमस्ते दुनिया। आप कैसे हैं।")).toEqual(["नमस्ते दुनिया।", "आप कैसे हैं।"])
+  })
+
+  it("keeps titles, vs., e.g., prices, percentages, dates and times in one sentence", () => {
+    expect(texts("Dr. Smith paid $3.50 (7.5% off) vs. €5 & more, e.g. on 3/4/2025 at 10:30. Mr. Lee did not.")).toEqual([
+      "Dr. Smith paid $3.50 (7.5% off) vs. €5 & more, e.g. on 3/4/2025 at 10:30.",
+      "Mr. Lee did not."
+    ])
+  })
+
   it("returns nothing for an empty script", () => {
     expect(splitSentences("  \n\n ")).toEqual([])
   })

@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import {
   EncodeProgressEvent,
   FootageWarningEvent,
+  LeaseExpiredEvent,
+  RenderEtaEvent,
   StageFailedEvent,
   StageFinishedEvent,
   StageName,
@@ -32,6 +34,10 @@ describe("the CLI's progress", () => {
       if (stage === "render") {
         view.onEvent(stored(EncodeProgressEvent.make({ planFile: "p", index: 0, frame: 50, frames: 100 }, { agent: "encoder-0" })))
         expect(screen(out.written)).toContain(`${String(Math.round(((i + 0.5) / stages.length) * 100)).padStart(3)}%  render 50%`)
+        view.onEvent(
+          stored(RenderEtaEvent.make({ planFile: "p", remainingFrames: 50, framesPerSecond: 24.6, etaSeconds: 2.1 }, { agent: "renderer" }))
+        )
+        expect(screen(out.written)).toContain("render 50% · ~3 s left at 25 fps")
       }
       view.onEvent(stored(StageFinishedEvent.make({ stage, seconds: 0.5 }, { job: "j" })))
     }
@@ -48,14 +54,22 @@ describe("the CLI's progress", () => {
         { type: "stage-finished", job: "j", data: { stage: "footage", seconds: "soon" } },
         { type: "note", data: {} },
         StageStartedEvent.make({ stage: "plan", attempt: 2 }, { job: "j" }),
-        StageFailedEvent.make({ stage: "plan", attempt: 2, message: "no footage" }, { job: "j" })
+        StageFailedEvent.make({ stage: "plan", attempt: 2, message: "no footage" }, { job: "j" }),
+        LeaseExpiredEvent.make({
+          planFile: "p",
+          agent: "encoder-1",
+          item: { planFile: "p", kind: "segment", index: 3 },
+          attempt: 1,
+          ttlSeconds: 30
+        }, { agent: "renderer" })
       ]
     ) view.onEvent(stored(event))
     expect(out.written).toEqual([
       "footage: started\n",
       "warning: skipped a.mp4 (corrupt): moov atom not found\n",
       "plan: started (attempt 2)\n",
-      "plan: failed (attempt 2): no footage\n"
+      "plan: failed (attempt 2): no footage\n",
+      "encode: encoder-1 made no progress on segment 3 for 30 s; handed back (attempt 1)\n"
     ])
   })
 })

@@ -120,5 +120,16 @@ describe("the house", () => {
         "package.json exports → ./agents (package-exports: agents/ is not published)"
       ])
     })
+
+    it("an agent or app publishing an event literal instead of a kind's constructor", () => {
+      expect(fake({
+        "agents/renderer/agent.ts":
+          `const a = events.publish(RenderFinishedEvent.make({ output }, origin))\nconst b = events.publish({ type: "render-finished", data: {} })`,
+        "runtime/internal/kernel.ts": `events.publish({ type: "dead-letter", data: {} })`,
+        "test/unit/runtime/events.test.ts": `events.publish({ type: "custom", data: {} })`
+      })).toEqual([
+        "agents/renderer/agent.ts → line 2 (typed-events: publish an event kind's make(…), not a literal)"
+      ])
+    })
   })
 })

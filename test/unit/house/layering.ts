@@ -23,6 +23,9 @@
  * - package-exports: package.json `exports` publishes only the root and the layers' indexes,
  *   never an internal/ path, and publishes every library layer (runtime, topologies, memory,
  *   media, agents).
+ * - typed-events: agents and apps publish events only through a kind's constructor
+ *   (`StageStartedEvent.make(…)`), never an object literal, so every event they publish is one of
+ *   the union's kinds with its data checked.
  */
 import { posix } from "node:path"
 import ts from "typescript"
@@ -36,6 +39,7 @@ export type Rule =
   | "shared-helper"
   | "outside-house"
   | "package-exports"
+  | "typed-events"
 
 export interface Violation {
   readonly file: string
@@ -261,6 +265,27 @@ const checkExports = (exports: unknown): Array<Violation> => {
   return found
 }
 
+/** Layers whose events must come from a kind's constructor. */
+const TYPED_EVENT_LAYERS: ReadonlyArray<Layer> = ["agents", "apps"]
+
+/** Every `….publish({ … })` whose event is an object literal written in place. */
+const literalPublishes = (file: string, text: string): Array<Violation> => {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
+  const found: Array<Violation> = []
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "publish" &&
+      node.arguments[0] !== undefined && ts.isObjectLiteralExpression(node.arguments[0])
+    ) {
+      const { line } = source.getLineAndCharacterOfPosition(node.getStart(source))
+      found.push({ file, specifier: `line ${line + 1}`, rule: "typed-events", detail: "publish an event kind's make(…), not a literal" })
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
+}
+
 export const checkHouse = (house: House): Array<Violation> => {
   const surface = agentsSurface(house.files)
   const shared = SHARED_AGENT_FOLDERS
@@ -270,6 +295,8 @@ export const checkHouse = (house: House): Array<Violation> => {
       const target = resolve(file, ref.specifier)
       if (target !== undefined) found.push(...checkImport(file, ref, target, surface, shared))
     }
+    const layer = layerOf(file)
+    if (layer !== undefined && TYPED_EVENT_LAYERS.includes(layer)) found.push(...literalPublishes(file, text))
   }
   return [...found, ...checkExports(house.exports)]
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { wrapWords } from "../../../media/captions-layout.ts"
+import { lineText, wrapWords } from "../../../media/captions-layout.ts"
 import { textWidthEm } from "../../../media/captions-text.ts"
 import { assTime, buildAss, type CaptionOptions, escapeAssText, safeArea } from "../../../media/captions.ts"
 import type { SentenceTiming, WordTiming } from "../../../media/tts/narration.ts"
@@ -73,9 +73,37 @@ describe("layout", () => {
   it("wraps greedily without exceeding the line width, cutting a long CJK run between characters", () => {
     const words = "the quick brown fox jumps over the lazy dog 曼德博集合是一个在复平面上组成分形的点的集合".split(" ")
     const lines = wrapWords(words, 8)
-    for (const line of lines) expect(textWidthEm(line.map((p) => p.text).join(" "))).toBeLessThanOrEqual(8)
+    for (const line of lines) expect(textWidthEm(lineText(line))).toBeLessThanOrEqual(8)
     expect(lines.flatMap((l) => l.map((p) => p.text)).join("")).toBe(words.join(""))
     expect(lines.length).toBeGreaterThan(4)
+  })
+
+  it("breaks Chinese and Japanese between characters, never before closing punctuation nor after an opening bracket", () => {
+    const words = ["我们", "今天", "去", "公园", "散步", "。", "他", "说", "：", "「", "你好", "！", "」", "日本語", "ですか", "？"]
+    // From 3.5 em up: a glued run such as 「你好！」 (3.45 em) always fits a line.
+    for (let maxEm = 3.5; maxEm <= 9; maxEm += 0.25) {
+      const lines = wrapWords(words, maxEm).map((line) => lineText(line))
+      // CJK words are written without spaces between them, and every character is kept.
+      expect(lines.join("")).toBe(words.join(""))
+      for (const line of lines) {
+        expect(line, `${maxEm}: ${JSON.stringify(lines)}`).not.toMatch(/^[。，！？：」]/u)
+        expect(line).not.toMatch(/「$/u)
+        expect(textWidthEm(line)).toBeLessThanOrEqual(maxEm)
+      }
+    }
+    // A 4-em line holds five full-width characters (0.69 of the font size each), not four.
+    expect(wrapWords(["曼德博集合是一个在复平面上组成分形的点的集合"], 4).map((l) => lineText(l))[0]).toHaveLength(5)
+  })
+
+  it("keeps spaces between words of spaced scripts and joins CJK without them", () => {
+    expect(wrapWords(["Hello", "world,", "用", "Python", "编程。"], 100).map((l) => lineText(l))).toEqual(["Hello world,用Python编程。"])
+    expect(wrapWords(["한국어", "자막", "🎬"], 100).map((l) => lineText(l))).toEqual(["한국어 자막 🎬"])
+  })
+
+  it("measures Latin in the font's advances: Noto Sans is narrower than DejaVu Sans, i narrower than M", () => {
+    expect(textWidthEm("The quick brown fox")).toBeLessThan(textWidthEm("The quick brown fox", "DejaVu Sans") * 0.8)
+    expect(textWidthEm("iiii")).toBeLessThan(textWidthEm("MMMM") / 2)
+    expect(textWidthEm("é")).toBe(textWidthEm("e"))
   })
 
   it("formats ASS times in centiseconds", () => {
@@ -97,7 +125,8 @@ const sentences: ReadonlyArray<SentenceTiming> = [
   { text: "The Mandelbrot set {zooms}", start: 0, end: 2, words: words.slice(0, 4) },
   { text: "Rule 110!", start: 2, end: 3.3, words: words.slice(4) }
 ]
-const base: CaptionOptions = { width: 1080, height: 1920, style: "lines" }
+// DejaVu Sans metrics, which these page breaks were written for (the default family, Noto Sans, is narrower).
+const base: CaptionOptions = { width: 1080, height: 1920, style: "lines", fontName: "DejaVu Sans" }
 const dialogues = (ass: string) => ass.split("\n").filter((l) => l.startsWith("Dialogue:"))
 const fields = (line: string) => {
   const parts = line.slice("Dialogue: ".length).split(",")
@@ -110,7 +139,8 @@ describe("ASS documents", () => {
       const ass = yield* buildAss({ words, sentences }, base)
       expect(ass).toContain("PlayResX: 1080\nPlayResY: 1920")
       expect(ass).toContain("Style: Caption,DejaVu Sans,65,")
-      expect(ass).toMatch(/,2,76,130,422,1\n/)
+      // Encoding -1: libass runs bidi over the whole event (see the karaoke right-to-left test below).
+      expect(ass).toMatch(/,2,76,130,422,-1\n/)
       const events = dialogues(ass).map(fields)
       expect(events.map((e) => e.text)).toEqual(["The Mandelbrot set\\N\\{zooms\\}", "Rule 110!"])
       expect(events.map((e) => [e.start, e.end])).toEqual([
@@ -143,6 +173,18 @@ describe("ASS documents", () => {
       expect(first!.text).toBe("{\\kf15}The {\\kf55}Mandelbrot {\\kf20}set\\N{\\kf50}\\{zooms\\}")
       const k = yield* buildAss({ words }, { ...base, style: "karaoke", karaokeTag: "k" })
       expect(k).toContain("{\\k15}The")
+    }))
+
+  it.effect("karaoke: right-to-left words switch at once (libass would sweep them backwards), in the default Noto Sans", () =>
+    Effect.gen(function*() {
+      const arabic: ReadonlyArray<WordTiming> = [
+        { word: "مرحبا", start: 0, end: 0.4 },
+        { word: "world", start: 0.4, end: 0.8 },
+        { word: "שלום", start: 0.8, end: 1.2 }
+      ]
+      const ass = yield* buildAss({ words: arabic }, { width: 1080, height: 1920, style: "karaoke" })
+      expect(ass).toContain("Style: Caption,Noto Sans,65,")
+      expect(fields(dialogues(ass)[0]!).text).toBe("{\\k40}مرحبا {\\kf40}world {\\k40}שלום")
     }))
 
   it.effect("invalid sizes and colours are typed errors", () =>

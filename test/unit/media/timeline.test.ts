@@ -5,6 +5,7 @@ import {
   chooseCuts,
   concatList,
   concatListPath,
+  cutCandidates,
   escapeFilterGraph,
   escapeFilterOption,
   filterGraphPath,
@@ -150,8 +151,24 @@ describe("timeline commands", () => {
     expect(graph).toContain("loudnorm=I=-16")
     expect(graph).toContain("atrim=end=7.000000")
     expect(graph).toContain("zoompan=")
-    expect(cmd.args.join(" ")).toContain("-frames:v 210")
+    // The frame count is pinned in the graph: `-frames:v` would cut the soundtrack short.
+    expect(graph).toContain("[vout]trim=end_frame=210[vframes]")
+    expect(cmd.args).not.toContain("-frames:v")
     expect(cmd.args.slice(-3)).toEqual(["2", "-movflags", "+faststart"])
+  })
+
+  it("opens a closed GOP wherever a segment may start, in the single pass and in every segment", () => {
+    const p = plan(input({ transition: { kind: "wipeleft", duration: 0.2 } }), 2)
+    // Scene boundaries at 60, 105, 150, each plus the 6 frames of the blend; segment 1 starts at 111.
+    expect(cutCandidates(p)).toEqual([66, 111, 156])
+    const forced = (cmd: { readonly args: ReadonlyArray<string> }) => cmd.args[cmd.args.indexOf("-force_key_frames") + 1]
+    expect(forced(singlePassCommand(p, libx264))).toBe("expr:eq(n,66)+eq(n,111)+eq(n,156)")
+    expect(forced(segmentCommand(p, 0, libx264))).toBe("expr:eq(n,66)")
+    expect(forced(segmentCommand(p, 1, libx264))).toBe("expr:eq(n,45)")
+    // libx264 without rate-control memory across those frames: constant QP, CRF 23 + 5.
+    for (const cmd of [singlePassCommand(p, libx264), segmentCommand(p, 1, libx264)]) {
+      expect(cmd.args.join(" ")).toContain("-c:v libx264 -preset veryfast -qp 28 -forced-idr 1")
+    }
   })
 
   it("stitches by stream copy with exact segment durations", () => {

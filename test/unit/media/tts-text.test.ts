@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { sentencesFromWords, wordsFromCharacters } from "../../../media/tts/elevenlabs.ts"
 import { makeTts, validateRequest } from "../../../media/tts/narration.ts"
-import { splitSentences, splitWords } from "../../../media/tts/text-units.ts"
+import { splitSentences, splitWords, toSentences } from "../../../media/tts/text-units.ts"
 import { concatPcm, decodeWav, encodeWav, pcmFromS16le } from "../../../media/tts/wav.ts"
 
 describe("text units", () => {
@@ -19,12 +19,45 @@ describe("text units", () => {
 
   it("keeps each word's punctuation and offset; unspeakable tokens join the previous word", () => {
     expect(splitWords(`"Rule 110" — is it (really) universal? 🎉`)).toEqual([
-      { text: `"Rule`, spoken: "Rule", offset: 0 },
-      { text: `110" —`, spoken: "110", offset: 6 },
-      { text: "is", spoken: "is", offset: 13 },
-      { text: "it", spoken: "it", offset: 16 },
-      { text: "(really)", spoken: "really", offset: 19 },
-      { text: "universal? 🎉", spoken: "universal", offset: 28 }
+      { text: `"Rule`, spoken: "Rule", speech: `"Rule`, offset: 0 },
+      { text: `110" —`, spoken: "110", speech: `110" —`, offset: 6 },
+      { text: "is", spoken: "is", speech: "is", offset: 13 },
+      { text: "it", spoken: "it", speech: "it", offset: 16 },
+      { text: "(really)", spoken: "really", speech: "(really)", offset: 19 },
+      { text: "universal? 🎉", spoken: "universal", speech: "universal? 🎉", offset: 28 }
+    ])
+  })
+})
+
+describe("what the voice is given", () => {
+  it("says words with their symbols, and an abbreviation's period only where it would not end a clause", () => {
+    const [sentence] = toSentences("Dr. Smith paid $3.50 (7.5% off) vs. €5 & more, e.g. on 3/4/2025 at 10:30.")
+    expect(sentence!.speech).toBe("Dr Smith paid $3.50 (7.5% off) vs €5 & more, e.g. on 3/4/2025 at 10:30.")
+    expect(sentence!.words.map((w) => w.speech)).toEqual([
+      "Dr",
+      "Smith",
+      "paid",
+      "$3.50",
+      "(7.5%",
+      "off)",
+      "vs",
+      "€5 &",
+      "more,",
+      "e.g.",
+      "on",
+      "3/4/2025",
+      "at",
+      "10:30."
+    ])
+    expect(toSentences("J. R. R. Tolkien wrote No. 5.")[0]!.speech).toBe("J R R Tolkien wrote No 5.")
+  })
+
+  it("cuts Chinese and Japanese without spaces into sentences and words", () => {
+    expect(toSentences("你好。世界！こんにちは。元気ですか？").map((s) => s.words.map((w) => w.text))).toEqual([
+      ["你好。"],
+      ["世界！"],
+      ["こんにちは。"],
+      ["元気", "です", "か？"]
     ])
   })
 })

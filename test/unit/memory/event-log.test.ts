@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Fiber, Option, Queue, Stream, TestClock } from "effect"
-import { AgentRegistry, Cleanup, EventLog, memoryLayer, SharedMemory } from "../../../memory/index.ts"
+import { Chunk, Duration, Effect, Fiber, Logger, Option, Queue, Stream, TestClock } from "effect"
+import { AgentRegistry, Cleanup, Database, EventLog, memoryLayer, SharedMemory, UnsavedEvents } from "../../../memory/index.ts"
 import { type SwarmEvent, SwarmEvents } from "../../../runtime/events.ts"
 import { tempDatabase } from "./temp-database.ts"
 
@@ -171,6 +171,32 @@ describe("EventLog", () => {
       yield* TestClock.adjust(Duration.seconds(60))
       expect((yield* registry.silent(Duration.seconds(30))).map((a) => a.name)).toEqual(["encoder-1"])
     })))
+
+  it.scoped("events that cannot be saved are counted and reported once, when the swarm stops, not per event", () =>
+    Effect.gen(function*() {
+      const filename = yield* tempDatabase()
+      const logged: Array<{ level: string; message: unknown }> = []
+      const capture = Logger.make(({ logLevel, message }) => {
+        logged.push({ level: logLevel.label, message: Array.isArray(message) && message.length === 1 ? message[0] : message })
+      })
+      yield* Effect.gen(function*() {
+        const events = yield* SwarmEvents
+        yield* events.publish({ type: "job.started", job: "j1" })
+        const { sql } = yield* Database
+        // SQLite's page limit fails the next appends with SQLITE_FULL, as a full disk would.
+        const pages = yield* sql.unsafe<{ page_count: number }>("PRAGMA page_count")
+        yield* sql.unsafe(`PRAGMA max_page_count = ${pages[0]!.page_count}`)
+        for (let i = 0; i < 20; i++) yield* events.publish({ type: "metric", data: { i, pad: "x".repeat(8_000) } })
+        expect(logged).toEqual([])
+      }).pipe(Effect.provide(memoryLayer({ filename })), Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+      expect(logged).toHaveLength(1)
+      const [{ level, message }] = logged as [{ level: string; message: unknown }]
+      expect(level).toBe("WARN")
+      expect(message).toBeInstanceOf(UnsavedEvents)
+      const summary = message as UnsavedEvents
+      expect([summary.count, summary.filename, summary.reason]).toEqual([20, filename, "full"])
+      expect(summary.message).toMatch(new RegExp(`^20 events could not be saved to ${filename} \\(full\\): `))
+    }))
 
   it.scoped("cleanup removes events past retention and expired memory on its schedule, and reports itself", () =>
     inLog(
