@@ -8,14 +8,15 @@
  *   jobs_per_minute = finished jobs / batch wall time (the whole `reelswarm batch` process) * 60
  *   peak_rss_mb     = the batch's node process alone (its own maxRSS, from process.resourceUsage(),
  *                     as --json reports it when each job finishes; ffmpeg and espeak-ng are children, not counted)
+ *                     (peak_rss_mb_first_tenth: the same once a tenth of the jobs had finished: growth with the job count)
  *   ratio           = batch wall time / sum of single-job wall times                (goal <= 1.0 at concurrency 2)
  *
  * The sum of single-job times is estimated from BENCH_SINGLES (default 5) of the jobs, spread over
  * the batch, each run alone as `reelswarm run` in the same benchmark run (one fresh state directory
  * for all of them, as a user running them one by one would have): their mean wall time times the
- * number of jobs. `ratio_in_process` divides by the singles' time inside the CLI instead (from the
- * layer's start to the report: no node start-up, module loading or encoder detection), the
- * swarm's own share. The CLI is the esbuild bundle run by node, as in bench/job.ts (tsx if the
+ * number of jobs. `ratio_in_process` divides by the singles' time inside the CLI instead (`run.seconds`:
+ * from the job's start on its built layer to its report; no node start-up, module loading, input
+ * checks or layer start). The CLI is the esbuild bundle run by node, as in bench/job.ts (tsx if the
  * build fails). Prints one JSON object.
  */
 import { Effect } from "effect"
@@ -180,6 +181,8 @@ const main = Effect.gen(function*() {
       wall_s: round3(outcome.wall),
       jobs_per_minute: round3((finished.length / outcome.wall) * 60),
       peak_rss_mb: Math.max(...finished.map((j) => j.peakRssMb ?? 0)),
+      // maxRSS only grows, so the reports sorted are in finishing order: the peak after the first tenth of the jobs, to compare.
+      peak_rss_mb_first_tenth: finished.map((j) => j.peakRssMb ?? 0).sort((a, b) => a - b)[Math.floor(finished.length / 10)] ?? null,
       ratio: round3(outcome.wall / sumSingle),
       ratio_in_process: round3(outcome.wall / sumInProcess),
       mean_job_s: round3(finished.reduce((s, j) => s + j.seconds, 0) / finished.length),

@@ -23,4 +23,6 @@ export const fileExists = (path: string): Effect.Effect<boolean, PlatformError> 
 
 /** Removes `path` if it is there; used on cleanup paths, where a failure to remove must not hide the first error. */
 export const removeQuietly = (path: string, options: { readonly recursive?: boolean } = {}): Effect.Effect<void> =>
-  Effect.flatMap(mediaFileSystem, (fs) => fs.remove(path, { force: true, recursive: options.recursive === true })).pipe(Effect.ignore)
+  Effect.flatMap(mediaFileSystem, (fs) => fs.remove(path, { force: true, recursive: options.recursive === true })).pipe(
+    Effect.catchAll((error) => Effect.logDebug(`could not remove ${path}`, error))
+  )

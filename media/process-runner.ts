@@ -173,7 +173,8 @@ export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, Comma
             const escalate = yield* Effect.forkDaemon(
               Effect.interruptible(Effect.sleep(grace).pipe(Effect.andThen(() => signalGroup(proc.pid, "SIGKILL"))))
             )
-            yield* Effect.ignore(proc.exitCode)
+            // Only that it ended matters here: its exit status belongs to the run that is being interrupted.
+            yield* Effect.exit(proc.exitCode)
             yield* Fiber.interrupt(escalate)
           })
         )
@@ -189,10 +190,13 @@ export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, Comma
             const lines = (partial + text).split(/\r\n|\r|\n/)
             partial = lines.pop() ?? ""
             for (const line of lines) if (line !== "") onLine(line)
-          })).pipe(Effect.ignore)
+          })).pipe(Effect.catchAll((error) => Effect.logDebug(`${request.command}: stderr unreadable`, error)))
         const readStdout = request.captureStdout === true
           ? Stream.decodeText(proc.stdout).pipe(Stream.mkString, Effect.orElseSucceed(() => ""))
-          : Stream.runDrain(proc.stdout).pipe(Effect.ignore, Effect.as(""))
+          : Stream.runDrain(proc.stdout).pipe(
+            Effect.catchAll((error) => Effect.logDebug(`${request.command}: stdout unreadable`, error)),
+            Effect.as("")
+          )
         const [stdout] = yield* Effect.all([readStdout, readStderr], { concurrency: 2 })
         if (onLine !== undefined && partial !== "") onLine(partial)
         const code = yield* Effect.either(proc.exitCode)

@@ -70,7 +70,10 @@ export const layer = (options: CleanupOptions = {}): Layer.Layer<Cleanup, never,
       const cleanup = yield* make
       const interval = options.interval ?? Duration.hours(1)
       yield* Effect.sleep(interval).pipe(
-        Effect.zipRight(Effect.ignore(cleanup.runOnce)),
+        // A failed pass is logged and the next one runs on time: cleanup is housekeeping, never a reason to stop the swarm.
+        Effect.zipRight(
+          Effect.catchAllCause(cleanup.runOnce, (cause) => Effect.logWarning("memory cleanup failed; retried next interval", cause))
+        ),
         Effect.forever,
         Effect.forkScoped
       )

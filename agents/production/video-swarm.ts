@@ -40,8 +40,8 @@ export const spawnVideoSwarm = Effect.fn("production.spawnVideoSwarm")(function*
   yield* swarm.spawn(monitorAgent())
   yield* swarm.spawn(directorAgent())
   yield* swarm.spawn(shotMatcherAgent())
-  yield* swarm.spawn(rendererAgent())
   const slots = options.encoders ?? [{}]
+  yield* swarm.spawn(rendererAgent({ encoders: slots.map((slot, i) => ({ name: encoderName(i), encoder: slot.encoder })) }))
   const encoders: Array<string> = []
   for (const [i, slot] of slots.entries()) {
     const name = encoderName(i)

@@ -6,7 +6,7 @@
  * ones ran again.
  */
 import { Activity, Workflow } from "@effect/workflow"
-import { Clock, Duration, Effect, Either, Option, Schema } from "effect"
+import { Clock, Duration, Effect, Either, Option, Schedule, Schema } from "effect"
 import { extname } from "node:path"
 import { type FootageWarning, indexFolder, Narration, voiceFor } from "../../media/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
@@ -47,6 +47,21 @@ export const reportPath = (output: string) => output.slice(0, output.length - ex
 
 const Timed = <A, I>(value: Schema.Schema<A, I>) => Schema.Struct({ value, seconds: Schema.Number })
 
+/**
+ * An agent that restarted under the stage (crashed, or its supervisor restarted it) answers the ask
+ * again: its work is content-addressed, so asking twice redoes nothing finished. A stopped swarm,
+ * a timeout or the work's own failure are not retried.
+ */
+const isTransient = (cause: StageCause): boolean =>
+  cause._tag === "AgentCrashedError" || cause._tag === "AgentNotFoundError" ||
+  (cause._tag === "UndeliveredError" && (cause.reason === "stopped" || cause.reason === "no-such-agent"))
+
+/** From 100 ms, doubling to at most 2 s apart, for up to 2 minutes: long enough for a supervisor's restart backoff. */
+const AGENT_RESTART_RETRY = Schedule.exponential("100 millis").pipe(
+  Schedule.either(Schedule.spaced("2 seconds")),
+  Schedule.upTo("2 minutes")
+)
+
 /** How long an agent may take for a stage before the activity fails. */
 const LONG: Duration.DurationInput = "30 minutes"
 
@@ -73,11 +88,12 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           const attempt = yield* Activity.CurrentAttempt
           yield* events.publish(StageStartedEvent.make({ stage: name, attempt }, { job }))
           const start = yield* Clock.currentTimeMillis
-          const value = yield* Effect.mapError(work, (cause) => new ProductionError({ stage: name, cause })).pipe(
-            Effect.tapError((error) =>
-              events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.cause.message }, { job }))
+          const value = yield* Effect.mapError(Effect.retry(work, { while: isTransient, schedule: AGENT_RESTART_RETRY }), (cause) =>
+            new ProductionError({ stage: name, cause })).pipe(
+              Effect.tapError((error) =>
+                events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.cause.message }, { job }))
+              )
             )
-          )
           const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
           yield* events.publish(StageFinishedEvent.make({ stage: name, seconds }, { job }))
           return { value, seconds }

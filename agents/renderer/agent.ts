@@ -244,6 +244,13 @@ export interface RendererOptions {
   readonly breaker?: BreakerSettings
   /** How long a lease lasts without a renewal. Default LEASE_TTL. */
   readonly leaseTtl?: Duration.DurationInput
+  /**
+   * The swarm's encoder slots (name, and the encoder it drives). A renderer that restarts knows them
+   * at once: encoders announce themselves only when they start, so without this list a restarted
+   * renderer would wait for encoders that never come. One not started yet is forgotten until its
+   * EncoderReady (its watch answers `no-such-agent`).
+   */
+  readonly encoders?: ReadonlyArray<{ readonly name: string; readonly encoder?: string | undefined }>
 }
 
 export const rendererAgent = (options: RendererOptions = {}) =>
@@ -263,6 +270,12 @@ export const rendererAgent = (options: RendererOptions = {}) =>
           capacity: new Map(),
           jobs: new Map(),
           breakers: makeDeviceBreakers(options.breaker)
+        }
+        for (const slot of options.encoders ?? []) {
+          state.encoders.add(slot.name)
+          state.idle.add(slot.name)
+          if (slot.encoder !== undefined) state.devices.set(slot.name, slot.encoder)
+          yield* ctx.watch(slot.name)
         }
         return state
       }),

@@ -362,7 +362,7 @@ const print = (text: string) => Effect.sync(() => process.stdout.write(text + "\
 const problemList = (problems: ReadonlyArray<Problem>) =>
   problems.map((p) => `  line ${p.line}${p.field === "-" ? "" : `, ${p.field}`}: ${p.why}`).join("\n")
 
-/** Two jobs per core: each job's ffmpeg uses several threads, its other stages one. */
+/** One job per two cores: each job's encode uses several threads, its other stages one. */
 export const DEFAULT_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2))
 
 const concurrencyOption = Options.integer("concurrency").pipe(
@@ -403,13 +403,13 @@ export const batch = Command.make(
       }
       if (survey.jobs === 0) return yield* new CliError({ message: `${file} has no jobs` })
       const encoder = yield* resolveEncoder(o.encoder, o.state)
-      const started = Date.now()
       const settings = { state: o.state, topology: o.topology }
       yield* mediaFileSystem.pipe(
         Effect.flatMap((fs) => fs.makeDirectory(o.state, { recursive: true })),
         Effect.mapError(stateDirError(o.state, "write"))
       )
       yield* holdState(o.state, { job: `batch ${basename(file)}`, command: "batch" })
+      const started = Date.now()
 
       let read = 0
       let finished = 0

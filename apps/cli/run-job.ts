@@ -4,8 +4,9 @@
  * file `<state>/jobs/<id>.json` is written before it starts (status pending), marked failed with
  * the failure's stage and message when it fails, and removed once it finished (its report lies
  * beside the output), so `reelswarm resume` finds every job a crash left behind and `reelswarm
- * jobs` lists them; running the same command again resumes it too (same job id). A job runs while
- * its process holds the state directory's lock (state-lock.ts): one job at a time per state.
+ * jobs` lists them; running the same command again resumes it too (same job id). Jobs run while
+ * their process holds the state directory's lock (state-lock.ts): one process at a time per state,
+ * running one job, or a batch's jobs side by side on its one layer.
  */
 import type { PlatformError } from "@effect/platform/Error"
 import { Cause, Effect, Option, Schema } from "effect"
@@ -256,14 +257,12 @@ export const executeJob = (
           return yield* ProduceVideo.execute(spec)
         })
       )
+    const write = (file: JobFile) => writeFileAtomic(pending, Schema.encodeSync(JobFileJson)(file))
     // Only the job's own failure marks it failed: a state directory that could not be used leaves it pending for `resume`.
     const markFailed = (next: JobSpec, cause: Cause.Cause<unknown>) =>
       Cause.squash(cause) instanceof ProductionError
-        ? writeFileAtomic(
-          pending,
-          Schema.encodeSync(JobFileJson)({ spec: next, topology: settings.topology, status: "failed", failure: failureOf(cause) })
-        )
-        : writeFileAtomic(pending, Schema.encodeSync(JobFileJson)({ spec: next, topology: settings.topology, status: "pending" }))
+        ? write({ spec: next, topology: settings.topology, status: "failed", failure: failureOf(cause) })
+        : write({ spec: next, topology: settings.topology, status: "pending" })
     const report = yield* withAttempts(join(settings.state, "attempts"), requested, execute, markFailed).pipe(
       Effect.catchTag("ProductionError", (failure) => new JobFailedError({ failure }))
     )

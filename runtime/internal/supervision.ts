@@ -104,7 +104,8 @@ const call = <A, E>(
   })
 
 const terminate = (handle: SupervisorHandle, name: string): Effect.Effect<void> =>
-  call(handle, (operations) => Effect.ignore(operations.terminate(name, false)), Effect.void)
+  // The child may have stopped meanwhile (no such child): terminating it is then already done.
+  call(handle, (operations) => Effect.catchTag(operations.terminate(name, false), "ChildError", () => Effect.void), Effect.void)
 
 /** Starts a child through a running supervisor; `R` is captured here and provided to the child on every (re)start. */
 const startChild = <R>(handle: SupervisorHandle, spec: ChildSpec<R>): Effect.Effect<Slot, SpawnError, R> =>
