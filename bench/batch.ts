@@ -20,14 +20,12 @@
  * build fails). Prints one JSON object.
  */
 import { Effect } from "effect"
-import { execFile, spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { spawn } from "node:child_process"
 import { mkdir, rm, writeFile } from "node:fs/promises"
 import { cpus, loadavg } from "node:os"
 import { join, resolve } from "node:path"
-import { promisify } from "node:util"
 import { ffmpegVersion } from "../media/ffmpeg.ts"
-import { lavfiClip } from "./reference.ts"
+import { buildCli as buildCliIn, ensureTaggedClips } from "./reference.ts"
 
 const ROOT = resolve(".reelswarm/bench/batch")
 const FOOTAGE = join(ROOT, "footage")
@@ -68,25 +66,9 @@ const CLOSINGS = [
 /** Job `i`'s script: its own words, so no job reuses another's narration or render. */
 const scriptOf = (i: number) => `${OPENINGS[i % OPENINGS.length]}, in video ${i + 1}.\n\n${CLOSINGS[Math.floor(i / 10) % CLOSINGS.length]}`
 
-const sh = promisify(execFile)
+const ensureFootage = ensureTaggedClips(FOOTAGE, CLIPS, 4)
 
-const ensureFootage = Effect.forEach(
-  CLIPS,
-  ({ name, source, tags }) => {
-    const file = join(FOOTAGE, `${name}.mp4`)
-    if (existsSync(file) && existsSync(`${file}.json`)) return Effect.void
-    return lavfiClip(source, 4, file).pipe(Effect.zipRight(Effect.promise(() => writeFile(`${file}.json`, JSON.stringify({ tags })))))
-  },
-  { discard: true }
-)
-
-const buildCli = Effect.promise(async () => {
-  const bundle = join(DIST, "cli.mjs")
-  const built = await sh(process.execPath, ["scripts/bundle-cli.mjs", bundle]).then(() => true, () => false)
-  return built
-    ? { how: "node (esbuild bundle)", command: process.execPath, args: [bundle] }
-    : { how: "tsx", command: "npx", args: ["tsx", "apps/cli/main.ts"] }
-})
+const buildCli = buildCliIn(DIST)
 
 interface Cli {
   readonly command: string

@@ -17,17 +17,16 @@
  * being far less disturbed by other work on a shared machine. Prints one JSON object.
  */
 import { Effect } from "effect"
-import { execFile, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises"
 import { cpus, loadavg } from "node:os"
 import { join, resolve } from "node:path"
-import { promisify } from "node:util"
 import { readPlan } from "../agents/index.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
 import type { RenderPlan } from "../media/timeline.ts"
-import { lavfiClip, referenceArgs } from "./reference.ts"
+import { buildCli as buildCliIn, ensureTaggedClips, referenceArgs } from "./reference.ts"
 
 const ROOT = resolve(".reelswarm/bench/job")
 const FOOTAGE = join(ROOT, "footage")
@@ -63,28 +62,9 @@ const CLIPS = [
 ]
 const CLIP_SECONDS = 6
 
-const sh = promisify(execFile)
+const ensureFootage = ensureTaggedClips(FOOTAGE, CLIPS, CLIP_SECONDS)
 
-const ensureFootage = Effect.forEach(
-  CLIPS,
-  ({ name, source, tags }) => {
-    const file = join(FOOTAGE, `${name}.mp4`)
-    if (existsSync(file) && existsSync(`${file}.json`)) return Effect.void
-    return lavfiClip(source, CLIP_SECONDS, file).pipe(
-      Effect.zipRight(Effect.promise(() => writeFile(`${file}.json`, JSON.stringify({ tags }))))
-    )
-  },
-  { discard: true }
-)
-
-/** The CLI as a command line: the esbuild bundle (what `npm run build` ships) run by node, else tsx on the sources. */
-const buildCli = Effect.promise(async () => {
-  const bundle = join(DIST, "cli.mjs")
-  const built = await sh(process.execPath, ["scripts/bundle-cli.mjs", bundle]).then(() => true, () => false)
-  return built
-    ? { how: "node (esbuild bundle)", command: process.execPath, args: [bundle] }
-    : { how: "tsx", command: "npx", args: ["tsx", "apps/cli/main.ts"] }
-})
+const buildCli = buildCliIn(DIST)
 
 /**
  * CPU seconds of this process's finished, reaped children and their reaped descendants (cutime +

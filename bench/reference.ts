@@ -3,6 +3,12 @@
  * a render plan (same shots, same frame counts, same captions and narration) written as a single
  * ffmpeg command: trim, scale/crop, concat, captions, loudness-normalised narration, libx264.
  */
+import { Effect } from "effect"
+import { execFile } from "node:child_process"
+import { existsSync } from "node:fs"
+import { writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { promisify } from "node:util"
 import { runFfmpeg } from "../media/ffmpeg.ts"
 import type { RenderPlan } from "../media/timeline.ts"
 
@@ -80,4 +86,35 @@ export const lavfiClip = (source: string, seconds: number, output: string) =>
       "yuv420p"
     ],
     output
+  })
+
+/** A benchmark's footage clip: its lavfi source and the tags its sidecar gives it. */
+export interface TaggedClip {
+  readonly name: string
+  readonly source: string
+  readonly tags: ReadonlyArray<string>
+}
+
+/** `dir/<name>.mp4` and its tag sidecar for each clip, drawn from lavfi once and kept for later runs. */
+export const ensureTaggedClips = (dir: string, clips: ReadonlyArray<TaggedClip>, seconds: number) =>
+  Effect.forEach(
+    clips,
+    ({ name, source, tags }) => {
+      const file = join(dir, `${name}.mp4`)
+      if (existsSync(file) && existsSync(`${file}.json`)) return Effect.void
+      return lavfiClip(source, seconds, file).pipe(
+        Effect.zipRight(Effect.promise(() => writeFile(`${file}.json`, JSON.stringify({ tags }))))
+      )
+    },
+    { discard: true }
+  )
+
+/** The CLI as a command line: the esbuild bundle (what `npm run build` ships) in `dist`, run by node; else tsx on the sources. */
+export const buildCli = (dist: string) =>
+  Effect.promise(async () => {
+    const bundle = join(dist, "cli.mjs")
+    const built = await promisify(execFile)(process.execPath, ["scripts/bundle-cli.mjs", bundle]).then(() => true, () => false)
+    return built
+      ? { how: "node (esbuild bundle)", command: process.execPath, args: [bundle] }
+      : { how: "tsx", command: "npx", args: ["tsx", "apps/cli/main.ts"] }
   })
