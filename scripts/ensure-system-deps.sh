@@ -6,6 +6,8 @@ set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+# fc-list: which scripts the installed fonts cover (doctor, the check before a job, the caption tests).
+command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 
 # A font family is there when fontconfig lists it (libass finds fonts through fontconfig), or, without
 # fc-list, when the Debian package's file is.
