@@ -6,7 +6,7 @@
  * count: libass never selects them, and emoji come from a monochrome outline font such as Symbola.
  */
 import { Effect, Schema } from "effect"
-import { runProcess } from "./process-runner.ts"
+import { ProcessRunner, type ProcessRunnerService } from "./process-runner.ts"
 
 export class FontCoverageError extends Schema.TaggedError<FontCoverageError>()("FontCoverageError", {
   /** "fontconfig-unavailable": fc-list could not run or failed; "unreadable": its output made no sense */
@@ -118,25 +118,36 @@ const covers = (font: FontCharset, code: number): boolean => {
 
 const codePointName = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, "0")}`
 
+/** Installed outline fonts' character sets, listed once per process runner (a failed listing is tried again next time). */
+const listed = new WeakMap<ProcessRunnerService, ReadonlyArray<FontCharset>>()
+
+const installedCharsets: Effect.Effect<ReadonlyArray<FontCharset>, FontCoverageError> = Effect.flatMap(
+  ProcessRunner,
+  (runner) => {
+    const known = listed.get(runner)
+    if (known !== undefined) return Effect.succeed(known)
+    return runner.run({ command: "fc-list", args: ["--format", "%{family[0]}\t%{charset}\n", ":outline=true"], captureStdout: true }).pipe(
+      Effect.mapError((error) =>
+        new FontCoverageError({
+          reason: "fontconfig-unavailable",
+          message: error.reason === "spawn" ? "cannot run fc-list (install fontconfig)" : "fc-list failed",
+          detail: error.reason === "spawn" ? error.message : error.stderr.slice(-2000).trim()
+        })
+      ),
+      Effect.flatMap(({ stdout }) => {
+        const fonts = parseCharsets(stdout)
+        return fonts.some((font) => font.ranges.some(([first, last]) => !(first <= last)))
+          ? new FontCoverageError({ reason: "unreadable", message: "fc-list printed a character set that is not hex ranges" })
+          : Effect.succeed(fonts)
+      }),
+      Effect.tap((fonts) => Effect.sync(() => listed.set(runner, fonts)))
+    )
+  }
+)
+
 /** Which scripts and characters of `text` have an installed outline font (what libass can draw). */
 export const fontCoverage = Effect.fn("media.fontCoverage")(function*(text: string) {
-  const { stdout } = yield* runProcess({
-    command: "fc-list",
-    args: ["--format", "%{family[0]}\t%{charset}\n", ":outline=true"],
-    captureStdout: true
-  }).pipe(
-    Effect.mapError((error) =>
-      new FontCoverageError({
-        reason: "fontconfig-unavailable",
-        message: error.reason === "spawn" ? "cannot run fc-list (install fontconfig)" : "fc-list failed",
-        detail: error.reason === "spawn" ? error.message : error.stderr.slice(-2000).trim()
-      })
-    )
-  )
-  const fonts = parseCharsets(stdout)
-  if (fonts.some((font) => font.ranges.some(([first, last]) => !(first <= last)))) {
-    return yield* new FontCoverageError({ reason: "unreadable", message: "fc-list printed a character set that is not hex ranges" })
-  }
+  const fonts = yield* installedCharsets
   const chars = [...new Set(text)].filter((char) => !INVISIBLE.test(char))
   const byScript = new Map<string, { chars: Array<string>; missing: Array<MissingCharacter> }>()
   const missing: Array<MissingCharacter> = []
