@@ -271,12 +271,7 @@ export const rendererAgent = (options: RendererOptions = {}) =>
           jobs: new Map(),
           breakers: makeDeviceBreakers(options.breaker)
         }
-        for (const slot of options.encoders ?? []) {
-          state.encoders.add(slot.name)
-          state.idle.add(slot.name)
-          if (slot.encoder !== undefined) state.devices.set(slot.name, slot.encoder)
-          yield* ctx.watch(slot.name)
-        }
+        for (const slot of options.encoders ?? []) yield* admitEncoder(state, ctx, slot.name, slot.encoder)
         return state
       }),
     receive: (message, state, ctx) => {
@@ -391,14 +386,19 @@ const startRender = (r: Renderer, message: Render) =>
   })
 
 /** An encoder (re)started, or joined: it is watched, and the lease it held is taken back. */
+/** An encoder slot the renderer hands work to: idle, driving `encoder` (the plan's when none), and watched. */
+const admitEncoder = (state: RendererState, ctx: AgentContext<RendererMessage>, agent: string, encoder: string | undefined) => {
+  state.encoders.add(agent)
+  state.idle.add(agent)
+  if (encoder === undefined) state.devices.delete(agent)
+  else state.devices.set(agent, encoder)
+  return ctx.watch(agent)
+}
+
 const encoderReady = (r: Renderer, message: EncoderReady) =>
   Effect.gen(function*() {
     const agent = message.agent
-    r.state.encoders.add(agent)
-    r.state.idle.add(agent)
-    if (message.encoder === undefined) r.state.devices.delete(agent)
-    else r.state.devices.set(agent, message.encoder)
-    yield* r.ctx.watch(agent)
+    yield* admitEncoder(r.state, r.ctx, agent, message.encoder)
     const lost = r.state.leases.get(agent)
     if (lost !== undefined) {
       r.state.leases.delete(agent)
