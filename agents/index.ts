@@ -2,7 +2,7 @@
 export { AGENT_NAMES, encoderName } from "./agent-names.ts"
 export { directorAgent, type DirectorOptions } from "./director/agent.ts"
 export { BUNDLED_SCRIPT, BUNDLED_SCRIPT_TITLE } from "./director/bundled-script.ts"
-export { cutScene, cutScenes, type TimedWord } from "./director/cuts.ts"
+export { type CutOptions, cutScene, cutScenes, type TimedWord } from "./director/cuts.ts"
 export { measuredSentenceDurations, TimingMismatchError } from "./director/measured.ts"
 export { SHOT_LENGTHS, type ShotLength } from "./director/mood.ts"
 export { DirectorProtocol, PlanScript, Replan, WriteScriptForTopic } from "./director/protocol.ts"
@@ -103,6 +103,7 @@ export {
   WorkFailed
 } from "./renderer/protocol.ts"
 export {
+  CaptionLook,
   CaptionsChoice,
   EncodeCause,
   EncodedPart,

@@ -30,6 +30,36 @@ export const safeArea = (width: number, height: number): SafeArea => {
   return { profile, marginL: Math.round(width * l), marginR: Math.round(width * r), marginV: Math.round(height * v) }
 }
 
+/** Where the caption block sits in the frame. */
+export type CaptionPosition = "top" | "center" | "bottom"
+
+/** A caption block's ASS placement: Alignment (numpad layout, centred across) and MarginV in pixels. */
+export interface CaptionPlacement {
+  readonly alignment: 2 | 5 | 8
+  readonly marginV: number
+}
+
+/**
+ * Top-placed captions stay below the platform's own UI at the top of the frame: in 9:16 the status bar
+ * and the feed's tabs take the top ~12% of the height; 16:9 and 1:1 keep the 8% title-safe margin.
+ */
+const TOP_MARGIN: Readonly<Record<AspectProfile, number>> = { "9:16": 0.12, "16:9": 0.08, "1:1": 0.08 }
+
+/**
+ * Alignment and MarginV for `position` inside the safe area: bottom above the safe area's bottom margin,
+ * top below its top margin, center on the frame's middle (libass ignores MarginV for middle alignment).
+ */
+export const captionPlacement = (width: number, height: number, position: CaptionPosition): CaptionPlacement => {
+  switch (position) {
+    case "bottom":
+      return { alignment: 2, marginV: safeArea(width, height).marginV }
+    case "top":
+      return { alignment: 8, marginV: Math.round(height * TOP_MARGIN[aspectProfile(width, height)]) }
+    case "center":
+      return { alignment: 5, marginV: 0 }
+  }
+}
+
 /** Default caption size: 6% of the short side (65 px at 1080), never below 8 px. */
 export const defaultFontSize = (width: number, height: number): number => Math.max(8, Math.round(Math.min(width, height) * 0.06))
 

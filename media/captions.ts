@@ -6,11 +6,28 @@
  */
 import { Effect, Schema } from "effect"
 import { writeFileAtomic } from "./atomic-file.ts"
-import { defaultFontSize, type LinePiece, lineText, type SafeArea, safeArea, wrapWords } from "./captions-layout.ts"
+import {
+  captionPlacement,
+  type CaptionPosition,
+  defaultFontSize,
+  type LinePiece,
+  lineText,
+  type SafeArea,
+  safeArea,
+  wrapWords
+} from "./captions-layout.ts"
 import { DEFAULT_CAPTION_FONT, escapeAssText, startsRightToLeft, textWidthEm } from "./captions-text.ts"
 import type { SentenceTiming, WordTiming } from "./tts/narration.ts"
 
-export { type AspectProfile, aspectProfile, type SafeArea, safeArea } from "./captions-layout.ts"
+export {
+  type AspectProfile,
+  aspectProfile,
+  type CaptionPlacement,
+  captionPlacement,
+  type CaptionPosition,
+  type SafeArea,
+  safeArea
+} from "./captions-layout.ts"
 export { DEFAULT_CAPTION_FONT, escapeAssText } from "./captions-text.ts"
 
 export type CaptionStyle = "lines" | "word-by-word" | "karaoke"
@@ -36,6 +53,10 @@ export interface CaptionOptions {
   readonly highlightColor?: string
   /** "#RRGGBB" outline colour, default black */
   readonly outlineColor?: string
+  /** outline width in pixels (0: none), default 1/16 of the font size, at least 1 */
+  readonly outlineWidth?: number
+  /** where the caption block sits, inside the safe area; default bottom */
+  readonly position?: CaptionPosition
   /** karaoke fill: `kf` sweeps each word, `k` switches it at once; default `kf` (right-to-left words always switch) */
   readonly karaokeTag?: "kf" | "k"
   /** how long the last words of a page stay after they are spoken when nothing follows, default 0.4 s */
@@ -48,17 +69,20 @@ export interface CaptionSource {
   readonly sentences?: ReadonlyArray<SentenceTiming>
 }
 
+/** Which options were wrong (`invalid-color`: a colour that is not #RRGGBB), or the file could not be written (`io`). */
 export class CaptionError extends Schema.TaggedError<CaptionError>()("CaptionError", {
-  reason: Schema.Literal("invalid-options", "io"),
+  reason: Schema.Literal("invalid-options", "invalid-color", "io"),
   message: Schema.String,
   /** underlying error text */
   detail: Schema.optional(Schema.String)
 }) {}
 
-/** "#RRGGBB" → ASS "&H00BBGGRR". */
-const assColor = (hex: string): string => {
-  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex)
-  if (m === null) throw new CaptionError({ reason: "invalid-options", message: `colour ${JSON.stringify(hex)} is not #RRGGBB` })
+/** "#RRGGBB" → ASS "&H00BBGGRR" (alpha 00: opaque); `option` names it in the error ("text colour"). */
+const assColor = (option: string, hex: string): string => {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex)
+  if (m === null) {
+    throw new CaptionError({ reason: "invalid-color", message: `${option} ${JSON.stringify(hex)} is not #RRGGBB` })
+  }
   return `&H00${m[3]}${m[2]}${m[1]}`.toUpperCase()
 }
 
@@ -203,12 +227,17 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
   if (textWidthEm("M", fontName) > layout.lineEm) {
     throw new CaptionError({ reason: "invalid-options", message: `font size ${fontSize} leaves no room for a letter in ${width} px` })
   }
-  const text = assColor(options.textColor ?? "#FFFFFF")
-  const highlight = assColor(options.highlightColor ?? "#FFD500")
-  const outline = assColor(options.outlineColor ?? "#000000")
+  const text = assColor("text colour", options.textColor ?? "#FFFFFF")
+  const highlight = assColor("highlight colour", options.highlightColor ?? "#FFD500")
+  const outline = assColor("outline colour", options.outlineColor ?? "#000000")
   // Karaoke fills from SecondaryColour (not yet spoken) to PrimaryColour (spoken).
   const [primary, secondary] = options.style === "karaoke" ? [highlight, text] : [text, text]
-  const border = Math.max(1, Math.round(fontSize / 16))
+  const border = options.outlineWidth ?? Math.max(1, Math.round(fontSize / 16))
+  if (!(Number.isFinite(border) && border >= 0 && border < height)) {
+    throw new CaptionError({ reason: "invalid-options", message: `outline width ${border} is not a width in pixels` })
+  }
+  const shadow = Math.max(0, Math.round(border) - 1)
+  const placement = captionPlacement(width, height, options.position ?? "bottom")
   // Encoding -1 (libass's "autodetect"): the base direction comes from the text's first strong character and
   // bidi runs over the whole event. With a Windows charset (1 …) libass, like VSFilter, runs bidi separately
   // between override tags, so karaoke's per-word `\k` tags would lay right-to-left words out in reverse.
@@ -226,9 +255,7 @@ const renderAss = (source: CaptionSource, options: CaptionOptions): string => {
     "",
     "[V4+ Styles]",
     "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-    `Style: Caption,${fontName},${fontSize},${primary},${secondary},${outline},&H80000000,-1,0,0,0,100,100,0,0,1,${border},${
-      Math.max(0, border - 1)
-    },2,${area.marginL},${area.marginR},${area.marginV},${encoding}`,
+    `Style: Caption,${fontName},${fontSize},${primary},${secondary},${outline},&H80000000,-1,0,0,0,100,100,0,0,1,${border},${shadow},${placement.alignment},${area.marginL},${area.marginR},${placement.marginV},${encoding}`,
     "",
     "[Events]",
     "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",

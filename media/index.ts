@@ -9,6 +9,7 @@ export {
   buildAss,
   CaptionError,
   type CaptionOptions,
+  type CaptionPosition,
   type CaptionSource,
   type CaptionStyle,
   DEFAULT_CAPTION_FONT,

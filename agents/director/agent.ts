@@ -29,7 +29,14 @@ export const directorAgent = (options: DirectorOptions = {}) =>
           return Effect.as(answer(ctx, message, planScriptText(message.title, message.script, options.planning)), state)
         case "Replan": {
           const replan = replanScenes(message.sentences, message.durationsSec, options.planning)
-          return Effect.as(answer(ctx, message, Effect.map(replan, (scenes) => cutScenes(scenes, message.words))), state)
+          return Effect.as(
+            answer(
+              ctx,
+              message,
+              Effect.map(replan, (scenes) => cutScenes(scenes, message.words, { maxShotSeconds: message.maxShotSeconds }))
+            ),
+            state
+          )
         }
         case "WriteScriptForTopic": {
           const write = Effect.flatMap(TopicWriter, (writer) => writer.write(message.topic)).pipe(

@@ -20,7 +20,8 @@ export class WriteScriptForTopic extends Schema.TaggedRequest<WriteScriptForTopi
 
 /**
  * After narration: regroup the sentences into scenes on their measured lengths, and cut each scene
- * into shots at its pace, between the narration's words when their timings are given.
+ * into shots at its pace (none longer than `maxShotSeconds` when given), between the narration's
+ * words when their timings are given.
  */
 export class Replan extends Schema.TaggedRequest<Replan>()("Replan", {
   failure: ScriptPlanError,
@@ -29,7 +30,9 @@ export class Replan extends Schema.TaggedRequest<Replan>()("Replan", {
     sentences: Schema.Array(ScriptSentence),
     durationsSec: Schema.Array(Schema.Number),
     /** The narration's word timings, in seconds from its start. */
-    words: Schema.optional(Schema.Array(Schema.Struct({ start: Schema.Number, end: Schema.Number })))
+    words: Schema.optional(Schema.Array(Schema.Struct({ start: Schema.Number, end: Schema.Number }))),
+    /** The longest a shot may last, in seconds (the job's `maxShotSeconds`); the pace's lengths alone when absent. */
+    maxShotSeconds: Schema.optional(Schema.Number)
   }
 }) {}
 

@@ -42,8 +42,15 @@ export const JobSpec = Schema.Struct({
   footage: FootageSource,
   output: OutputSettings,
   voice: Schema.String,
+  /** The narration's speaking-rate multiplier: 1 (or absent) is the voice's normal speed. */
+  voiceRate: Schema.optional(Schema.Number),
   /** A TTS provider registered with media's Tts; its default when absent. */
   ttsProvider: Schema.optional(Schema.String),
+  /**
+   * The longest a single shot stays on screen, in seconds: longer scenes are cut into enough shots
+   * that none passes it. Absent: each scene's pace alone decides (SHOT_LENGTHS).
+   */
+  maxShotSeconds: Schema.optional(Schema.Number),
   /** Shot-matcher tie-breaking seed. */
   seed: Schema.String,
   /** Render segments (one per encoder slot). */

@@ -144,7 +144,8 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
             text: narrationText(plan),
             voice: spec.voice,
             workDir: spec.workDir,
-            ...(spec.ttsProvider === undefined ? {} : { provider: spec.ttsProvider })
+            ...(spec.ttsProvider === undefined ? {} : { provider: spec.ttsProvider }),
+            ...(spec.voiceRate === undefined ? {} : { rate: spec.voiceRate })
           }),
           { timeout: LONG }
         )
@@ -179,7 +180,12 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           swarm.ask(
             AGENT_NAMES.director,
             // The word timings let the director cut long scenes between words.
-            new Replan({ sentences: plan.sentences, durationsSec, words: narration.value.words.map(({ end, start }) => ({ start, end })) })
+            new Replan({
+              sentences: plan.sentences,
+              durationsSec,
+              words: narration.value.words.map(({ end, start }) => ({ start, end })),
+              ...(spec.maxShotSeconds === undefined ? {} : { maxShotSeconds: spec.maxShotSeconds })
+            })
           )
       )
     )

@@ -14,6 +14,8 @@
 import { Clock, Duration, Effect, Either, Option, type Scope } from "effect"
 import { dirname, join } from "node:path"
 import {
+  type CaptionOptions,
+  type CaptionStyle,
   ENCODER_CATALOGUE,
   mediaFileSystem,
   planRender,
@@ -73,7 +75,15 @@ import {
   type WorkDone,
   type WorkFailed
 } from "./protocol.ts"
-import { type EncodedPart, LeaseLostError, type RenderCause, RenderError, type RenderResult, type WorkItem } from "./render-data.ts"
+import {
+  type EncodedPart,
+  LeaseLostError,
+  type OutputSettings,
+  type RenderCause,
+  RenderError,
+  type RenderResult,
+  type WorkItem
+} from "./render-data.ts"
 import { timelineInput } from "./timeline-input.ts"
 
 /** Attempts per work item before the render fails. */
@@ -163,6 +173,23 @@ const softwareFallback = (encoder: string): string | undefined => {
   return fallback === undefined || fallback.name === encoder ? undefined : fallback.name
 }
 
+/** media's caption options for the job's output: its size and style, and the look it asks for. */
+const captionOptions = (output: OutputSettings, style: CaptionStyle): CaptionOptions => {
+  const look = output.captionStyle
+  return {
+    width: output.width,
+    height: output.height,
+    style,
+    ...(look === undefined ? {} : {
+      position: look.position,
+      ...(look.size === undefined ? {} : { fontSize: look.size }),
+      ...(look.color === undefined ? {} : { textColor: look.color }),
+      ...(look.stroke === undefined ? {} : { outlineColor: look.stroke }),
+      ...(look.strokeWidth === undefined ? {} : { outlineWidth: look.strokeWidth })
+    })
+  }
+}
+
 /** Probes the shots, writes the captions and the plan (content-addressed), and returns its summary. */
 const planRenderFor = Effect.fn("renderer.planRender")(function*(request: PlanRender) {
   const paths = Array.from(new Set(request.picks.map((p) => p.clip.path)))
@@ -207,7 +234,7 @@ const planRenderFor = Effect.fn("renderer.planRender")(function*(request: PlanRe
       writeAss(
         captionsFile,
         { words: request.narration.words, sentences: request.narration.sentences },
-        { width: request.output.width, height: request.output.height, style: request.output.captions }
+        captionOptions(request.output, request.output.captions)
       ),
       renderError("captions")
     )

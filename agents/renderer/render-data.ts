@@ -22,8 +22,34 @@ export type CaptionsChoice = typeof CaptionsChoice.Type
 
 const { encoder, fit, fps, height, music, path, transition, width } = TimelineOutput.fields
 
+/**
+ * How the captions look: where they sit (inside the safe area), their size in output pixels, their
+ * text colour (karaoke: the words not yet spoken; the spoken highlight stays), and their outline's
+ * colour and width in pixels. Colours are #RRGGBB; media's defaults for whatever is left out.
+ */
+export const CaptionLook = Schema.Struct({
+  position: Schema.Literal("top", "center", "bottom"),
+  size: Schema.optional(Schema.Int),
+  color: Schema.optional(Schema.String),
+  stroke: Schema.optional(Schema.String),
+  strokeWidth: Schema.optional(Schema.Number)
+})
+export type CaptionLook = typeof CaptionLook.Type
+
 /** What a job asks of its video: media's timeline output settings, with a caption style instead of a captions file. */
-export const OutputSettings = Schema.Struct({ path, width, height, fps, encoder, captions: CaptionsChoice, music, transition, fit })
+export const OutputSettings = Schema.Struct({
+  path,
+  width,
+  height,
+  fps,
+  encoder,
+  captions: CaptionsChoice,
+  /** How the captions look; media's bottom-placed white-on-black when absent. */
+  captionStyle: Schema.optional(CaptionLook),
+  music,
+  transition,
+  fit
+})
 export type OutputSettings = typeof OutputSettings.Type
 
 /** A planned render: where its plan lies and what it will take. */
