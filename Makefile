@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: demo test typecheck lint format layers bench system-deps clean
+.PHONY: demo test typecheck lint format layers bench system-deps clean console
 
 # npm 11 writes lock files without other platforms' optional packages and `npm ci` then refuses
 # them (npm/cli#8320); `npm install --no-save` installs exactly the locked versions instead.
@@ -16,6 +16,10 @@ system-deps:
 
 demo: $(NPM_STAMP) system-deps
 	npx tsx apps/cli/main.ts demo
+
+# The console page `reelswarm serve` hands out (dist/console: the page with cytoscape and uPlot bundled in).
+console: $(NPM_STAMP)
+	node scripts/bundle-console.mjs
 
 typecheck: $(NPM_STAMP)
 	npx tsc --noEmit

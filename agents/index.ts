@@ -37,6 +37,7 @@ export { HEARTBEAT_INTERVAL, startHeartbeat } from "./monitor/heartbeat.ts"
 export { GetHealth, Heartbeat, MonitorProtocol, SampleNow } from "./monitor/protocol.ts"
 export { layer as systemSamplerLayer, MetricsSample, SystemSampler } from "./monitor/sample.ts"
 export { currentAttempt, recordFailure, withAttempts } from "./production/attempts.ts"
+export { cancelJob, CANCELLATION_NAMESPACE, isCancelled } from "./production/cancellation.ts"
 export { type DemoOptions, demoSpec } from "./production/demo.ts"
 export { productionLayer, type ProductionOptions } from "./production/environment.ts"
 export {
@@ -44,12 +45,14 @@ export {
   FootageWarningEvent,
   StageFailedEvent,
   StageFinishedEvent,
+  StageSkippedEvent,
   StageStartedEvent,
   VideoSwarmEvent
 } from "./production/events.ts"
 export {
   executionId,
   FootageSource,
+  JobCancelledError,
   jobId,
   JobReport,
   JobSpec,
@@ -80,6 +83,7 @@ export {
   EncodeRetryEvent,
   LeaseExpiredEvent,
   PartEncodedEvent,
+  RenderCancelledEvent,
   RenderEtaEvent,
   RenderFailedEvent,
   RenderFinishedEvent,
@@ -90,6 +94,9 @@ export {
 } from "./renderer/events.ts"
 export { isFinished, readPlan, writeAtomically } from "./renderer/plan-file.ts"
 export {
+  AbortWork,
+  CancelRender,
+  DrainDied,
   EncoderProtocol,
   EncoderReady,
   Narrate,

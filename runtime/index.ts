@@ -85,4 +85,4 @@ export {
   type SwarmService,
   SwarmStoppedError
 } from "./swarm.ts"
-export { type Delivery, direct, type Link, type Router, type Topology } from "./topology.ts"
+export { type Delivery, direct, type Link, type LinkTraffic, type Router, type Topology } from "./topology.ts"

@@ -30,7 +30,7 @@ import {
   type SupervisorRef,
   type SupervisorSpec
 } from "./supervisor.ts"
-import { direct, type Link, type Topology } from "./topology.ts"
+import { direct, type Link, type LinkTraffic, type Topology } from "./topology.ts"
 
 export interface SwarmOptions {
   /** How envelopes travel; default `direct` (what topologies' `mesh` is). */
@@ -95,6 +95,16 @@ export interface SwarmService {
   ) => Effect.Effect<Success<Req>, Failure<Req> | AskError | AgentNotFoundError | SwarmStoppedError>
   /** The topology's links between the running agents (for drawing it). */
   readonly links: Effect.Effect<ReadonlyArray<Link>, SwarmStoppedError>
+  /**
+   * Envelopes that travelled each link of the topology, per direction, since the swarm started:
+   * every hop is counted, so in a star A → B counts once on A → hub and once on hub → B. Envelopes
+   * from outside any agent come from `$swarm`; a timer's message goes from its agent to itself.
+   */
+  readonly traffic: Effect.Effect<ReadonlyArray<LinkTraffic>, SwarmStoppedError>
+  /** Envelopes put in an agent's mailbox since the swarm started, by message tag, most first (across its restarts). */
+  readonly received: (
+    agent: string
+  ) => Effect.Effect<ReadonlyArray<{ readonly tag: string; readonly envelopes: number }>, AgentNotFoundError | SwarmStoppedError>
   /** Every running agent with its mailbox fill and restart count. */
   readonly agents: Effect.Effect<ReadonlyArray<AgentInfo>, SwarmStoppedError>
   /** The children of a supervisor (default the root, `swarm`), in start order (OTP `which_children`). */
@@ -200,6 +210,16 @@ export const make = (options: SwarmOptions = {}): Effect.Effect<SwarmService, ne
       tell: (to, message) => known(to, (from) => kernel.tell(from, to, message)),
       ask: (to, request, askOptions) => known(to, (from) => kernel.ask(from, to, request, askOptions)),
       links: running(Effect.sync(() => topology.links(Array.from(kernel.cells.keys())))),
+      traffic: running(Effect.sync(kernel.traffic)),
+      received: (agent) =>
+        running(Effect.suspend(() => {
+          const cell = kernel.cells.get(agent)
+          return cell === undefined
+            ? Effect.fail(new AgentNotFoundError({ agent }))
+            : Effect.succeed(
+              Array.from(cell.received, ([tag, counter]) => ({ tag, envelopes: counter.n })).sort((a, b) => b.envelopes - a.envelopes)
+            )
+        })),
       agents: running(Effect.sync(() =>
         Array.from(kernel.cells.values(), (cell) => ({
           name: cell.name,

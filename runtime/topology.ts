@@ -1,15 +1,21 @@
 /**
  * Topology: how envelopes get from sender to receiver. The runtime hands a topology one primitive,
  * `deliver` (put an envelope into the addressee's mailbox, or complete the ask a reply answers,
- * counting one hop); the topology returns the `send` the swarm uses for every envelope. Concrete
+ * counting one hop) and `hop` (an envelope reached a relay); the topology returns the `send` the
+ * swarm uses for every envelope. Every hop is counted per link and direction (`LinkTraffic`). Concrete
  * topologies live in topologies/ (star, mesh); `direct` is the runtime's default and mesh's engine.
  */
 import { Effect, type Scope } from "effect"
 import type { Envelope } from "./envelope.ts"
 
 export interface Delivery {
-  /** Delivers to the addressee in this process, adding one hop. Undeliverable envelopes become dead letters. */
-  readonly deliver: (envelope: Envelope) => Effect.Effect<void>
+  /**
+   * Delivers to the addressee in this process, adding one hop, counted on the link `via` → addressee
+   * (default `via`: the sender). Undeliverable envelopes become dead letters.
+   */
+  readonly deliver: (envelope: Envelope, via?: string) => Effect.Effect<void>
+  /** The envelope travelled one hop `from` → `to` before its last (its sender to a relay): adds and counts it. */
+  readonly hop: (envelope: Envelope, from: string, to: string) => void
 }
 
 export interface Router {
@@ -18,6 +24,13 @@ export interface Router {
 
 /** An undirected link between two addresses, for drawing the topology. */
 export type Link = readonly [string, string]
+
+/** Envelopes that travelled one link in one direction (cumulative). */
+export interface LinkTraffic {
+  readonly from: string
+  readonly to: string
+  readonly envelopes: number
+}
 
 export interface Topology {
   readonly name: string

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, caption fonts; python3 for a
-# test) when they are missing: with apt-get when running as root, otherwise it says what to install.
+# test; chromium for the console's tests) when they are missing: with apt-get when running as root,
+# otherwise it says what to install.
 set -euo pipefail
 
 missing=()
@@ -24,6 +25,8 @@ has_font "Noto Color Emoji" /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ||
 has_font "Symbola" /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf || missing+=(fonts-symbola)
 # The word-timing accuracy test reads espeak-ng's own word events through python3's ctypes.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The console's end-to-end tests drive Debian's chromium (headless) through playwright-core.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -31,11 +31,11 @@ export const star = (options: StarOptions = {}): Topology => {
         const scope = yield* Effect.scope
         const lanes = new Map<string, Mailbox<Envelope>>()
         const forward = (envelope: Envelope) => {
-          envelope.hops++
-          return delivery.deliver(envelope)
+          delivery.hop(envelope, envelope.from, hub)
+          return delivery.deliver(envelope, hub)
         }
         // Back-pressure never drops (a lane refuses only once it is closed, at shutdown).
-        const refused = (envelope: Envelope) => delivery.deliver(envelope)
+        const refused = (envelope: Envelope) => delivery.deliver(envelope, hub)
 
         /** Forwards a lane until it is empty, then retires it: lanes exist only while they hold something. */
         const relay = (to: string, lane: Mailbox<Envelope>) =>

@@ -6,14 +6,29 @@
  * item is a lease the encoder renews (RenewLease) while ffmpeg writes frames. A segment already
  * finished on disk (from an earlier run of the same plan) is reported without encoding it again.
  * At every (re)start it tells the renderer it is ready, which also gives back any lease it held.
+ *
+ * The pulling and encoding run in a fiber of the slot's own (in its incarnation's scope), so the slot
+ * keeps reading its mailbox while ffmpeg runs: an AbortWork for the item it encodes (its render was
+ * cancelled) interrupts that encode, which stops its ffmpeg, and the slot reports nothing for it
+ * (the renderer has dropped the lease) and pulls its next item.
  */
-import { Clock, Duration, Effect, Fiber, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Schedule, type Scope } from "effect"
 import { type RenderPlan, type RenderProgress, renderSegment, renderSinglePass } from "../../media/index.ts"
 import { define, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { startHeartbeat } from "../monitor/heartbeat.ts"
 import { isFinished, readPlan } from "../renderer/plan-file.ts"
-import { EncoderProtocol, EncoderReady, PullWork, type RendererMessage, RenewLease, WorkDone, WorkFailed } from "../renderer/protocol.ts"
+import {
+  type AbortWork,
+  DrainDied,
+  EncoderProtocol,
+  EncoderReady,
+  PullWork,
+  type RendererMessage,
+  RenewLease,
+  WorkDone,
+  WorkFailed
+} from "../renderer/protocol.ts"
 import { type EncodedPart, EncodeFailedError, EncodeStalledError, type WorkItem } from "../renderer/render-data.ts"
 import { EncodeProgressEvent } from "./events.ts"
 
@@ -93,6 +108,21 @@ const withProgress = <A, E, R>(
     return result
   })
 
+/** A slot's incarnation: its plans read so far, and its drain fiber's progress. */
+interface EncoderState {
+  readonly plans: Map<string, RenderPlan>
+  /** The incarnation's scope, where the drain fiber runs. */
+  readonly scope: Scope.Scope
+  /** A drain fiber is running. */
+  draining: boolean
+  /** A WorkAvailable came while draining: pull again before the drain ends. */
+  again: boolean
+  /** Pulls so far (numbered from 1). */
+  pulls: number
+  /** The pull in flight or the item being encoded; `aborted` once an AbortWork named it. */
+  current: { readonly pull: number; planFile?: string; encode?: Fiber.RuntimeFiber<void>; aborted: boolean } | undefined
+}
+
 export const encoderAgent = (options: EncoderAgentOptions) =>
   define({
     name: options.name,
@@ -103,9 +133,18 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
         yield* ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer).tell(
           new EncoderReady({ agent: ctx.name, ...(options.encoder === undefined ? {} : { encoder: options.encoder }) })
         )
-        return new Map<string, RenderPlan>()
+        const state: EncoderState = {
+          plans: new Map(),
+          scope: yield* Effect.scope,
+          draining: false,
+          again: false,
+          pulls: 0,
+          current: undefined
+        }
+        return state
       }),
-    receive: (_workAvailable, plans, ctx) => {
+    receive: (message, state, ctx) => {
+      const { plans } = state
       const renderer = ctx.lookup<RendererMessage>(options.renderer ?? AGENT_NAMES.renderer)
       const stall = Duration.decode(options.stallTimeout ?? STALL_TIMEOUT)
 
@@ -175,10 +214,17 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
           return plan
         })
 
-      const drain: Effect.Effect<void, never, SwarmEvents> = Effect.gen(function*() {
+      /** Pulls and encodes until the renderer has nothing for this slot. */
+      const pullUntilEmpty: Effect.Effect<void, never, SwarmEvents> = Effect.gen(function*() {
         for (;;) {
-          const item = yield* renderer.ask(new PullWork({ agent: ctx.name }))
+          const pull = ++state.pulls
+          const current: NonNullable<EncoderState["current"]> = { pull, aborted: false }
+          state.current = current
+          const item = yield* renderer.ask(new PullWork({ agent: ctx.name, pull }))
           if (item === null) return
+          current.planFile = item.planFile
+          // Its render was cancelled before the item got here.
+          if (current.aborted) continue
           const plan = yield* Effect.either(planFor(item))
           if (plan._tag === "Left") {
             yield* renderer.tell(
@@ -192,10 +238,63 @@ export const encoderAgent = (options: EncoderAgentOptions) =>
             )
             continue
           }
-          yield* encode(item, plan.right)
+          if (current.aborted) continue
+          current.encode = yield* Effect.fork(encode(item, plan.right))
+          // An aborted encode ends interrupted: nothing is reported, and the next item is pulled.
+          const exit = yield* Fiber.await(current.encode)
+          // Its failures are WorkFailed already: what is left is a defect, which crashes the slot.
+          if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) return yield* Effect.failCause(exit.cause)
         }
-      }).pipe(Effect.catchAll((error) => Effect.logWarning(`${ctx.name}: cannot pull work from ${renderer.name}: ${error.message}`)))
+      }).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`${ctx.name}: cannot pull work from ${renderer.name}: ${error.message}`)),
+        Effect.ensuring(Effect.sync(() => {
+          state.current = undefined
+        }))
+      )
 
-      return Effect.as(drain, plans)
+      /** Drains, then once more for each WorkAvailable that came meanwhile; `draining` ends in the same step as the last check. */
+      const drain: Effect.Effect<void, never, SwarmEvents> = Effect.zipRight(
+        pullUntilEmpty,
+        Effect.suspend(() => {
+          if (state.again) {
+            state.again = false
+            return drain
+          }
+          state.draining = false
+          return Effect.void
+        })
+      )
+
+      const workAvailable = Effect.suspend(() => {
+        if (state.draining) {
+          state.again = true
+          return Effect.void
+        }
+        state.draining = true
+        return Effect.asVoid(Effect.forkIn(
+          // A defect crashes the slot, as it did when the slot encoded in its handler.
+          Effect.catchAllDefect(drain, (defect) => ctx.self.tell(new DrainDied({ message: String(defect) }))),
+          state.scope
+        ))
+      })
+
+      const abort = (message: AbortWork) =>
+        Effect.suspend(() => {
+          const current = state.current
+          if (current === undefined || current.pull !== message.pull) return Effect.void
+          if (current.planFile !== undefined && current.planFile !== message.planFile) return Effect.void
+          current.aborted = true
+          // Awaited: its ffmpeg has exited (and removed its partial file) when this returns.
+          return current.encode === undefined ? Effect.void : Fiber.interrupt(current.encode)
+        })
+
+      switch (message._tag) {
+        case "WorkAvailable":
+          return Effect.as(workAvailable, state)
+        case "AbortWork":
+          return Effect.as(abort(message), state)
+        case "DrainDied":
+          return Effect.dieMessage(`${ctx.name}: its drain died: ${message.message}`)
+      }
     }
   })

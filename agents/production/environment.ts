@@ -52,8 +52,15 @@ export const productionLayer = (options: ProductionOptions) => {
   // A job runs for minutes: allow an agent a few crashes (each restart keeps its queue) before the
   // whole swarm gives up, rather than OTP's default 3 restarts in 5 s.
   const swarm = swarmLayer({ topology: topologyFor(options.topology ?? "star"), root: { intensity: 10, period: "1 minute" } })
+  // A closing layer waits this long for a running workflow (a render takes minutes) before it is
+  // interrupted, unrecorded, to resume from its last finished stage at the next start: not the 15 s
+  // default, so closing a server (`reelswarm serve`) or a run does not wait out its render.
   const engine = ClusterWorkflowEngine.layer.pipe(
-    Layer.provideMerge(SingleRunner.layer({ shardingConfig: { entityMessagePollInterval: options.pollInterval ?? "1 second" } })),
+    Layer.provideMerge(
+      SingleRunner.layer({
+        shardingConfig: { entityMessagePollInterval: options.pollInterval ?? "1 second", entityTerminationTimeout: "1 second" }
+      })
+    ),
     Layer.provide(sql)
   )
   return ProduceVideoLive.pipe(

@@ -17,6 +17,7 @@ import {
   EncodeRetryEvent,
   LeaseExpiredEvent,
   PartEncodedEvent,
+  RenderCancelledEvent,
   RenderEtaEvent,
   RenderFailedEvent,
   RenderFinishedEvent,
@@ -35,6 +36,9 @@ export const StageFinishedEvent = eventKind("stage-finished", { stage: StageName
 
 export const StageFailedEvent = eventKind("stage-failed", { stage: StageName, attempt: Schema.Int, message: Schema.String })
 
+/** The job was cancelled before the stage started: it is not run, nor any stage after it. */
+export const StageSkippedEvent = eventKind("stage-skipped", { stage: StageName, why: Schema.Literal("cancelled") })
+
 // A Schema's type is invariant: a reason media adds (or drops) and this list does not follow does not compile.
 const warningReason: Schema.Schema<FootageWarning["reason"]> = Schema.Literal("unreadable", "corrupt", "bad-sidecar")
 
@@ -47,12 +51,14 @@ export const VideoSwarmEvent = Schema.Union(
   StageStartedEvent.schema,
   StageFinishedEvent.schema,
   StageFailedEvent.schema,
+  StageSkippedEvent.schema,
   FootageWarningEvent.schema,
   ShotPickedEvent.schema,
   RenderStartedEvent.schema,
   RenderFinishedEvent.schema,
   RenderFailedEvent.schema,
   RenderReusedEvent.schema,
+  RenderCancelledEvent.schema,
   PartEncodedEvent.schema,
   WorkRequeuedEvent.schema,
   WorkIgnoredEvent.schema,

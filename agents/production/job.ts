@@ -126,6 +126,13 @@ export const JobReport = Schema.Struct({
 })
 export type JobReport = typeof JobReport.Type
 
+/** The job's execution was cancelled (`reelswarm serve`'s cancel): the stage did not start. */
+export class JobCancelledError extends Schema.TaggedError<JobCancelledError>()("JobCancelledError", { job: Schema.String }) {
+  override get message(): string {
+    return `job ${this.job} was cancelled`
+  }
+}
+
 /**
  * What a stage fails with, kept whole in ProductionError and in the workflow's record of it: an
  * agent's typed answer, the ask's own failure (timeout, crash, undelivered, no such agent, swarm
@@ -146,7 +153,8 @@ export const StageCause = Schema.Union(
   SwarmStoppedError,
   FootageError,
   SampleLibraryError,
-  PlatformError
+  PlatformError,
+  JobCancelledError
 )
 export type StageCause = typeof StageCause.Type
 

@@ -3,7 +3,7 @@
  * that asks an agent to do the work; the engine records each finished activity's result, so after
  * a crash the same job resumes where it was and finished stages are not run again. Every stage
  * records `stage-started`, then `stage-finished` or `stage-failed`: a resumed job's log shows which
- * ones ran again.
+ * ones ran again. A cancelled job's stages do not start (`stage-skipped`): see cancellation.ts.
  */
 import { Activity, Workflow } from "@effect/workflow"
 import { Clock, Duration, Effect, Either, Option, Schedule, Schema } from "effect"
@@ -19,9 +19,11 @@ import { Narrate, PlanRender, Render } from "../renderer/protocol.ts"
 import { RenderResult, RenderSummary } from "../renderer/render-data.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
 import { Clip, ShotPick } from "../shot-matcher/shot.ts"
-import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageStartedEvent } from "./events.ts"
+import { isCancelled } from "./cancellation.ts"
+import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageSkippedEvent, StageStartedEvent } from "./events.ts"
 import {
   executionId,
+  JobCancelledError,
   jobId,
   type JobReport,
   JobReport as JobReportSchema,
@@ -85,15 +87,24 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         success: Timed(success),
         error: ProductionError,
         execute: Effect.gen(function*() {
+          // A cancelled job starts no stage (see cancellation.ts for why a mark, not an interruption).
+          if (yield* isCancelled(spec)) {
+            yield* events.publish(StageSkippedEvent.make({ stage: name, why: "cancelled" }, { job }))
+            return yield* new ProductionError({ stage: name, cause: new JobCancelledError({ job }) })
+          }
           const attempt = yield* Activity.CurrentAttempt
           yield* events.publish(StageStartedEvent.make({ stage: name, attempt }, { job }))
           const start = yield* Clock.currentTimeMillis
-          const value = yield* Effect.mapError(Effect.retry(work, { while: isTransient, schedule: AGENT_RESTART_RETRY }), (cause) =>
-            new ProductionError({ stage: name, cause })).pipe(
-              Effect.tapError((error) =>
-                events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.cause.message }, { job }))
-              )
+          // The engine runs activities uninterruptibly; the agent's work is not, so a closing engine
+          // interrupts it (its result unrecorded: it runs again at the next start) instead of waiting for it.
+          const value = yield* Effect.mapError(
+            Effect.interruptible(Effect.retry(work, { while: isTransient, schedule: AGENT_RESTART_RETRY })),
+            (cause) => new ProductionError({ stage: name, cause })
+          ).pipe(
+            Effect.tapError((error) =>
+              events.publish(StageFailedEvent.make({ stage: name, attempt, message: error.cause.message }, { job }))
             )
+          )
           const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
           yield* events.publish(StageFinishedEvent.make({ stage: name, seconds }, { job }))
           return { value, seconds }

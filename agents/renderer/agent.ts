@@ -9,9 +9,10 @@
  * back and the item queued again. A failed item is retried (in software when a device failed, behind
  * a breaker per slot); every loss or failure counts as one of the item's MAX_ATTEMPTS. Which idle
  * slot gets which item follows the capacity learned per encoder and size (capacity.ts).
+ * A CancelRender stops one render where it is (its job was cancelled), leaving every other one be.
  * Each message has its own handler below, over the agent's explicit state (`RendererState`).
  */
-import { Clock, Duration, Effect, Either, Option, type Scope } from "effect"
+import { Clock, Duration, Effect, Either, Fiber, Option, type Scope } from "effect"
 import { dirname, join } from "node:path"
 import {
   type CaptionOptions,
@@ -49,6 +50,7 @@ import {
   EncodeRetryEvent,
   LeaseExpiredEvent,
   PartEncodedEvent,
+  RenderCancelledEvent,
   RenderEtaEvent,
   RenderFailedEvent,
   RenderFinishedEvent,
@@ -59,7 +61,9 @@ import {
 } from "./events.ts"
 import { contentKey, doneMarker, fileStamp, isFinished, readDone, readPlan, writeAtomically } from "./plan-file.ts"
 import {
+  AbortWork,
   AudioMixed,
+  type CancelRender,
   CheckLeases,
   type EncoderReady,
   type Narrate,
@@ -104,6 +108,8 @@ interface Lease {
   readonly agent: string
   /** Which of the item's attempts this is (1 for the first). */
   readonly attempt: number
+  /** The slot's pull that got it: what an AbortWork names. */
+  readonly pull: number
   expiresAt: number
   /** Frames written so far, as last reported. */
   frame: number
@@ -118,6 +124,8 @@ interface RenderJob {
   readonly parts: Map<number, EncodedPart>
   readonly attempts: Map<number, number>
   readonly startedAt: number
+  /** Its background steps (audio mix, stitch): interrupted when it is cancelled. */
+  readonly steps: Array<Fiber.RuntimeFiber<void>>
   audio: { readonly file: string; readonly seconds: number } | undefined
   encodeSeconds: number
   stitching: boolean
@@ -319,6 +327,8 @@ const handle = (r: Renderer, message: RendererMessage) => {
       return answer(r.ctx, message, planRenderFor(message))
     case "Render":
       return startRender(r, message)
+    case "CancelRender":
+      return cancelRender(r, message)
     case "EncoderReady":
       return encoderReady(r, message)
     case "PullWork":
@@ -387,6 +397,7 @@ const startRender = (r: Renderer, message: Render) =>
       parts: new Map(),
       attempts: new Map(),
       startedAt: yield* Clock.currentTimeMillis,
+      steps: [],
       audio: undefined,
       encodeSeconds: 0,
       stitching: false,
@@ -404,7 +415,7 @@ const startRender = (r: Renderer, message: Render) =>
     if (plan.segments.length !== 1) {
       yield* background(
         r,
-        message.planFile,
+        job,
         Effect.mapError(timed(renderAudio(plan)), renderError("audio")),
         ({ value, seconds }) => new AudioMixed({ planFile: message.planFile, file: value, seconds })
       )
@@ -412,7 +423,37 @@ const startRender = (r: Renderer, message: Render) =>
     yield* notifyEncoders(r)
   })
 
-/** An encoder (re)started, or joined: it is watched, and the lease it held is taken back. */
+/**
+ * The render is stopped where it is: nothing of it is queued or leased any more (its encoders abort
+ * their ffmpeg: no retry, no breaker count), its audio mix or stitch is interrupted, the files it
+ * made so far are removed, and whoever waits for it gets a RenderError of stage `cancelled`.
+ */
+const cancelRender = (r: Renderer, message: CancelRender) =>
+  Effect.gen(function*() {
+    const job = r.state.jobs.get(message.planFile)
+    if (job === undefined) return yield* r.ctx.reply(message, false)
+    const { planFile } = job
+    r.state.jobs.delete(planFile)
+    r.state.queue.splice(0, r.state.queue.length, ...r.state.queue.filter((item) => item.planFile !== planFile))
+    for (const lease of [...r.state.leases.values()]) {
+      if (lease.item.planFile !== planFile) continue
+      r.state.leases.delete(lease.agent)
+      yield* r.ctx.lookup(lease.agent).tell(new AbortWork({ planFile, index: lease.item.index, pull: lease.pull }))
+    }
+    // Awaited, so that their ffmpeg has exited (and removed its partial file) before the files go.
+    yield* Fiber.interruptAll(job.steps)
+    const fs = yield* mediaFileSystem
+    yield* Effect.forEach([...job.plan.files.segments, job.plan.files.audio, job.plan.files.output], (file) =>
+      Effect.catchAll(
+        fs.remove(file, { force: true }),
+        (error) => Effect.logWarning(`cannot remove ${file} of the cancelled render: ${error.message}`)
+      ), { discard: true })
+    const error = new RenderError({ stage: "cancelled", message: `the render of ${planFile} was cancelled` })
+    yield* Effect.forEach(job.waiting, (request) => r.ctx.replyFailure(request, error), { discard: true })
+    yield* r.events.publish(RenderCancelledEvent.make({ planFile }, r.origin))
+    yield* r.ctx.reply(message, true)
+  })
+
 /** An encoder slot the renderer hands work to: idle, driving `encoder` (the plan's when none), and watched. */
 const admitEncoder = (state: RendererState, ctx: AgentContext<RendererMessage>, agent: string, encoder: string | undefined) => {
   state.encoders.add(agent)
@@ -422,6 +463,7 @@ const admitEncoder = (state: RendererState, ctx: AgentContext<RendererMessage>, 
   return ctx.watch(agent)
 }
 
+/** An encoder (re)started, or joined: it is watched, and the lease it held is taken back. */
 const encoderReady = (r: Renderer, message: EncoderReady) =>
   Effect.gen(function*() {
     const agent = message.agent
@@ -473,7 +515,7 @@ const pullWork = (r: Renderer, message: PullWork) =>
       if (routed.encoder !== undefined) item = { ...item, encoder: routed.encoder }
     }
     const attempt = (r.state.jobs.get(item.planFile)?.attempts.get(item.index) ?? 0) + 1
-    r.state.leases.set(agent, { item, agent, attempt, expiresAt: now + r.leaseTtlMs, frame: 0 })
+    r.state.leases.set(agent, { item, agent, attempt, pull: message.pull ?? 0, expiresAt: now + r.leaseTtlMs, frame: 0 })
     yield* watchLeases(r, now)
     yield* r.ctx.reply(message, item)
   })
@@ -734,16 +776,19 @@ const publishBreaker = (r: Renderer, agent: string, change: BreakerChange | unde
   }
 }
 
-/** Runs a background step in the agent's scope; it reports back as a message (StepFailed when it fails). */
-const background = <A, R>(r: Renderer, planFile: string, step: Effect.Effect<A, RenderError, R>, report: (a: A) => RendererMessage) =>
-  Effect.asVoid(
+/** Runs a background step of `job` in the agent's scope; it reports back as a message (StepFailed when it fails). */
+const background = <A, R>(r: Renderer, job: RenderJob, step: Effect.Effect<A, RenderError, R>, report: (a: A) => RendererMessage) =>
+  Effect.map(
     Effect.forkIn(
       Effect.matchEffect(step, {
-        onFailure: (error) => r.ctx.self.tell(new StepFailed({ planFile, error })),
+        onFailure: (error) => r.ctx.self.tell(new StepFailed({ planFile: job.planFile, error })),
         onSuccess: (a) => r.ctx.self.tell(report(a))
       }),
       r.state.scope
-    )
+    ),
+    (fiber) => {
+      job.steps.push(fiber)
+    }
   )
 
 /** Every part is in: a single pass is the output; segments are stitched (in the background) once the audio is mixed too. */
@@ -766,7 +811,7 @@ const completeIfReady = (r: Renderer, job: RenderJob) =>
     const files = job.plan.segments.map((s) => job.parts.get(s.index)!.file)
     yield* background(
       r,
-      job.planFile,
+      job,
       Effect.mapError(timed(stitch(job.plan, files, { audioFile: job.audio.file })), renderError("stitch")),
       ({ value, seconds }) => new Stitched({ planFile: job.planFile, output: value, seconds })
     )

@@ -25,6 +25,9 @@ export const RenderFailedEvent = eventKind("render-failed", {
   message: Schema.String
 })
 
+/** The render was cancelled: its work was dropped, its ffmpeg runs stopped and its files removed. */
+export const RenderCancelledEvent = eventKind("render-cancelled", { planFile: Schema.String })
+
 /** The same plan was rendered before and its output is still there. */
 export const RenderReusedEvent = eventKind("render-reused", { planFile: Schema.String, output: Schema.String })
 

@@ -43,6 +43,18 @@ export class Render extends Schema.TaggedRequest<Render>()("Render", {
   payload: { planFile: Schema.String }
 }) {}
 
+/**
+ * Stops the render of `planFile` at once: its queued items are dropped, the encoders holding its
+ * leases abort their ffmpeg, its audio mix or stitch is interrupted, its intermediate files are
+ * removed and every Render waiting for it fails with a RenderError of stage `cancelled`. Answers whether a
+ * render of that plan was running; other plans' work is untouched.
+ */
+export class CancelRender extends Schema.TaggedRequest<CancelRender>()("CancelRender", {
+  failure: Schema.Never,
+  success: Schema.Boolean,
+  payload: { planFile: Schema.String }
+}) {}
+
 /** An encoder (re)started and can take work; if it held a lease, that work is given out again. */
 export class EncoderReady extends Schema.TaggedClass<EncoderReady>()("EncoderReady", {
   agent: Schema.String,
@@ -53,7 +65,11 @@ export class EncoderReady extends Schema.TaggedClass<EncoderReady>()("EncoderRea
 export class PullWork extends Schema.TaggedRequest<PullWork>()("PullWork", {
   failure: Schema.Never,
   success: Schema.NullOr(WorkItem),
-  payload: { agent: Schema.String }
+  payload: {
+    agent: Schema.String,
+    /** The slot's count of its pulls: an AbortWork names the pull whose item it stops. */
+    pull: Schema.optional(Schema.Int)
+  }
 }) {}
 
 /** The encoder holding the lease on item `index` of `planFile` is making progress (`frame` of its frames written): the lease is renewed. */
@@ -99,6 +115,7 @@ export const RendererProtocol = Schema.Union(
   Narrate,
   PlanRender,
   Render,
+  CancelRender,
   EncoderReady,
   PullWork,
   RenewLease,
@@ -115,5 +132,18 @@ export type RendererMessage = typeof RendererProtocol.Type
 /** What the renderer tells encoders: there is work to pull. */
 export class WorkAvailable extends Schema.TaggedClass<WorkAvailable>()("WorkAvailable", {}) {}
 
-export const EncoderProtocol = Schema.Union(WorkAvailable)
+/**
+ * What the renderer tells the slot holding the lease on `index` of `planFile` (got by its pull
+ * number `pull`) when that render is cancelled: stop its ffmpeg and report nothing; the lease is gone.
+ */
+export class AbortWork extends Schema.TaggedClass<AbortWork>()("AbortWork", {
+  planFile: Schema.String,
+  index: Schema.Int,
+  pull: Schema.Int
+}) {}
+
+/** An encoder's own drain fiber died of a defect: the slot crashes (and restarts) as if it had died in a handler. */
+export class DrainDied extends Schema.TaggedClass<DrainDied>()("DrainDied", { message: Schema.String }) {}
+
+export const EncoderProtocol = Schema.Union(WorkAvailable, AbortWork, DrainDied)
 export type EncoderMessage = typeof EncoderProtocol.Type

@@ -184,10 +184,11 @@ export type RenderCause = typeof RenderCause.Type
 
 /**
  * A render step failed: which one, what went wrong in words, and the media error it failed with
- * (none when the renderer's own check failed, e.g. a music file without audio).
+ * (none when the renderer's own check failed, e.g. a music file without audio). `cancelled`: the
+ * render was stopped by a CancelRender (its job was cancelled), not failed.
  */
 export class RenderError extends Schema.TaggedError<RenderError>()("RenderError", {
-  stage: Schema.Literal("narration", "probe", "captions", "plan", "encode", "audio", "stitch"),
+  stage: Schema.Literal("narration", "probe", "captions", "plan", "encode", "audio", "stitch", "cancelled"),
   message: Schema.String,
   cause: Schema.optional(RenderCause)
 }) {

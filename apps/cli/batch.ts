@@ -22,6 +22,7 @@ import { basename, dirname, extname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { checkScriptLength, jobId, type JobSpec } from "../../agents/index.ts"
 import { mediaFileSystem } from "../../media/index.ts"
+import { described } from "./examples.ts"
 import * as job from "./job-options.ts"
 import { handleVerbose, verbose } from "./logging.ts"
 import {
@@ -387,6 +388,7 @@ export const batch = Command.make(
     topology: job.topology,
     encoder: job.encoder,
     state: job.state,
+    config: job.config,
     json: job.json,
     verbose
   },
@@ -493,6 +495,9 @@ export const batch = Command.make(
 ).pipe(
   handleVerbose,
   Command.withDescription(
-    "Run many jobs from a file (JSON lines or CSV), --concurrency at a time on one swarm; every line is checked before any runs."
+    described(
+      "Run many jobs from a file (JSON lines or CSV), --concurrency at a time on one swarm; every line is checked before any runs.",
+      ["reelswarm batch jobs.jsonl", "reelswarm batch jobs.csv --concurrency 4 --json"]
+    )
   )
 )

@@ -1,7 +1,10 @@
 /**
  * `reelswarm doctor`: is this state directory usable, and are the tools a job needs installed? It
  * checks that the directory exists and can be written, that its database passes SQLite's full
- * `integrity_check`, and that ffmpeg, ffprobe and espeak-ng are on PATH. `--repair` moves a
+ * `integrity_check`, and that ffmpeg, ffprobe and espeak-ng are on PATH; then reports what this
+ * machine brings: ffmpeg's version and the encoders that pass a trial encode, espeak-ng's voices,
+ * caption fonts per script, GPUs, free disk, CPU cores and RAM, and the hardware tier they make
+ * (`hardwareTier`; thresholds in docs/cli.md). `--repair` moves a
  * corrupt `swarm.db` (with its `-wal` and `-shm`) aside as `swarm.db.broken-<time>` and creates a
  * fresh one; job files, work files and finished videos are left as they are.
  *
@@ -10,10 +13,13 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Effect, Option, Schema } from "effect"
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { execFile } from "node:child_process"
+import { existsSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs"
+import { availableParallelism, totalmem } from "node:os"
 import { join } from "node:path"
-import { fontCoverage } from "../../media/index.ts"
+import { detectEncoders, Encoders, espeakVoices, fontCoverage, type GpuInfo } from "../../media/index.ts"
 import { DatabaseError, integrityCheck, makeDatabase } from "../../memory/index.ts"
+import { described } from "./examples.ts"
 import * as job from "./job-options.ts"
 import { handleVerbose, verbose } from "./logging.ts"
 import { executableOnPath, stateDatabaseError, StateDirError } from "./run-job.ts"
@@ -102,6 +108,93 @@ const fontsCheck: Effect.Effect<Check> = fontCoverage(SCRIPT_SAMPLES).pipe(
   Effect.catchTag("FontCoverageError", (error) => Effect.succeed({ name: "caption fonts", ok: false, detail: error.message }))
 )
 
+export type HardwareTier = "low" | "medium" | "high" | "ultra"
+
+/**
+ * What this machine can be expected to render: ultra with 16+ cores, 32+ GiB and a proven hardware
+ * encoder; high with 8+ cores and 16+ GiB, or 4+ cores, 8+ GiB and a proven hardware encoder;
+ * medium with 4+ cores and 8+ GiB; low below that.
+ */
+export const hardwareTier = (m: { readonly cores: number; readonly ramGiB: number; readonly hardwareEncoder: boolean }): HardwareTier =>
+  m.cores >= 16 && m.ramGiB >= 32 && m.hardwareEncoder
+    ? "ultra"
+    : (m.cores >= 8 && m.ramGiB >= 16) || (m.cores >= 4 && m.ramGiB >= 8 && m.hardwareEncoder)
+    ? "high"
+    : m.cores >= 4 && m.ramGiB >= 8
+    ? "medium"
+    : "low"
+
+/** `ffmpeg -version`'s first line: `ffmpeg version 5.1.6-0+deb12u1 …`. */
+const ffmpegVersion = Effect.async<string | undefined>((resume) => {
+  const child = execFile(
+    "ffmpeg",
+    ["-version"],
+    { timeout: 10_000 },
+    (error, stdout) => resume(Effect.succeed(error === null ? /^ffmpeg version (\S+)/.exec(stdout)?.[1] : undefined))
+  )
+  return Effect.sync(() => child.kill())
+})
+
+const GiB = 1024 ** 3
+const round1 = (n: number) => Math.round(n * 10) / 10
+
+/** The machine: versions, proven encoders, voices, GPUs, disk, CPU and RAM, and its tier. */
+const machineReport = (state: string) =>
+  Effect.gen(function*() {
+    const version = yield* ffmpegVersion
+    const detection = version === undefined ? undefined : yield* Effect.provide(detectEncoders, Encoders.layer)
+    const voices = yield* espeakVoices().pipe(Effect.map((v) => v.voices.length), Effect.option, Effect.map(Option.getOrUndefined))
+    const disk = Option.getOrUndefined(Option.liftThrowable(() => statfsSync(existsSync(state) ? state : "."))())
+    const proven = detection?.available ?? []
+    const cores = availableParallelism()
+    const ramGiB = round1(totalmem() / GiB)
+    const gpus: ReadonlyArray<GpuInfo> = detection?.hardware.gpus ?? []
+    return {
+      ffmpeg: version ?? null,
+      encoders: { proven: proven.map((e) => e.name), rejected: detection?.rejected ?? [] },
+      voices: voices ?? null,
+      gpus: gpus.map((g) => ({ vendor: g.vendor, model: g.model, ...(g.vramMb === undefined ? {} : { vramMb: g.vramMb }) })),
+      freeDiskGiB: disk === undefined ? null : round1((disk.bavail * disk.bsize) / GiB),
+      cpuCores: cores,
+      ramGiB,
+      tier: hardwareTier({ cores, ramGiB, hardwareEncoder: proven.some((e) => e.family !== "software") })
+    }
+  })
+
+type Machine = Effect.Effect.Success<ReturnType<typeof machineReport>>
+
+const machineChecks = (m: Machine): ReadonlyArray<Check> => [
+  { name: "ffmpeg version", ok: m.ffmpeg !== null, detail: m.ffmpeg ?? "ffmpeg -version did not answer" },
+  {
+    name: "encoders",
+    ok: m.encoders.proven.length > 0,
+    detail: m.encoders.proven.length === 0
+      ? "no encoder passed a trial encode"
+      : `proven by a trial encode: ${m.encoders.proven.join(", ")}${
+        m.encoders.rejected.length === 0 ? "" : `; failed: ${m.encoders.rejected.map((r) => r.name).join(", ")}`
+      }`
+  },
+  {
+    name: "voices",
+    ok: m.voices !== null && m.voices > 0,
+    detail: m.voices === null ? "espeak-ng --voices did not answer" : `${m.voices} espeak-ng voices`
+  },
+  {
+    name: "GPUs",
+    ok: true,
+    detail: m.gpus.length === 0
+      ? "none found"
+      : m.gpus.map((g) => `${g.model} (${g.vendor}${g.vramMb === undefined ? "" : `, ${g.vramMb} MiB`})`).join("; ")
+  },
+  {
+    name: "free disk",
+    ok: m.freeDiskGiB === null || m.freeDiskGiB >= 1,
+    detail: m.freeDiskGiB === null ? "unknown" : `${m.freeDiskGiB} GiB`
+  },
+  { name: "CPU and RAM", ok: true, detail: `${m.cpuCores} cores, ${m.ramGiB} GiB` },
+  { name: "hardware tier", ok: true, detail: m.tier }
+]
+
 export const doctor = Command.make(
   "doctor",
   {
@@ -111,6 +204,7 @@ export const doctor = Command.make(
         "Move a corrupt swarm.db aside (as swarm.db.broken-<time>) and start a fresh one; jobs, work files and finished videos are kept."
       )
     ),
+    config: job.config,
     json: job.json,
     verbose
   },
@@ -152,9 +246,15 @@ export const doctor = Command.make(
       }
 
       checks.push(yield* fontsCheck)
+      const machine = yield* machineReport(o.state)
+      checks.push(...machineChecks(machine))
 
       const report = o.json
-        ? JSON.stringify({ state: o.state, ok: checks.every((c) => c.ok), checks, ...(repaired ? { movedAside: repaired } : {}) }, null, 2)
+        ? JSON.stringify(
+          { state: o.state, ok: checks.every((c) => c.ok), checks, machine, ...(repaired ? { movedAside: repaired } : {}) },
+          null,
+          2
+        )
         : checks.map((c) => `${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`).join("\n")
       yield* Effect.sync(() => process.stdout.write(report + "\n"))
       if (stateProblem !== undefined) return yield* stateProblem
@@ -167,6 +267,10 @@ export const doctor = Command.make(
 ).pipe(
   handleVerbose,
   Command.withDescription(
-    "Check the state directory (writable, database intact) and the tools a job needs; --repair replaces a corrupt database with a fresh one."
+    described(
+      "Check the state directory (writable, database intact) and the tools a job needs, and report the machine: ffmpeg and its proven " +
+        "encoders, voices, fonts, GPUs, disk, CPU, RAM and a hardware tier. --repair replaces a corrupt database with a fresh one.",
+      ["reelswarm doctor", "reelswarm doctor --json | jq .machine.tier", "reelswarm doctor --repair --state /data/reelswarm"]
+    )
   )
 )

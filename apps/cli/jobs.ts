@@ -9,6 +9,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Either, Schedule, Schema } from "effect"
 import { type JobSpec, JobSpec as JobSpecSchema } from "../../agents/index.ts"
 import { mediaFileSystem } from "../../media/index.ts"
+import { described } from "./examples.ts"
 import * as job from "./job-options.ts"
 import { handleVerbose, verbose } from "./logging.ts"
 import { CliError, fileErrorText, type JobFile, pendingJobs, runJob, StateDirError } from "./run-job.ts"
@@ -81,7 +82,7 @@ const findJob = (state: string, id: string) =>
     })
   })
 
-const list = Command.make("list", { state: job.state, json: job.json, verbose }, (o) =>
+const list = Command.make("list", { state: job.state, config: job.config, json: job.json, verbose }, (o) =>
   Effect.gen(function*() {
     const all = yield* entries(o.state)
     if (o.json) return yield* print(JSON.stringify(all.map((e) => describeJob(e, false)), null, 2))
@@ -89,34 +90,51 @@ const list = Command.make("list", { state: job.state, json: job.json, verbose },
     for (const entry of all) yield* print(line(entry))
   })).pipe(
     handleVerbose,
-    Command.withDescription("List the jobs of the state directory: pending, running and failed (finished ones are removed).")
+    Command.withDescription(
+      described("List the jobs of the state directory: pending, running and failed (finished ones are removed).", [
+        "reelswarm jobs list",
+        "reelswarm jobs list --json --state /data/reelswarm"
+      ])
+    )
   )
 
 const jobArg = Args.text({ name: "ID" }).pipe(Args.withDescription("The job id (or a prefix only it has), as `jobs list` prints it."))
 
-const show = Command.make("show", { id: jobArg, state: job.state, json: job.json, verbose }, (o) =>
-  Effect.gen(function*() {
-    const entry = yield* findJob(o.state, o.id)
-    const described = describeJob(entry, true)
-    if (o.json) return yield* print(JSON.stringify(described, null, 2))
-    const rows = [
-      ["job", entry.id],
-      ["status", entry.holder === undefined ? entry.status : `${entry.status} (pid ${entry.holder.pid} on ${entry.holder.host})`],
-      ["title", described.title],
-      ["output", described.output],
-      ["attempt", String(described.attempt)],
-      ["since", described.since],
-      ...(entry.file.failure === undefined
-        ? []
-        : [["failed", entry.file.failure.message], ["at", new Date(entry.file.failure.at).toISOString()]])
-    ]
-    for (const [key, value] of rows) yield* print(`${key!.padEnd(8)} ${value}`)
-  })).pipe(handleVerbose, Command.withDescription("Show one job: its status, output, attempt and, if it failed, where and why."))
+const show = Command.make(
+  "show",
+  { id: jobArg, state: job.state, config: job.config, json: job.json, verbose },
+  (o) =>
+    Effect.gen(function*() {
+      const entry = yield* findJob(o.state, o.id)
+      const described = describeJob(entry, true)
+      if (o.json) return yield* print(JSON.stringify(described, null, 2))
+      const rows = [
+        ["job", entry.id],
+        ["status", entry.holder === undefined ? entry.status : `${entry.status} (pid ${entry.holder.pid} on ${entry.holder.host})`],
+        ["title", described.title],
+        ["output", described.output],
+        ["attempt", String(described.attempt)],
+        ["since", described.since],
+        ...(entry.file.failure === undefined
+          ? []
+          : [["failed", entry.file.failure.message], ["at", new Date(entry.file.failure.at).toISOString()]])
+      ]
+      for (const [key, value] of rows) yield* print(`${key!.padEnd(8)} ${value}`)
+    })
+).pipe(
+  handleVerbose,
+  Command.withDescription(
+    described("Show one job: its status, output, attempt and, if it failed, where and why.", [
+      "reelswarm jobs show 3f2a",
+      "reelswarm jobs show 3f2a --json"
+    ])
+  )
+)
 
 /** How long `jobs cancel` waits for a running job's process to stop. */
 const STOP_TIMEOUT = Duration.seconds(60)
 
-const cancel = Command.make("cancel", { id: jobArg, state: job.state, verbose }, (o) =>
+const cancel = Command.make("cancel", { id: jobArg, state: job.state, config: job.config, verbose }, (o) =>
   Effect.gen(function*() {
     const entry = yield* findJob(o.state, o.id)
     const holder = entry.holder
@@ -143,11 +161,21 @@ const cancel = Command.make("cancel", { id: jobArg, state: job.state, verbose },
     yield* Console.error(`cancelled ${entry.id}${holder === undefined ? "" : ` (stopped pid ${holder.pid}, which was running it)`}`)
   })).pipe(
     handleVerbose,
-    Command.withDescription("Cancel a job: stop the process running it, if any, and forget it (resume no longer runs it).")
+    Command.withDescription(
+      described("Cancel a job: stop the process running it, if any, and forget it (resume no longer runs it).", [
+        "reelswarm jobs cancel 3f2a"
+      ])
+    )
   )
 
 export const jobs = Command.make("jobs").pipe(
-  Command.withDescription("The jobs of a state directory: list, show, cancel."),
+  Command.withDescription(
+    described("The jobs of a state directory: list, show, cancel.", [
+      "reelswarm jobs list",
+      "reelswarm jobs show 3f2a",
+      "reelswarm jobs cancel 3f2a"
+    ])
+  ),
   Command.withSubcommands([list, show, cancel])
 )
 
@@ -157,7 +185,7 @@ const failedOption = Options.boolean("failed").pipe(
 
 export const resume = Command.make(
   "resume",
-  { state: job.state, json: job.json, failed: failedOption, verbose },
+  { state: job.state, config: job.config, json: job.json, failed: failedOption, verbose },
   (o) =>
     Effect.gen(function*() {
       const all = yield* pendingJobs(o.state)
@@ -197,6 +225,9 @@ export const resume = Command.make(
 ).pipe(
   handleVerbose,
   Command.withDescription(
-    "Finish every job that a crash or a kill left unfinished, each on its own; with --failed, failed ones too."
+    described("Finish every job that a crash or a kill left unfinished, each on its own; with --failed, failed ones too.", [
+      "reelswarm resume",
+      "reelswarm resume --failed --json"
+    ])
   )
 )

@@ -1,5 +1,5 @@
 /**
- * The `reelswarm` command. Exit codes: 0 done; 1 the job failed (or doctor found a tool missing);
+ * The `reelswarm` command (docs/cli.md). Exit codes: 0 done; 1 the job failed (or doctor found a tool missing, or a memory key is not there);
  * 2 bad usage or input, found before any work; 3 the state directory or its database cannot be used
  * (corrupt, read-only, locked, a full disk), with one line naming the file and what to do; 130
  * interrupted. Engine logs go to stderr, never stdout (which carries only the JSON with --json);
@@ -9,17 +9,27 @@ import { Command, Options, ValidationError } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { isPlatformError } from "@effect/platform/Error"
-import { Cause, Console, Effect, Exit, Option } from "effect"
-import { basename, extname, join } from "node:path"
-import { checkScriptLength, demoSpec, type JobSpec } from "../../agents/index.ts"
+import { Cause, Console, Effect, Either, Exit, Option } from "effect"
+import { basename, extname, resolve } from "node:path"
+import { demoSpec } from "../../agents/index.ts"
 import pkg from "../../package.json" with { type: "json" }
+import { toJobSpec } from "../host/job-spec.ts"
+import { agents } from "./agents.ts"
 import { batch } from "./batch.ts"
+import { settings } from "./config.ts"
 import { doctor } from "./doctor.ts"
+import { events } from "./events.ts"
+import { described } from "./examples.ts"
+import { footage } from "./footage.ts"
 import * as job from "./job-options.ts"
 import { jobs, resume } from "./jobs.ts"
 import { handleVerbose, loggingLayer, verbose } from "./logging.ts"
+import { mcp } from "./mcp.ts"
+import { memory } from "./memory.ts"
 import { CliError, fileErrorText, resolveEncoder, runJob } from "./run-job.ts"
-import { checkFonts, checkOutput, checkVoice, scriptText, wordCount } from "./validate.ts"
+import { serve } from "./serve.ts"
+import { status } from "./status.ts"
+import { checkVoice, scriptText } from "./validate.ts"
 
 const readStdin = () =>
   Effect.promise(async () => {
@@ -38,6 +48,7 @@ const demo = Command.make(
     encoder: job.encoder,
     segments: job.segments,
     state: job.state,
+    config: job.config,
     json: job.json,
     verbose
   },
@@ -55,7 +66,15 @@ const demo = Command.make(
       })
       yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json })
     })
-).pipe(handleVerbose, Command.withDescription("Render the offline demo: a short about emergent patterns in mathematics, to out/demo.mp4."))
+).pipe(
+  handleVerbose,
+  Command.withDescription(
+    described("Render the offline demo: a short about emergent patterns in mathematics, to out/demo.mp4.", [
+      "reelswarm demo",
+      "reelswarm demo --out /tmp/demo --captions words --segments 2"
+    ])
+  )
+)
 
 const run = Command.make(
   "run",
@@ -78,29 +97,35 @@ const run = Command.make(
     size: job.size,
     fps: job.fps,
     captions: job.captions,
+    captionPosition: job.captionPosition,
+    captionSize: job.captionSize,
+    captionColor: job.captionColor,
+    captionStroke: job.captionStroke,
+    captionStrokeWidth: job.captionStrokeWidth,
     music: job.music,
+    musicVolume: job.musicVolume,
     voice: job.voice,
+    voiceRate: job.voiceRate,
+    maxClipSeconds: job.maxClipSeconds,
     topology: job.topology,
     encoder: job.encoder,
     segments: job.segments,
     seed: job.seed,
     state: job.state,
+    config: job.config,
     json: job.json,
     verbose
   },
   (o) =>
     Effect.gen(function*() {
       if (extname(o.out).toLowerCase() !== ".mp4") return yield* new CliError({ message: `--out must name an .mp4 file, got ${o.out}` })
-      if (o.segments < 1) return yield* new CliError({ message: `--segments must be 1 or more, got ${o.segments}` })
-      if (o.fps < 1 || o.fps > 120) return yield* new CliError({ message: `--fps must be between 1 and 120, got ${o.fps}` })
-      const size = Option.isSome(o.size) ? job.parseSize(o.size.value) : job.ASPECTS[o.aspect]
-      if (size === undefined) {
-        return yield* new CliError({ message: `--size must be WIDTHxHEIGHT with even numbers, got ${Option.getOrElse(o.size, () => "")}` })
+      if (o.size !== undefined && job.parseSize(o.size) === undefined) {
+        return yield* new CliError({ message: `--size must be WIDTHxHEIGHT with even numbers, got ${o.size}` })
       }
-      const script: JobSpec["script"] = yield* Option.match(o.topic, {
+      const script: { readonly text: string; readonly title: string } | { readonly topic: string } = yield* Option.match(o.topic, {
         onSome: (topic) =>
           process.env.ANTHROPIC_API_KEY
-            ? Effect.succeed({ _tag: "Topic" as const, topic })
+            ? Effect.succeed({ topic })
             : new CliError({
               message:
                 "--topic needs a Claude API key: set ANTHROPIC_API_KEY, or write the script yourself and pass --script FILE (or pipe it on stdin)"
@@ -112,60 +137,66 @@ const run = Command.make(
                 Effect.flatMap((fs) => fs.readFile(file)),
                 Effect.mapError((error) => new CliError({ message: `cannot read the script ${file}: ${fileErrorText(error)}` })),
                 Effect.flatMap((bytes) => scriptText(bytes, `the script ${file}`)),
-                Effect.map((text) => ({ _tag: "Text" as const, title: basename(file, extname(file)), text }))
+                Effect.map((text) => ({ title: basename(file, extname(file)), text }))
               ),
             onNone: () =>
               process.stdin.isTTY
                 ? new CliError({ message: "no script: pass --script FILE, --topic TEXT, or pipe the script on stdin" })
                 : readStdin().pipe(
                   Effect.flatMap((bytes) => scriptText(bytes, "the script on stdin")),
-                  Effect.map((text) => ({ _tag: "Text" as const, title: basename(o.out, ".mp4"), text }))
+                  Effect.map((text) => ({ title: basename(o.out, ".mp4"), text }))
                 )
           })
       })
-      if (script._tag === "Text") {
-        if (script.text.trim() === "") return yield* new CliError({ message: "the script is empty" })
-        yield* Effect.mapError(checkScriptLength(script.text), (tooLong) => new CliError({ message: tooLong.message }))
-      }
-      yield* checkVoice(o.voice)
-      if (script._tag === "Text" && o.captions !== "none") yield* checkFonts(script.text)
-      yield* checkOutput({
-        out: o.out,
-        footage: o.footage,
-        script: Option.getOrUndefined(o.script),
-        music: Option.getOrUndefined(o.music),
-        ...size,
-        fps: o.fps,
-        // A topic's script is not written yet: a few hundred words is what Claude is asked for.
-        words: script._tag === "Text" ? wordCount(script.text) : 300
-      })
-      const encoder = yield* resolveEncoder(o.encoder, o.state)
-      const spec: JobSpec = {
-        script,
-        footage: { _tag: "Folder", dir: o.footage },
-        output: {
-          path: o.out,
-          ...size,
-          fps: o.fps,
-          encoder,
-          captions: job.CAPTION_STYLES[o.captions],
-          ...Option.match(o.music, { onNone: () => ({}), onSome: (path) => ({ music: { path } }) })
+      if ("text" in script && script.text.trim() === "") return yield* new CliError({ message: "the script is empty" })
+      const { config: _config, json, music, out, script: _file, state, topic: _topic, topology, verbose: _verbose, ...options } = o
+      // The one mapping from a job request to its spec, shared with the HTTP API and MCP (apps/host/job-spec.ts).
+      const spec = yield* toJobSpec(
+        {
+          ...options,
+          ...("text" in script ? { script: script.text, title: script.title } : { topic: script.topic }),
+          footage: resolve(o.footage),
+          ...Option.match(music, { onNone: () => ({}), onSome: (file) => ({ music: resolve(file) }) })
         },
-        voice: o.voice,
-        seed: o.seed,
-        segments: o.segments,
-        workDir: join(o.state, "work")
-      }
-      yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json })
+        { state, out, scriptFile: Option.getOrUndefined(o.script) }
+      ).pipe(Effect.mapError((refused) => new CliError({ message: refused.message })))
+      yield* runJob(spec, { state, topology, json })
     })
-).pipe(handleVerbose, Command.withDescription("Make a video from a script (or a topic) and a footage folder."))
+).pipe(
+  handleVerbose,
+  Command.withDescription(
+    described("Make a video from a script (or a topic) and a footage folder.", [
+      "reelswarm run --script talk.txt --footage ./clips --out talk.mp4",
+      "cat talk.txt | reelswarm run --footage ./clips --out talk.mp4 --aspect 16:9 --captions words",
+      "reelswarm run --topic \"tides\" --footage ./clips --out tides.mp4 --voice en-us --json",
+      "REELSWARM_VOICE=de reelswarm run --script rede.txt --footage ./clips --out rede.mp4"
+    ])
+  )
+)
+
+const commands = [demo, run, batch, resume, jobs, status, agents, events, memory, footage, doctor, serve, mcp] as const
 
 const reelswarm = Command.make("reelswarm").pipe(
   Command.withDescription(
-    "An agent swarm that turns a script into a finished short video. Exit codes: 0 done, 1 the job failed, " +
-      "2 bad usage or input, 3 the state directory cannot be used (the message says what to do), 130 interrupted."
+    described(
+      "An agent swarm that turns a script into a finished short video.\n\n" +
+        "Exit codes: 0 done; 1 the job failed (or doctor found a tool missing, or a memory key is not there); " +
+        "2 bad usage or input (a bad flag, config file or environment variable), found before any work; " +
+        "3 the state directory or its database cannot be used (the message says what to do); 130 interrupted (Ctrl-C, SIGTERM).\n\n" +
+        "Settings: a flag wins over the environment (REELSWARM_<NAME>, e.g. REELSWARM_VOICE, REELSWARM_STATE), which wins over " +
+        "reelswarm.config.json in the working directory (or --config FILE), which wins over the default. " +
+        "Shell completions: reelswarm --completions bash|zsh|fish|sh. See docs/cli.md.",
+      [
+        "reelswarm demo",
+        "reelswarm run --script talk.txt --footage ./clips --out talk.mp4",
+        "reelswarm status",
+        "reelswarm events --follow",
+        "reelswarm doctor",
+        "reelswarm --completions bash > /etc/bash_completion.d/reelswarm"
+      ]
+    )
   ),
-  Command.withSubcommands([demo, run, batch, resume, jobs, doctor])
+  Command.withSubcommands(commands)
 )
 
 const cli = Command.run(reelswarm, { name: "reelswarm", version: pkg.version })
@@ -176,14 +207,23 @@ const exitWith = (code: number, message?: string) =>
     Effect.sync(() => (process.exitCode = code))
   )
 
-cli(process.argv).pipe(
+/** Help, completions and the version need no settings: a broken config file must not hide them. */
+const needsSettings = !process.argv.slice(2).some((arg) => ["--help", "-h", "--version", "--completions", "--wizard"].includes(arg))
+
+const loaded = needsSettings ? settings() : Either.right(undefined)
+
+const program = Either.isLeft(loaded) ? exitWith(2, loaded.left) : cli(process.argv)
+
+program.pipe(
   Effect.catchTags({
     CliError: (e) => exitWith(2, e.message),
     JobFailedError: (e) => exitWith(1, e.message),
     ResumeFailedError: (e) => exitWith(1, e.message),
     BatchFailedError: (e) => exitWith(1, e.message),
     StateDirError: (e) => exitWith(3, e.message),
-    DoctorError: (e) => exitWith(1, e.message)
+    DoctorError: (e) => exitWith(1, e.message),
+    MemoryKeyMissingError: (e) => exitWith(1, e.message),
+    FootageFailedError: (e) => exitWith(1, e.message)
   }),
   // @effect/cli has already printed what was wrong with the command line.
   Effect.catchIf(ValidationError.isValidationError, () => exitWith(2)),

@@ -39,7 +39,8 @@ const takeoverFile = (state: string) => join(state, "lock.takeover")
 /** A takeover guard older than this was left by a process that died within its few milliseconds. */
 const TAKEOVER_STALE_MS = 10_000
 
-const isAlive = (pid: number): boolean => {
+/** Whether a process with this pid lives on this host. */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
     return true

@@ -130,6 +130,10 @@ export class JobHost extends Context.Tag("reelswarm/apps/JobHost")<JobHost, JobH
 export const hostDirs = (state: string) => ({
   footage: `${state}/library/footage`,
   music: `${state}/library/music`,
-  /** `<outputs>/<job id>/video.mp4`, `report.json`, `thumbs/<scene>.jpg` */
+  /**
+   * `<outputs>/<key>/video.mp4`, `video.json` (the report), `thumbs/<scene>.jpg`. The folder is named by
+   * the request's hash, not the job id (which hashes the output path inside it): faces take paths
+   * from `files`, never build them.
+   */
   outputs: `${state}/outputs`
 })

@@ -5,7 +5,8 @@
  */
 import { Schema } from "effect"
 
-const described = <S extends Schema.Schema.Any>(schema: S, description: string) => schema.annotations({ description })
+/** `schema` with its help text; its own type kept (a generic `annotations` call would widen it to `any`). */
+const described = <S extends Schema.Schema.Any>(schema: S, description: string): S => schema.annotations({ description }) as S
 
 /** Output shapes and the size each gives. */
 export const ASPECTS = {
@@ -76,7 +77,7 @@ export const JobOptionFields = {
   ),
   musicVolume: Schema.optionalWith(
     described(Schema.Number.pipe(Schema.between(0, 1)), "Music level under the narration, 0 … 1."),
-    { default: () => 0.2 }
+    { default: () => 0.25 }
   ),
   maxClipSeconds: Schema.optional(
     described(Schema.Number.pipe(Schema.between(1, 60)), "The longest a single shot stays on screen, in seconds (long scenes are cut).")

@@ -23,7 +23,7 @@ import { type Codec, makeCodec, type PayloadCodec, payloadCodec, roundTrip } fro
 import { type Envelope, isReply, makeEnvelope, makeIdGenerator, OUTSIDE, REPLY_FAILURE, REPLY_SUCCESS, tagOf } from "../envelope.ts"
 import { DeadLetterEvent, type SwarmEventsService } from "../events.ts"
 import { Mailbox, type MailboxOptions } from "../mailbox.ts"
-import type { Router, Topology } from "../topology.ts"
+import type { LinkTraffic, Router, Topology } from "../topology.ts"
 
 /** The name `tell`/`ask` put in `from`: the agent whose fiber sends, or `$swarm` outside any agent. */
 export const CurrentAgent: FiberRef.FiberRef<string> = FiberRef.unsafeMake(OUTSIDE)
@@ -36,6 +36,8 @@ export interface AgentCell {
   /** The running incarnation, if any; a killed one is detached from its cell at once. */
   incarnation: Incarnation | undefined
   restarts: number
+  /** Envelopes put in its mailbox since the swarm started, by message tag (across restarts). */
+  readonly received: Map<string, Counter>
   /**
    * Ids of queued timer messages whose timer was cancelled or replaced, or whose incarnation ended:
    * the agent skips them when it takes them from the mailbox.
@@ -69,6 +71,11 @@ export interface Incarnation {
   readonly watching: Set<string>
   /** Why its supervisor is stopping it (e.g. an escalation), for the asks it still owes when it ends. */
   stopping: string | undefined
+}
+
+/** A count that is bumped in place: one Map lookup per increment. */
+export interface Counter {
+  n: number
 }
 
 /** One started timer; a cancelled or replaced one's queued messages are skipped. */
@@ -114,6 +121,8 @@ export interface Kernel {
   readonly close: Effect.Effect<void>
   readonly newCell: (name: string, definition: AgentDefinition.Any, mailbox: MailboxOptions) => AgentCell
   readonly deliver: (envelope: Envelope) => Effect.Effect<void>
+  /** Envelopes that travelled each link, per direction, since the swarm started. */
+  readonly traffic: () => ReadonlyArray<LinkTraffic>
   /** Routes an envelope through the topology (strict mode: after a codec round trip). */
   readonly send: (envelope: Envelope) => Effect.Effect<void>
   readonly deadLetter: (envelope: Envelope, reason: DeadLetterReason, cause?: string) => Effect.Effect<void>
@@ -239,8 +248,34 @@ export const makeKernel = (options: {
         }, { agent: envelope.to }))
       })
 
-    const deliver = (envelope: Envelope): Effect.Effect<void> => {
+    /** Sender -> addressee -> envelopes. The last link counted is kept at hand: a stream of envelopes on one link does no lookup. */
+    const links = new Map<string, Map<string, Counter>>()
+    let lastFrom = ""
+    let lastTo = ""
+    let lastLink: Counter = { n: 0 }
+    const hop = (envelope: Envelope, from: string, to: string) => {
       envelope.hops++
+      if (from !== lastFrom || to !== lastTo) {
+        let row = links.get(from)
+        if (row === undefined) links.set(from, row = new Map<string, Counter>())
+        let counter = row.get(to)
+        if (counter === undefined) row.set(to, counter = { n: 0 })
+        lastFrom = from
+        lastTo = to
+        lastLink = counter
+      }
+      lastLink.n++
+    }
+    const traffic = () =>
+      Array.from(links, ([from, row]) => Array.from(row, ([to, counter]): LinkTraffic => ({ from, to, envelopes: counter.n }))).flat()
+
+    const deliver = (envelope: Envelope, via: string = envelope.from): Effect.Effect<void> => {
+      hop(envelope, via, envelope.to)
+      return arrive(envelope)
+    }
+
+    /** The last step of every delivery, counted or not (system messages pass no link). */
+    const arrive = (envelope: Envelope): Effect.Effect<void> => {
       if (isReply(envelope)) {
         const ask = pending.get(envelope.correlationId!)
         // Nobody waits for it any more (the ask timed out, or its asker gave up): Akka's late reply.
@@ -250,10 +285,14 @@ export const makeKernel = (options: {
       }
       if (!open) return deadLetter(envelope, "stopped")
       const cell = cells.get(envelope.to)
-      return cell === undefined ? deadLetter(envelope, stopping ? "stopped" : "no-such-agent") : cell.mailbox.offer(envelope)
+      if (cell === undefined) return deadLetter(envelope, stopping ? "stopped" : "no-such-agent")
+      const received = cell.received.get(envelope.tag)
+      if (received === undefined) cell.received.set(envelope.tag, { n: 1 })
+      else received.n++
+      return cell.mailbox.offer(envelope)
     }
 
-    const router: Router = yield* options.topology.make({ deliver })
+    const router: Router = yield* options.topology.make({ deliver, hop })
 
     /** Strict mode: the envelope as a remote receiver would get it; an unserializable payload is the sender's bug (a defect). */
     const strictly = (envelope: Envelope, payloads: PayloadCodec<unknown> | undefined): Effect.Effect<void> => {
@@ -393,9 +432,13 @@ export const makeKernel = (options: {
       makeEnvelope(nextId(), name, watcher, "Terminated", new Terminated({ agent: name, reason }), undefined, undefined)
 
     // Terminated is a system message: delivered straight to the watcher's mailbox, past the topology.
+    const systemMessage = (envelope: Envelope) => {
+      envelope.hops++
+      return arrive(envelope)
+    }
     const watch = (watcher: string, watched: string): Effect.Effect<void> =>
       Effect.suspend(() => {
-        if (!names.has(watched)) return deliver(terminatedEnvelope(watched, watcher, "no-such-agent"))
+        if (!names.has(watched)) return systemMessage(terminatedEnvelope(watched, watcher, "no-such-agent"))
         let set = watchers.get(watched)
         if (set === undefined) watchers.set(watched, set = new Set())
         set.add(watcher)
@@ -414,7 +457,7 @@ export const makeKernel = (options: {
         const set = watchers.get(name)
         if (set === undefined) return Effect.void
         watchers.delete(name)
-        return Effect.forEach(set, (watcher) => deliver(terminatedEnvelope(name, watcher, reason)), { discard: true })
+        return Effect.forEach(set, (watcher) => systemMessage(terminatedEnvelope(name, watcher, reason)), { discard: true })
       })
 
     const retire = (incarnation: Incarnation) => {
@@ -461,6 +504,7 @@ export const makeKernel = (options: {
       mailbox: new Mailbox<Envelope>(mailbox, (envelope, reason) => deadLetter(envelope, reason)),
       incarnation: undefined,
       restarts: 0,
+      received: new Map(),
       cancelledTimers: new Set(),
       terminate: Effect.void
     })
@@ -482,6 +526,7 @@ export const makeKernel = (options: {
       close,
       newCell,
       deliver,
+      traffic,
       send,
       deadLetter,
       tell,
