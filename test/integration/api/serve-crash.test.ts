@@ -29,7 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const MAIN = join(import.meta.dirname, "serve-main.ts")
+const MAIN = join(import.meta.dirname, "../../../apps/cli/main.ts")
 
 /** `reelswarm serve` on `state` in its own process group; resolves with its URL once server.json names this process. */
 const startServe = async (state: string) => {
