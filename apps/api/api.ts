@@ -5,7 +5,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { JobReport } from "../../agents/index.ts"
+import { GpuSample, JobReport } from "../../agents/index.ts"
 import { JobDetail, JobRequest, JobState, JobSummary } from "../host/contract.ts"
 import { MptGroup } from "./mpt.ts"
 
@@ -162,15 +162,8 @@ export const AgentMetrics = Schema.Struct({
   status: Schema.optional(Schema.String)
 })
 
-export const GpuMetrics = Schema.Struct({
-  index: Schema.Int,
-  vendor: Schema.String,
-  model: Schema.String,
-  utilizationPct: Schema.NullOr(Schema.Number),
-  memoryUsedMb: Schema.NullOr(Schema.Number),
-  memoryTotalMb: Schema.NullOr(Schema.Number),
-  temperatureC: Schema.NullOr(Schema.Number)
-})
+/** A GPU as the monitor samples it (agents' GpuSample). */
+export const GpuMetrics = GpuSample
 
 export const Metrics = Schema.Struct({
   agents: Schema.Array(AgentMetrics),

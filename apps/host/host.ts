@@ -156,6 +156,27 @@ const summaryOf = (record: JobRecord): JobSummary => {
  * the state's lock first, or use `layer`). Closing its scope interrupts the running jobs; their files
  * stay pending, so the next host on the state resumes them.
  */
+/** A job a host finds in the jobs folder with no record of its own (the CLI's, or a record lost): its request rebuilt from the spec. */
+const leftBehind = (
+  left: { readonly id: string; readonly spec: JobSpec; readonly since: number },
+  summary: Pick<JobSummary, "state"> & Partial<Pick<JobSummary, "failure">>
+): Job => ({
+  summary: {
+    id: left.id,
+    title: left.spec.script._tag === "Text" ? left.spec.script.title : left.spec.script.topic,
+    progress: 0,
+    submittedAt: left.since,
+    ...summary
+  },
+  request: requestOf(left.spec),
+  spec: left.spec,
+  stages: [],
+  parts: [],
+  report: undefined,
+  fiber: undefined,
+  render: undefined
+})
+
 export const makeJobHost = (options: JobHostOptions): Effect.Effect<
   JobHostService,
   CliError | StateDirError,
@@ -230,41 +251,16 @@ export const makeJobHost = (options: JobHostOptions): Effect.Effect<
       const known = jobs.get(left.id)
       if (left.status === "failed") {
         if (known !== undefined) continue
-        jobs.set(left.id, {
-          summary: {
-            id: left.id,
-            title: left.spec.script._tag === "Text" ? left.spec.script.title : left.spec.script.topic,
+        jobs.set(
+          left.id,
+          leftBehind(left, {
             state: "failed",
-            progress: 0,
-            submittedAt: left.since,
             ...(left.failure === undefined ? {} : { failure: { stage: left.failure.stage, message: left.failure.message } })
-          },
-          request: requestOf(left.spec),
-          spec: left.spec,
-          stages: [],
-          parts: [],
-          report: undefined,
-          fiber: undefined,
-          render: undefined
-        })
+          })
+        )
         continue
       }
-      const job: Job = known ?? {
-        summary: {
-          id: left.id,
-          title: left.spec.script._tag === "Text" ? left.spec.script.title : left.spec.script.topic,
-          state: "queued",
-          progress: 0,
-          submittedAt: left.since
-        },
-        request: requestOf(left.spec),
-        spec: left.spec,
-        stages: [],
-        parts: [],
-        report: undefined,
-        fiber: undefined,
-        render: undefined
-      }
+      const job: Job = known ?? leftBehind(left, { state: "queued" })
       // What was running when the last host stopped runs again from where its workflow was.
       const { startedAt: _startedAt, ...waiting } = job.summary
       job.summary = { ...waiting, state: "queued" }

@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll } from "vitest"
-import { killGroup, type Outcome, ROOT } from "./cli-fixture.ts"
+import { killGroup, ROOT, runNode } from "./cli-fixture.ts"
 
 /** Builds the bundle before the suite's first test; call the returned function for its path. */
 export const bundledCli = (label: string): () => string => {
@@ -44,20 +44,7 @@ const envOf = (extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv => {
 
 /** Runs the bundle to its end; interrupting the effect kills it. */
 export const runBundle = (bundle: string, args: ReadonlyArray<string>, options: BundleRunOptions = {}) =>
-  Effect.async<Outcome>((resume) => {
-    const child = spawn(process.execPath, [bundle, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: envOf(options.env),
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    child.stdin.end(options.stdin ?? "")
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+  runNode([bundle, ...args], { cwd: options.cwd ?? ROOT, env: envOf(options.env), stdin: options.stdin })
 
 /** A bundle started by `startBundle`: what it printed so far, and its exit. */
 export interface StartedBundle {

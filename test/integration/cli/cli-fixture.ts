@@ -23,13 +23,13 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv
 }
 
-export const reelswarm = (args: ReadonlyArray<string>, options: RunOptions = {}) =>
+/** `node ARGV` to its end, with what it printed; interrupting the effect kills it. */
+export const runNode = (
+  argv: ReadonlyArray<string>,
+  options: { readonly cwd?: string; readonly env: NodeJS.ProcessEnv; readonly stdin?: string | undefined }
+) =>
   Effect.async<Outcome>((resume) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"]
-    })
+    const child = spawn(process.execPath, argv, { cwd: options.cwd ?? ROOT, env: options.env, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))
@@ -38,6 +38,9 @@ export const reelswarm = (args: ReadonlyArray<string>, options: RunOptions = {})
     child.stdin.end(options.stdin ?? "")
     return Effect.sync(() => child.kill("SIGKILL"))
   })
+
+export const reelswarm = (args: ReadonlyArray<string>, options: RunOptions = {}) =>
+  runNode(["--import", "tsx", MAIN, ...args], { env: { ...process.env, ...options.env }, stdin: options.stdin })
 
 /** A process started by `startReelswarm`: its stderr so far, and its exit. */
 export interface Started {
