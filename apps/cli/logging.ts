@@ -9,7 +9,7 @@
  * stdout never gets a log line: it belongs to the command's own output (one JSON document with `--json`).
  */
 import { Command, Options } from "@effect/cli"
-import { Cause, Effect, Either, HashMap, Layer, List, Logger, LogLevel } from "effect"
+import { Cause, Effect, Either, HashMap, Layer, List, Logger, LogLevel, Option } from "effect"
 import { closeSync, existsSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { inspect } from "node:util"
@@ -180,8 +180,13 @@ const makePino = (s: LogSettings, file: pino.DestinationStream | undefined) => {
 /** Effect's log lines, handed to pino: level, message, annotations, spans (with their age in ms) and cause. */
 const pinoLogger = (target: pino.Logger, isVerbose: boolean) =>
   Logger.make(({ annotations, cause, date, logLevel, message, spans }) => {
-    const level = PINO_LEVEL[logLevel._tag]
-    if (level === undefined) return
+    const named = PINO_LEVEL[logLevel._tag]
+    if (named === undefined) return
+    // The workflow engine's own warnings ("No healthy runners available" while a busy machine delays its
+    // health check, or while it shuts down) are about a state it recovers from by itself: they go to the
+    // log file (and to stderr with --verbose), not to every user's terminal.
+    const engine = Option.getOrUndefined(HashMap.get(annotations, "package")) === "@effect/cluster"
+    const level = engine && named === "warn" ? "info" : named
     const fields: Record<string, unknown> = {}
     const notes = HashMap.toEntries(annotations)
     if (notes.length > 0) fields.annotations = Object.fromEntries(notes.map(([key, value]) => [key, textOf(value)]))
