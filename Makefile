@@ -14,8 +14,9 @@ $(NPM_STAMP): package.json package-lock.json
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
+# bin/reelswarm.js builds the CLI bundle (dist/cli.mjs) first when it is missing or older than the sources.
 demo: $(NPM_STAMP) system-deps
-	npx tsx apps/cli/main.ts demo
+	node bin/reelswarm.js demo
 
 # The console page `reelswarm serve` hands out (dist/console: the page with cytoscape and uPlot bundled in).
 console: $(NPM_STAMP)
