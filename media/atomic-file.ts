@@ -7,13 +7,14 @@
  */
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect } from "effect"
-import { randomBytes, randomUUID } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { basename, dirname, extname, join } from "node:path"
 import { mediaFileSystem, removeQuietly } from "./file-system.ts"
 
 /**
- * Writes `file` whole or not at all: `write` fills a temporary sibling, which is renamed to `file` on
- * success and removed otherwise (failure or interruption). The folder is created first.
+ * Writes `file` whole or not at all: `write` fills a temporary sibling (`partialSibling` + `.tmp`),
+ * which is renamed to `file` on success and removed otherwise (failure or interruption); one a
+ * killed process left is removed by the next write. The folder is created first.
  */
 export const replaceFileAtomically = <E, R>(
   file: string,
@@ -22,7 +23,11 @@ export const replaceFileAtomically = <E, R>(
   Effect.gen(function*() {
     const fs = yield* mediaFileSystem
     yield* fs.makeDirectory(dirname(file), { recursive: true })
-    const temp = `${file}.${randomUUID()}.tmp`
+    // Named after this process, so what a killed writer left (between the write and the rename) is
+    // removed by the next write of the same file; `.tmp` last, so no reader listing the folder by
+    // extension (job files, plans) takes it for a finished file.
+    yield* removeStalePartials(file)
+    const temp = `${partialSibling(file)}.tmp`
     yield* write(temp).pipe(
       Effect.zipRight(fs.rename(temp, file)),
       Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : removeQuietly(temp)))

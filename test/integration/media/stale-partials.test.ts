@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
 import { readdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { partialSibling, removeStalePartials } from "../../../media/atomic-file.ts"
+import { partialSibling, removeStalePartials, writeFileAtomic } from "../../../media/atomic-file.ts"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { probe } from "../../../media/probe.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
@@ -62,5 +62,18 @@ describe("stale partial files", () => {
       expect(yield* listing(dir)).toEqual([other, mine.slice(dir.length + 1)].sort())
       // A folder that is not there is nothing to clean.
       expect(yield* removeStalePartials(join(dir, "missing", "out.mp4"))).toEqual([])
+    }))
+
+  it.scoped("a file written whole or not at all removes the temporary sibling a killed writer left, and no reader takes one for the file", () =>
+    Effect.gen(function*() {
+      const dir = yield* scopedTempDir("partials")
+      const dead = deadPid()
+      const stale = `.plan.partial-${dead}-0123abcd.json.tmp`
+      const live = `.plan.partial-${process.pid}-89abcdef.json.tmp`
+      yield* touch(dir, [stale, live])
+      yield* writeFileAtomic(join(dir, "plan.json"), "{}")
+      expect(yield* listing(dir)).toEqual([live, "plan.json"].sort())
+      // Nothing but the finished file ends with its extension: a listing by `.json` finds only it.
+      expect((yield* listing(dir)).filter((name) => name.endsWith(".json"))).toEqual(["plan.json"])
     }))
 })
