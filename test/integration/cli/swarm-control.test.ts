@@ -218,7 +218,13 @@ describe("reelswarm swarm control (bundled CLI)", () => {
         ], { stdin: SCRIPT })
         yield* job.waitFor("stderr", /script: started/)
 
-        const status = jsonOf((yield* cli(["status", "--state", state, "--json"])).stdout) as {
+        // Paused while status looks, so a tiny job on a fast machine cannot finish first; it holds the lock meanwhile.
+        process.kill(job.child.pid!, "SIGSTOP")
+        const status = jsonOf(
+          (yield* cli(["status", "--state", state, "--json"]).pipe(
+            Effect.ensuring(Effect.sync(() => process.kill(job.child.pid!, "SIGCONT")))
+          )).stdout
+        ) as {
           holder: { pid: number; command: string; job: string } | null
           jobs: { running: number }
         }
