@@ -165,8 +165,9 @@ export const resolveInside = (root: string, relativePath: string): Effect.Effect
     if (inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside)) {
       return yield* refuse("it resolves outside the served folder")
     }
-    const s = yield* Effect.promise(() => lstat(realFile))
-    if (!s.isFile()) return yield* new FileMissingError({ name: relativePath })
+    // Gone since realpath looked (removed meanwhile): missing, like any other file that is not there.
+    const s = yield* Effect.promise(() => lstat(realFile).catch(() => undefined))
+    if (s === undefined || !s.isFile()) return yield* new FileMissingError({ name: relativePath })
     return realFile
   })
 

@@ -28,7 +28,7 @@ import {
   type StageName,
   type TopologyChoice
 } from "../../agents/index.ts"
-import { writeFileAtomic } from "../../media/index.ts"
+import { mediaFileSystem, writeFileAtomic } from "../../media/index.ts"
 import { EventLog, SharedMemory } from "../../memory/index.ts"
 import { Swarm, type SwarmEvent, SwarmEvents } from "../../runtime/index.ts"
 import {
@@ -41,7 +41,8 @@ import {
   pendingJobs,
   productionLayerFor,
   stateDatabaseFailures,
-  type StateDirError
+  type StateDirError,
+  stateDirError
 } from "../cli/run-job.ts"
 import {
   hostDirs,
@@ -186,8 +187,10 @@ export const makeJobHost = (options: JobHostOptions): Effect.Effect<
     const { state } = options
     const settings = { state, topology: options.topology }
     const dirs = hostDirs(state)
-    yield* Effect.promise(() =>
-      Promise.all([servedDir(state), dirs.outputs, dirs.footage, dirs.music].map((dir) => mkdir(dir, { recursive: true })))
+    const fs = yield* mediaFileSystem
+    yield* Effect.forEach(
+      [servedDir(state), dirs.outputs, dirs.footage, dirs.music],
+      (dir) => Effect.mapError(fs.makeDirectory(dir, { recursive: true }), stateDirError(state, "write"))
     )
     const swarm = yield* Swarm
     const events = yield* SwarmEvents
@@ -576,7 +579,10 @@ export const layer = (options: JobHostOptions) =>
   Layer.scoped(
     JobHost,
     Effect.gen(function*() {
-      yield* Effect.promise(() => mkdir(options.state, { recursive: true }))
+      yield* mediaFileSystem.pipe(
+        Effect.flatMap((fs) => fs.makeDirectory(options.state, { recursive: true })),
+        Effect.mapError(stateDirError(options.state, "write"))
+      )
       yield* holdState(options.state, { job: "serve", command: "serve" })
       const production = yield* Layer.build(
         productionLayerFor({ state: options.state, topology: options.topology, encoderSlots: options.encoderSlots })
