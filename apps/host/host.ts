@@ -318,9 +318,10 @@ export const makeJobHost = (options: JobHostOptions): Effect.Effect<
       const decoded = decodeVideoSwarmEvent(raw)
       if (Option.isNone(decoded)) return
       const event = decoded.value
-      // A job's last events may come in after its run returned; a cancelled job's workflow may still be at work.
-      const running = (job: Job | undefined): job is Job =>
-        job !== undefined && job.summary.state !== "queued" && job.summary.state !== "cancelled"
+      // A job's last events may come in after its run returned; a cancelled job's workflow may still be at
+      // work. A job still queued here may already run: on start the workflow engine resumes every workflow
+      // it had persisted, before this host's queue reaches the job again.
+      const running = (job: Job | undefined): job is Job => job !== undefined && job.summary.state !== "cancelled"
       switch (event.type) {
         case "stage-started": {
           const job = jobs.get(event.job ?? "")
@@ -342,7 +343,8 @@ export const makeJobHost = (options: JobHostOptions): Effect.Effect<
               stage,
               state: "done",
               attempts: started?.attempts ?? 1,
-              startedAt: started?.startedAt ?? event.ts,
+              // From the stage's own duration: its start may have been published before this host listened.
+              startedAt: event.ts - Math.round(event.data.seconds * 1000),
               finishedAt: event.ts,
               seconds: event.data.seconds
             }
