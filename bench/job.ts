@@ -17,8 +17,6 @@
  * being far less disturbed by other work on a shared machine. Prints one JSON object.
  */
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises"
 import { cpus, loadavg } from "node:os"
 import { join, resolve } from "node:path"
@@ -26,7 +24,7 @@ import { readPlan } from "../agents/index.ts"
 import { ffmpegVersion, runFfmpeg } from "../media/ffmpeg.ts"
 import { probe } from "../media/probe.ts"
 import type { RenderPlan } from "../media/timeline.ts"
-import { buildCli as buildCliIn, ensureTaggedClips, referenceArgs } from "./reference.ts"
+import { buildCli as buildCliIn, childCpuSeconds, ensureTaggedClips, referenceArgs, runChildOrDie } from "./reference.ts"
 
 const ROOT = resolve(".reelswarm/bench/job")
 const FOOTAGE = join(ROOT, "footage")
@@ -66,17 +64,6 @@ const ensureFootage = ensureTaggedClips(FOOTAGE, CLIPS, CLIP_SECONDS)
 
 const buildCli = buildCliIn(DIST)
 
-/**
- * CPU seconds of this process's finished, reaped children and their reaped descendants (cutime +
- * cstime in /proc/self/stat). Linux only; NaN elsewhere.
- */
-const childCpuSeconds = (): number => {
-  if (!existsSync("/proc/self/stat")) return NaN
-  const stat = readFileSync("/proc/self/stat", "utf8")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  return (Number(fields[13]) + Number(fields[14])) / 100
-}
-
 interface RunOutcome {
   readonly wall: number
   readonly cpu: number
@@ -84,23 +71,11 @@ interface RunOutcome {
 }
 
 const runCli = (cli: { command: string; args: ReadonlyArray<string> }, args: ReadonlyArray<string>) =>
-  Effect.promise(
-    () =>
-      new Promise<RunOutcome>((done, fail) => {
-        const start = performance.now()
-        const cpuStart = childCpuSeconds()
-        const child = spawn(cli.command, [...cli.args, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-        const out: Array<Buffer> = []
-        const err: Array<Buffer> = []
-        child.stdout.on("data", (b: Buffer) => out.push(b))
-        child.stderr.on("data", (b: Buffer) => err.push(b))
-        child.on("close", (code) => {
-          const wall = (performance.now() - start) / 1000
-          if (code !== 0) return fail(new Error(`reelswarm exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}`))
-          done({ wall, cpu: childCpuSeconds() - cpuStart, report: JSON.parse(Buffer.concat(out).toString()) as RunOutcome["report"] })
-        })
-      })
-  )
+  Effect.map(runChildOrDie("reelswarm", cli.command, [...cli.args, ...args]), (run): RunOutcome => ({
+    wall: run.wall,
+    cpu: run.cpu,
+    report: JSON.parse(run.stdout) as RunOutcome["report"]
+  }))
 
 const timed = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {

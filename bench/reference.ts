@@ -4,13 +4,14 @@
  * ffmpeg command: trim, scale/crop, concat, captions, loudness-normalised narration, libx264.
  */
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
-import { existsSync } from "node:fs"
+import { execFile, spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { runFfmpeg } from "../media/ffmpeg.ts"
 import type { RenderPlan } from "../media/timeline.ts"
+import { sampleTree, type TreeMemory } from "./tree-rss.ts"
 
 export interface ReferenceSettings {
   /** libx264 preset, e.g. "veryfast" (the compiler's default). */
@@ -118,3 +119,61 @@ export const buildCli = (dist: string) =>
       ? { how: "node (esbuild bundle)", command: process.execPath, args: [bundle] }
       : { how: "tsx", command: "npx", args: ["tsx", "apps/cli/main.ts"] }
   })
+
+/**
+ * CPU seconds of this process's finished, reaped children and their reaped descendants (cutime +
+ * cstime in /proc/self/stat): far less disturbed than wall time by other work on a shared machine.
+ * Linux only; NaN elsewhere.
+ */
+export const childCpuSeconds = (): number => {
+  if (!existsSync("/proc/self/stat")) return NaN
+  const stat = readFileSync("/proc/self/stat", "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[13]) + Number(fields[14])) / 100
+}
+
+export interface ChildRun {
+  /** Seconds from spawn to exit. */
+  readonly wall: number
+  /** CPU seconds of the child and everything under it. */
+  readonly cpu: number
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  /** The child's process tree's memory, sampled while it ran (see tree-rss.ts). */
+  readonly memory: TreeMemory
+}
+
+/** Runs `command args` to its end (never fails: the exit code is in the result). */
+export const runChild = (command: string, args: ReadonlyArray<string>) =>
+  Effect.promise(
+    () =>
+      new Promise<ChildRun>((done) => {
+        const start = performance.now()
+        const cpuStart = childCpuSeconds()
+        const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] })
+        const sampler = child.pid === undefined ? undefined : sampleTree(child.pid)
+        const out: Array<Buffer> = []
+        const err: Array<Buffer> = []
+        child.stdout.on("data", (b: Buffer) => out.push(b))
+        child.stderr.on("data", (b: Buffer) => err.push(b))
+        child.on("close", (code) => {
+          const memory = sampler?.stop() ?? { treePeakMb: 0, processPeakMb: {}, processes: {}, samples: 0 }
+          done({
+            wall: (performance.now() - start) / 1000,
+            cpu: childCpuSeconds() - cpuStart,
+            code,
+            stdout: Buffer.concat(out).toString(),
+            stderr: Buffer.concat(err).toString(),
+            memory
+          })
+        })
+      })
+  )
+
+/** `runChild`, failing the bench with the command's last stderr when it exits non-zero. */
+export const runChildOrDie = (what: string, command: string, args: ReadonlyArray<string>) =>
+  Effect.flatMap(
+    runChild(command, args),
+    (run) => (run.code === 0 ? Effect.succeed(run) : Effect.dieMessage(`${what} exited ${run.code}: ${run.stderr.slice(-2000)}`))
+  )
