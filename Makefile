@@ -43,7 +43,7 @@ test: $(NPM_STAMP) system-deps typecheck lint
 layers: $(NPM_STAMP)
 	npx vitest run test/unit/house/layering.test.ts
 
-BENCHES := runtime memory render job
+BENCHES := runtime memory render job scale
 
 bench: $(NPM_STAMP) system-deps
 	@for b in $(BENCHES); do echo "== bench/$$b.ts" >&2; npx tsx bench/$$b.ts; done

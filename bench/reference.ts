@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { runFfmpeg } from "../media/ffmpeg.ts"
+import { sampleGraph } from "../media/index.ts"
 import type { RenderPlan } from "../media/timeline.ts"
 import { sampleTree, type TreeMemory } from "./tree-rss.ts"
 
@@ -22,7 +23,13 @@ export interface ReferenceSettings {
 /** The reference's ffmpeg arguments, without the output file. */
 export const referenceArgs = (plan: RenderPlan, settings: ReferenceSettings): Array<string> => {
   const { width, height, fps, captions } = plan.input.output
-  const inputs = plan.scenes.flatMap((s) => ["-ss", "0", "-t", ((s.frames + 2) / fps).toFixed(3), "-i", s.shot.path])
+  const inputs = plan.scenes.flatMap((s) => {
+    const seconds = ((s.frames + 2) / fps).toFixed(3)
+    // A sample clip is its lavfi source, as the render generates it.
+    return s.shot.kind === "lavfi"
+      ? ["-f", "lavfi", "-t", seconds, "-i", sampleGraph(s.shot.path, { ...s.shot.media, durationSec: s.shot.media.duration })]
+      : ["-ss", "0", "-t", seconds, "-i", s.shot.path]
+  })
   const chains = plan.scenes.map((s, i) =>
     `[${i}:v]fps=${fps},scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,trim=end_frame=${s.frames}[v${i}]`
   )

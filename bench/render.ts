@@ -5,7 +5,12 @@
  *
  *   render_ratio = single-pass render time / reference time    (goal <= 1.05, equal frame counts)
  *   stitch_ratio = (2 segments + audio + stitch) time / single-pass time
+ *   ffmpeg_rss_ratio = peak RSS of our single-pass ffmpeg / the reference ffmpeg's   (goal <= 1.0)
+ *   layouts = the same timeline at 720x1280 as 1 segment x 2 x264 threads and as 2 segments x 1
+ *     thread each (run at once, plus the audio mix and the stitch): what `segments auto` weighs
  *
+ * Peak RSS is ffmpeg's own (the largest ffmpeg process of a run, `/usr/bin/time -f %M` wrapped
+ * around each one through FFMPEG_PATH), not node's.
  * Each side runs ROUNDS times (env BENCH_ROUNDS, default 2), interleaved; the fastest run counts.
  * Wall time gives the ratios asked for; ffmpeg's CPU time (render_cpu_ratio, stitch_cpu_ratio) is
  * reported beside them because it is far less disturbed by other work on a shared machine.
@@ -14,8 +19,8 @@
 import { Effect, Either } from "effect"
 import { execFile } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { mkdir, rm, writeFile } from "node:fs/promises"
-import { cpus } from "node:os"
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises"
+import { cpus, loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { assTime } from "../media/captions.ts"
@@ -103,15 +108,45 @@ const CLOCK_TICKS = 100
 interface Run {
   readonly wall: number
   readonly cpu: number
+  /** The largest peak RSS of the run's ffmpeg processes, MB; NaN without /usr/bin/time. */
+  readonly rss: number
 }
+
+const TIME_BINARY = "/usr/bin/time"
+const RSS_LOG = join(CACHE, "ffmpeg-rss.log")
+const FFMPEG_WRAPPER = join(CACHE, "ffmpeg-rss.sh")
+
+/** An ffmpeg that appends its peak RSS (KiB) to RSS_LOG, used through FFMPEG_PATH while a run is timed. */
+const rssWrapper = Effect.promise(async () => {
+  if (!existsSync(TIME_BINARY)) return undefined
+  await writeFile(FFMPEG_WRAPPER, `#!/bin/sh\nexec ${TIME_BINARY} -a -o '${RSS_LOG}' -f %M ffmpeg "$@"\n`)
+  await chmod(FFMPEG_WRAPPER, 0o755)
+  return FFMPEG_WRAPPER
+})
 
 const timed = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<Run, E> =>
   Effect.gen(function*() {
+    const wrapper = yield* rssWrapper
+    yield* Effect.promise(() => writeFile(RSS_LOG, ""))
     const start = performance.now()
     const cpuStart = childCpuSeconds()
-    yield* effect
+    yield* Effect.acquireUseRelease(
+      Effect.sync(() => {
+        if (wrapper !== undefined) process.env["FFMPEG_PATH"] = wrapper
+      }),
+      () => effect,
+      () =>
+        Effect.sync(() => {
+          delete process.env["FFMPEG_PATH"]
+        })
+    )
     const cpuEnd = childCpuSeconds()
-    return { wall: (performance.now() - start) / 1000, cpu: cpuStart === undefined || cpuEnd === undefined ? NaN : cpuEnd - cpuStart }
+    const peaks = (yield* Effect.promise(() => readFile(RSS_LOG, "utf8"))).split("\n").map(Number).filter((n) => n > 0)
+    return {
+      wall: (performance.now() - start) / 1000,
+      cpu: cpuStart === undefined || cpuEnd === undefined ? NaN : cpuEnd - cpuStart,
+      rss: peaks.length === 0 ? NaN : Math.max(...peaks) / 1024
+    }
   })
 
 const main = Effect.gen(function*() {
@@ -123,13 +158,12 @@ const main = Effect.gen(function*() {
   yield* Effect.promise(() => writeFile(captions, captionsFile(starts, narrationInfo.duration)))
   const clipInfos = yield* Effect.forEach(clips, (c) => probe(c))
   yield* Effect.promise(() => mkdir(WORK, { recursive: true }))
-  const input = (path: string): TimelineInput => ({
+  const input = (path: string, size = { width: WIDTH, height: HEIGHT }): TimelineInput => ({
     scenes: SENTENCES.map((text, i) => ({ text, narration: { start: starts[i]!, end: starts[i + 1] ?? narrationInfo.duration } })),
     shots: clipInfos.map((media) => ({ path: media.file, kind: "video" as const, media })),
     output: {
       path,
-      width: WIDTH,
-      height: HEIGHT,
+      ...size,
       fps: FPS,
       encoder: "libx264",
       encoderSettings: { preset: PRESET, crf: CRF },
@@ -141,12 +175,24 @@ const main = Effect.gen(function*() {
   const single = Either.getOrThrow(planRender(input(join(WORK, "single.mp4"))))
   const split = Either.getOrThrow(planRender(input(join(WORK, "stitched.mp4")), { segments: 2 }))
   const referenceOut = join(WORK, "reference.mp4")
+  const small = { width: 720, height: 1280 }
+  const oneByTwo = Either.getOrThrow(planRender(input(join(WORK, "layout-1x2.mp4"), small), { encoderThreads: 2 }))
+  const twoByOne = Either.getOrThrow(planRender(input(join(WORK, "layout-2x1.mp4"), small), { segments: 2, encoderThreads: 1 }))
+  const loadStart = loadavg()[0]!
 
-  const runs = { reference: [] as Array<Run>, single: [] as Array<Run>, stitched: [] as Array<Run> }
+  const runs = {
+    reference: [] as Array<Run>,
+    single: [] as Array<Run>,
+    stitched: [] as Array<Run>,
+    oneByTwo: [] as Array<Run>,
+    twoByOne: [] as Array<Run>
+  }
   for (let round = 0; round < ROUNDS; round++) {
     runs.reference.push(yield* timed(runFfmpeg({ args: referenceArgs(single, { preset: PRESET, crf: CRF }), output: referenceOut })))
     runs.single.push(yield* timed(renderSinglePass(single)))
     runs.stitched.push(yield* timed(render(split)))
+    runs.oneByTwo.push(yield* timed(render(oneByTwo)))
+    runs.twoByOne.push(yield* timed(render(twoByOne)))
   }
   const [singleInfo, referenceInfo, stitchedInfo] = yield* Effect.all([
     probe(single.files.output),
@@ -155,6 +201,14 @@ const main = Effect.gen(function*() {
   ])
   const round3 = (x: number) => Math.round(x * 1000) / 1000
   const best = (xs: ReadonlyArray<Run>, key: keyof Run) => Math.min(...xs.map((r) => r[key]))
+  const figures = (r: Run) => ({ wall_s: round3(r.wall), cpu_s: round3(r.cpu), ffmpeg_peak_rss_mb: Math.round(r.rss) })
+  const layout = (xs: ReadonlyArray<Run>, segments: number, threads: number) => ({
+    segments,
+    threads,
+    wall_s: round3(best(xs, "wall")),
+    cpu_s: round3(best(xs, "cpu")),
+    ffmpeg_peak_rss_mb: Math.round(best(xs, "rss"))
+  })
   const result = {
     bench: "render",
     ffmpeg: yield* ffmpegVersion(),
@@ -181,10 +235,16 @@ const main = Effect.gen(function*() {
     stitch_ratio: round3(best(runs.stitched, "wall") / best(runs.single, "wall")),
     render_cpu_ratio: round3(best(runs.single, "cpu") / best(runs.reference, "cpu")),
     stitch_cpu_ratio: round3(best(runs.stitched, "cpu") / best(runs.single, "cpu")),
+    single_ffmpeg_peak_rss_mb: Math.round(best(runs.single, "rss")),
+    reference_ffmpeg_peak_rss_mb: Math.round(best(runs.reference, "rss")),
+    ffmpeg_rss_ratio: round3(best(runs.single, "rss") / best(runs.reference, "rss")),
+    layouts: [layout(runs.oneByTwo, 1, 2), layout(runs.twoByOne, 2, 1)],
+    load_average_1m_start: round3(loadStart),
+    load_average_1m_end: round3(loadavg()[0]!),
     runs: {
-      single: runs.single.map((r) => ({ wall_s: round3(r.wall), cpu_s: round3(r.cpu) })),
-      reference: runs.reference.map((r) => ({ wall_s: round3(r.wall), cpu_s: round3(r.cpu) })),
-      stitched: runs.stitched.map((r) => ({ wall_s: round3(r.wall), cpu_s: round3(r.cpu) }))
+      single: runs.single.map(figures),
+      reference: runs.reference.map(figures),
+      stitched: runs.stitched.map(figures)
     }
   }
   yield* Effect.promise(() => rm(WORK, { recursive: true, force: true }))

@@ -212,6 +212,16 @@ export const encoderArgs = (spec: EncoderSpec, settings: EncoderSettings = {}, c
   }
 }
 
+/**
+ * `-threads` for an encode limited to `threads` threads (pure): libx264 takes it as its thread count
+ * (its default, 1.5 per core, oversubscribes a machine that runs several segment encodes at once, and
+ * every x264 frame thread holds frames of its own). Other encoders keep their own threading
+ * (hardware, x265's pools, SVT-AV1): nothing. x264's output depends on its thread count, so every
+ * command of one plan gets the same.
+ */
+export const encoderThreadArgs = (spec: EncoderSpec, threads: number | undefined): ReadonlyArray<string> =>
+  threads === undefined || spec.family !== "software" || spec.codec !== "h264" ? [] : ["-threads", String(Math.max(1, Math.floor(threads)))]
+
 /** Encodes three frames of a 256x256 black picture with `spec`; fails with the reason if that is impossible. */
 export const trialEncode = Effect.fn("media.encoders.trial")(function*(spec: EncoderSpec) {
   const args = encoderArgs(spec, { preset: "veryfast" })

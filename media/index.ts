@@ -50,7 +50,9 @@ export {
 export { mediaFileSystem } from "./file-system.ts"
 export { type FontCoverage, fontCoverage, FontCoverageError, type MissingCharacter, type ScriptCoverage } from "./font-coverage.ts"
 export {
+  asSampleClipRef,
   bestFittingFile,
+  defaultIndexConcurrency,
   footageCacheFile,
   type FootageCandidate,
   type FootageClip,
@@ -71,9 +73,13 @@ export {
   type PexelsOptions,
   SAMPLE_CLIPS,
   type SampleClip,
+  SampleClipRef,
+  sampleClipRef,
   type SampleClipSpec,
+  sampleGraph,
   type SampleLibraryOptions,
   type SampleParams,
+  sampleParamsProblem,
   tagsFromFileName
 } from "./footage/index.ts"
 export { type CpuInfo, detectHardware, type GpuInfo, type GpuVendor, Hardware, type HardwareInfo } from "./hardware.ts"
@@ -100,8 +106,13 @@ export {
 export { type SegmentOptions, type Sentence, splitSentences, splitWords, type Word, wordCount } from "./text/segmentation.ts"
 export {
   audioCommand,
+  chooseSegmentLayout,
   concatList,
+  FileShot,
   Fit,
+  LavfiShot,
+  localMachine,
+  type Machine,
   MusicTrack,
   NarrationSpan,
   NarrationTrack,
@@ -119,6 +130,7 @@ export {
   type RenderStage,
   ScenePlan,
   segmentCommand,
+  type SegmentLayout,
   SegmentPlan,
   ShortClipPolicy,
   ShotMedia,

@@ -53,7 +53,7 @@ export const JobSpec = Schema.Struct({
   maxShotSeconds: Schema.optional(Schema.Number),
   /** Shot-matcher tie-breaking seed. */
   seed: Schema.String,
-  /** Render segments (one per encoder slot). */
+  /** Render segments (one per encoder slot): a number, `auto` already resolved for the machine (apps/host/job-request.ts). */
   segments: Schema.Int.pipe(Schema.positive()),
   /** Where narration, plans and segments go. */
   workDir: Schema.String,

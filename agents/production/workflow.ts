@@ -33,7 +33,7 @@ import {
   type StageCause,
   type StageName
 } from "./job.ts"
-import { drawPickedSamples, sampleClips } from "./samples.ts"
+import { sampleClips } from "./samples.ts"
 import { VideoSwarm } from "./video-swarm.ts"
 
 export const ProduceVideo = Workflow.make({
@@ -118,7 +118,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       Schema.Struct({ clips: Schema.Array(Clip), skipped: Schema.Array(SkippedInput) }),
       Effect.gen(function*() {
         const source = spec.footage
-        // The sample library is matched from its clips' records; only the picked clips are drawn ("fetch").
+        // The sample library is matched from its clips' records; the render generates the picked ones.
         if (source._tag === "Samples") return { clips: yield* sampleClips(source, frame), skipped: [] }
         const index = yield* indexFolder(source.dir)
         const skipped = yield* publishWarnings(index.warnings)
@@ -216,16 +216,14 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       )
     )
 
-    /** The picked clips on disk: sample clips are drawn now; a folder's are there already. */
+    /**
+     * The picked clips where the render reads them: a folder's are on disk already, and the sample
+     * library's are generated inside the render (only the frames each scene shows), so nothing is drawn.
+     */
     const fetched = yield* stage(
       "fetch",
       Schema.Struct({ drawn: Schema.Array(Schema.String), skipped: Schema.Array(SkippedInput) }),
-      Effect.gen(function*() {
-        const source = spec.footage
-        if (source._tag !== "Samples") return { drawn: [], skipped: [] }
-        const { drawn, warnings } = yield* drawPickedSamples(source, frame, shots.value.map((s) => s.clip.path))
-        return { drawn, skipped: yield* publishWarnings(warnings) }
-      })
+      Effect.succeed({ drawn: [], skipped: [] })
     )
 
     const summary = yield* stage(

@@ -496,13 +496,16 @@ const pullWork = (r: Renderer, message: PullWork) =>
     const agent = message.agent
     const now = yield* Clock.currentTimeMillis
     r.state.encoders.add(agent)
-    const head = r.state.queue[0]
+    const eligible = r.state.queue.filter((item) => belowConcurrency(r, item.planFile))
+    const head = eligible[0]
     const headJob = head === undefined ? undefined : r.state.jobs.get(head.planFile)
     const picked = headJob === undefined
       ? undefined
-      : pickFor(agent, [...r.state.idle], (slot) => speedOf(r, slot, headJob.plan, now), r.state.queue, (item) => framesOf(r, item))
+      : pickFor(agent, [...r.state.idle], (slot) => speedOf(r, slot, headJob.plan, now), eligible, (item) => framesOf(r, item))
     if (picked === undefined) {
       r.state.idle.add(agent)
+      // Items this slot leaves to faster idle slots: those slots are told, or nobody would take them.
+      if (eligible.length > 0) yield* notifyEncoders(r)
       return yield* r.ctx.reply(message, null)
     }
     r.state.queue.splice(r.state.queue.indexOf(picked), 1)
@@ -549,6 +552,8 @@ const workDone = (r: Renderer, message: WorkDone) =>
     const { part, planFile } = message
     const held = holds(r, part.agent, planFile, part.index)
     if (held) r.state.leases.delete(part.agent)
+    // A lease of a render at its concurrency is free again: the slots it kept waiting may pull.
+    if (held && r.state.queue.some((item) => item.planFile === planFile)) yield* notifyEncoders(r)
     yield* publishBreaker(r, part.agent, r.state.breakers.success(part.agent, part.encoder))
     yield* forJob(r, planFile, (job) =>
       Effect.gen(function*() {
@@ -663,6 +668,19 @@ const workItems = (planFile: string, plan: RenderPlan): Array<WorkItem> =>
   plan.segments.length === 1
     ? [{ planFile, kind: "single-pass", index: 0 }]
     : plan.segments.map((s) => ({ planFile, kind: "segment" as const, index: s.index }))
+
+/**
+ * Whether another item of `planFile` may be leased now: no more of its segments run at once than its
+ * plan's concurrency, so the render never holds more than the plan's K clip decoders open
+ * (media/timeline/plan.ts), however many encoder slots are idle.
+ */
+const belowConcurrency = (r: Renderer, planFile: string) => {
+  const job = r.state.jobs.get(planFile)
+  if (job === undefined) return true
+  let leased = 0
+  for (const lease of r.state.leases.values()) if (lease.item.planFile === planFile) leased++
+  return leased < job.plan.concurrency
+}
 
 /** Whether `agent` holds the lease on item `index` of `planFile`. */
 const holds = (r: Renderer, agent: string, planFile: string, index: number) => {

@@ -4,10 +4,18 @@
  * (measured, after the director's replan): scene i's narration starts where the previous scenes'
  * lengths add up to, so the video covers the narration exactly; a pick's span is its start and
  * length within its scene. A pick the shot-matcher looped plays its clip in a loop from its in-point.
- * A scene without a pick, or a pick without media facts, is a planning failure.
+ * A pick of a sample clip (`sample://<name>`) is a lavfi shot: the render generates it. A scene
+ * without a pick, or a pick without media facts, is a planning failure.
  */
-import { Either } from "effect"
-import type { NarrationTrack, ShotMedia, TimelineInput, TimelineScene, TimelineShot } from "../../media/index.ts"
+import { Either, Option } from "effect"
+import {
+  asSampleClipRef,
+  type NarrationTrack,
+  type ShotMedia,
+  type TimelineInput,
+  type TimelineScene,
+  type TimelineShot
+} from "../../media/index.ts"
 import type { Scene } from "../director/scene.ts"
 import type { ShotPick } from "../shot-matcher/shot.ts"
 import { type OutputSettings, RenderError } from "./render-data.ts"
@@ -34,13 +42,14 @@ export const timelineInput = (args: {
       if (media === undefined) return Either.left(new RenderError({ stage: "plan", message: `no media facts for ${pick.clip.path}` }))
       const start = sceneStart + pick.startSec
       scenes.push({ text: scene.text, narration: { start, end: Math.min(start + pick.durationSec, args.narration.duration) } })
-      shots.push({
-        path: pick.clip.path,
-        kind: pick.clip.kind,
-        media,
+      const timing = {
         ...(pick.inPointSec > 0 && pick.inPointSec < media.duration ? { inPoint: pick.inPointSec } : {}),
         ...(pick.looped ? { whenShort: "loop" as const } : {})
-      })
+      }
+      shots.push(Option.match(asSampleClipRef(pick.clip.path), {
+        onNone: (): TimelineShot => ({ path: pick.clip.path, kind: pick.clip.kind, media, ...timing }),
+        onSome: (ref): TimelineShot => ({ path: ref, kind: "lavfi", media, ...timing })
+      }))
     }
     sceneStart += scene.estimatedSec
   }

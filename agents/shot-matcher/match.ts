@@ -13,13 +13,10 @@
  */
 import { Effect, Schema } from "effect"
 import { orientationOf } from "../../media/index.ts"
-import type { ShotSpan } from "../director/scene.ts"
-import { stem } from "../text/stem.ts"
-import { contentWord, fileNameWords, words } from "../text/terms.ts"
-import { assignMinCost } from "./assignment.ts"
-import { type Bm25Options, makeBm25 } from "./bm25.ts"
-import type { Clip, Frame, MatchedTerm, SceneQuery, ScoreBreakdown, ShotPick } from "./shot.ts"
-import { expandQuery } from "./synonyms.ts"
+import { assignMinCost, assignMinCostRanked } from "./assignment.ts"
+import type { Bm25Options } from "./bm25.ts"
+import { type Candidate, makeScoring, type Scoring, shotsOf } from "./scoring.ts"
+import type { Clip, Frame, SceneQuery, ShotPick } from "./shot.ts"
 
 export type { Clip, SceneQuery, ShotPick } from "./shot.ts"
 
@@ -41,91 +38,10 @@ export class NoFootageError extends Schema.TaggedError<NoFootageError>()("NoFoot
   message: Schema.String
 }) {}
 
-/** FNV-1a, 32 bits: a small, stable hash for seeded tie-breaking. */
-const fnv1a = (text: string): number => {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
-}
-
-const indexTerms = (clip: Clip) => {
-  const sources = new Map<string, Set<"tag" | "file name">>()
-  const terms: Array<string> = []
-  const add = (raw: ReadonlyArray<string>, source: "tag" | "file name") => {
-    for (const word of raw) {
-      const content = contentWord(word)
-      if (content === undefined) continue
-      const term = stem(content)
-      terms.push(term)
-      sources.set(term, (sources.get(term) ?? new Set()).add(source))
-    }
-  }
-  add(clip.tags.flatMap(words), "tag")
-  add(fileNameWords(clip.path), "file name")
-  return { terms, sources }
-}
-
 const fmt = (value: number, digits = 2) => value.toFixed(digits)
 
 /** The timeline slows a clip shorter than its shot at most this much, then loops it (media's "stretch"). */
 const MAX_SLOWDOWN = 2
-
-const orientationFitOf = (clip: Clip, frame: Frame): number => {
-  if (!(clip.width > 0 && clip.height > 0)) return 0
-  const a = clip.width / clip.height
-  const b = frame.width / frame.height
-  return Math.min(a, b) / Math.max(a, b)
-}
-
-const durationFitOf = (clip: Clip, sceneSec: number): number => {
-  if (clip.kind === "image") return 0.9
-  if (!(clip.durationSec > 0)) return 0
-  return Math.min(1, clip.durationSec / Math.max(sceneSec, 1e-9))
-}
-
-interface Candidate {
-  readonly score: ScoreBreakdown
-  readonly matched: ReadonlyArray<MatchedTerm>
-  /** Integer rank key: score to 1e-4, then the seeded hash in the low 16 bits. */
-  readonly key: number
-}
-
-/** Scores every clip for every scene: `candidates[scene][clip]`. */
-const scoreAll = (scenes: ReadonlyArray<SceneQuery>, clips: ReadonlyArray<Clip>, options: MatchOptions) => {
-  const orientationWeight = options.orientationWeight ?? 1
-  const durationWeight = options.durationWeight ?? 0.5
-  const indexed = clips.map(indexTerms)
-  const bm25 = makeBm25(indexed.map((doc) => doc.terms), options.bm25)
-  return scenes.map((scene) => {
-    const query = expandQuery(
-      scene.keywords.flatMap((keyword) => words(keyword).flatMap((w) => (contentWord(w) === undefined ? [] : [stem(w)]))),
-      options.synonymWeight
-    )
-    const synonymOf = new Map(query.flatMap((q) => (q.synonymOf === undefined ? [] : [[q.term, q.synonymOf] as const])))
-    return clips.map((clip, c): Candidate => {
-      const { score: text, contributions } = bm25.score(c, query)
-      const orientationFit = orientationFitOf(clip, options.frame)
-      const durationFit = durationFitOf(clip, coverSecOf(scene))
-      const total = text + orientationWeight * orientationFit + durationWeight * durationFit
-      const matched = contributions.map(({ term, value }): MatchedTerm => {
-        const via = synonymOf.get(term)
-        return { term, in: Array.from(indexed[c]!.sources.get(term) ?? []), value, ...(via === undefined ? {} : { synonymOf: via }) }
-      })
-      const hash = fnv1a(`${options.seed}|${scene.index}|${clip.path}`) & 0xffff
-      return { score: { text, orientationFit, durationFit, total }, matched, key: Math.round(total * 1e4) * 0x10000 + hash }
-    })
-  })
-}
-
-/** A scene's shots: the director's cuts, or one shot for the whole scene. */
-const shotsOf = (scene: SceneQuery): ReadonlyArray<ShotSpan> =>
-  scene.shots !== undefined && scene.shots.length > 0 ? scene.shots : [{ start: 0, duration: scene.estimatedSec }]
-
-/** The length a clip must cover for a scene: its longest shot. */
-const coverSecOf = (scene: SceneQuery): number => Math.max(...shotsOf(scene).map((shot) => shot.duration))
 
 /** How a clip came to a shot, for its reasons. */
 type Use =
@@ -207,46 +123,86 @@ const describe = (
 }
 
 /**
- * Distinct columns for as many rows as `allowed` permits, then with the highest total key (Hungarian
- * method; a disallowed pair costs more than any number of allowed ones can save). Rows must not
- * outnumber columns, so with more rows the columns choose rows instead.
+ * Distinct clips for as many rows (each a scene, given by its position; a scene may fill several rows)
+ * as `allowed` permits, then with the highest total key (Hungarian method; a disallowed pair costs
+ * more than any number of allowed ones can save). `among(scene)`, when given, holds every clip the
+ * scene may be allowed. Rows must not outnumber clips, so with more rows the clips choose rows instead.
  */
 const assignAllowed = (
-  rows: number,
-  cols: number,
-  keyOf: (row: number, col: number) => number,
-  allowed: (row: number, col: number) => boolean
+  scoring: Scoring,
+  rows: ReadonlyArray<number>,
+  allowed?: (scene: number, clip: number) => boolean,
+  among: (scene: number) => ReadonlyArray<number> | undefined = () => undefined
 ): ReadonlyArray<readonly [number, number]> => {
+  const cols = scoring.clipCount
+  const permits = allowed ?? (() => true)
+  if (rows.length > cols) return assignDense(scoring, rows, permits)
+  // Few rows, many clips: each scene's best clips stand for the rest (see assignMinCostRanked).
+  const best = new Map(
+    Array.from(new Set(rows), (s) => [
+      s,
+      scoring.best(s, rows.length, {
+        allowed: allowed === undefined ? undefined : (c) => allowed(s, c),
+        among: among(s),
+        withLeast: allowed !== undefined
+      })
+    ])
+  )
   let low = Number.POSITIVE_INFINITY
   let high = Number.NEGATIVE_INFINITY
-  for (let r = 0; r < rows; r++) {
+  for (const [s, { least, top }] of best) {
+    if (top.length === 0) continue
+    high = Math.max(high, scoring.key(s, top[0]!))
+    low = Math.min(low, least ?? Number.NEGATIVE_INFINITY)
+  }
+  if (high === Number.NEGATIVE_INFINITY) return []
+  const forbidden = (Math.min(rows.length, cols) + 1) * (high - low + 1)
+  const cost = (r: number, c: number) => (permits(rows[r]!, c) ? high - scoring.key(rows[r]!, c) : forbidden)
+  // A scene with fewer allowed clips than rows goes on with the disallowed ones, all equally dear, by clip.
+  const ranked = (r: number) => {
+    const s = rows[r]!
+    const list = [...best.get(s)!.top]
+    for (let c = 0; list.length < rows.length && c < cols; c++) if (!permits(s, c)) list.push(c)
+    return list
+  }
+  const assignment = assignMinCostRanked(rows.length, cols, cost, ranked)
+  return assignment.flatMap((c, r) => (permits(rows[r]!, c) ? [[r, c] as const] : []))
+}
+
+/** The same assignment with the clips choosing rows, over the whole matrix (used when clips are fewer than rows). */
+const assignDense = (
+  scoring: Scoring,
+  rows: ReadonlyArray<number>,
+  allowed: (scene: number, clip: number) => boolean
+): ReadonlyArray<readonly [number, number]> => {
+  const cols = scoring.clipCount
+  const keys = rows.map((s) => Array.from({ length: cols }, (_, c) => scoring.key(s, c)))
+  let low = Number.POSITIVE_INFINITY
+  let high = Number.NEGATIVE_INFINITY
+  for (let r = 0; r < rows.length; r++) {
     for (let c = 0; c < cols; c++) {
-      if (!allowed(r, c)) continue
-      low = Math.min(low, keyOf(r, c))
-      high = Math.max(high, keyOf(r, c))
+      if (!allowed(rows[r]!, c)) continue
+      low = Math.min(low, keys[r]![c]!)
+      high = Math.max(high, keys[r]![c]!)
     }
   }
   if (low > high) return []
-  const forbidden = (Math.min(rows, cols) + 1) * (high - low + 1)
-  const cost = (r: number, c: number) => (allowed(r, c) ? high - keyOf(r, c) : forbidden)
-  const rowsFirst = rows <= cols
-  const assignment = rowsFirst
-    ? assignMinCost(Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => cost(r, c))))
-    : assignMinCost(Array.from({ length: cols }, (_, c) => Array.from({ length: rows }, (_, r) => cost(r, c))))
-  const pairs = assignment.map((other, i) => (rowsFirst ? [i, other] as const : [other, i] as const))
-  return pairs.filter(([r, c]) => allowed(r, c))
+  const forbidden = (Math.min(rows.length, cols) + 1) * (high - low + 1)
+  const cost = (r: number, c: number) => (allowed(rows[r]!, c) ? high - keys[r]![c]! : forbidden)
+  const assignment = assignMinCost(Array.from({ length: cols }, (_, c) => Array.from({ length: rows.length }, (_, r) => cost(r, c))))
+  return assignment.flatMap((r, c) => (allowed(rows[r]!, c) ? [[r, c] as const] : []))
 }
 
 /**
  * One clip per scene, the whole video at once: clips assigned so the total is highest with no clip
  * used twice; when scenes outnumber clips, each further round uses every clip once before any again.
  */
-const pickPerScene = (candidates: ReadonlyArray<ReadonlyArray<Candidate>>, clipCount: number): Array<Placed> => {
-  const placed = new Array<Placed>(candidates.length)
-  let remaining = candidates.map((_, s) => s)
+const pickPerScene = (scoring: Scoring, sceneCount: number): Array<Placed> => {
+  const placed = new Array<Placed>(sceneCount)
+  let remaining = Array.from({ length: sceneCount }, (_, s) => s)
   for (let round = 1; remaining.length > 0; round++) {
     const rows = remaining
-    const pairs = assignAllowed(rows.length, clipCount, (r, c) => candidates[rows[r]!]![c]!.key, () => true)
+    const pairs = assignAllowed(scoring, rows)
     for (const [r, c] of pairs) placed[rows[r]!] = { clip: c, round, use: { _tag: "Scene" } }
     const assigned = new Set(pairs.map(([r]) => rows[r]!))
     remaining = remaining.filter((s) => !assigned.has(s))
@@ -262,26 +218,25 @@ const pickPerScene = (candidates: ReadonlyArray<ReadonlyArray<Candidate>>, clipC
  */
 const pickFurtherShots = (
   scenes: ReadonlyArray<SceneQuery>,
-  candidates: ReadonlyArray<ReadonlyArray<Candidate>>,
-  leads: ReadonlyArray<Placed>,
-  clipCount: number
+  scoring: Scoring,
+  leads: ReadonlyArray<Placed>
 ): ReadonlyArray<ReadonlyArray<Placed>> => {
+  const clipCount = scoring.clipCount
   const uses = new Array<number>(clipCount).fill(0)
   for (const lead of leads) uses[lead.clip]!++
-  const matching = candidates.map((row) => {
-    const found = row.flatMap((c, i) => (c.score.text > 0 ? [i] : []))
-    return new Set(found.length > 0 ? found : row.map((_, i) => i))
-  })
+  const everyClipMatches = (s: number) => scoring.found(s).length === 0
+  const matches = (s: number, c: number) => everyClipMatches(s) || scoring.isFound(s, c)
+  const matchingOf = (s: number) => (everyClipMatches(s) ? undefined : scoring.found(s))
   const placed = leads.map((lead) => [lead])
   const inScene = leads.map((lead) => new Set([lead.clip]))
   const wanted = scenes.map((scene) => shotsOf(scene).length)
   const pending = () => scenes.flatMap((_, s) => Array.from({ length: wanted[s]! - placed[s]!.length }, () => s))
   const fill = (use: Use, allowed: (s: number, c: number) => boolean) => {
     const rows = pending()
-    const pairs = assignAllowed(rows.length, clipCount, (r, c) => candidates[rows[r]!]![c]!.key, (r, c) => allowed(rows[r]!, c))
+    const pairs = assignAllowed(scoring, rows, allowed, matchingOf)
     // Each scene's new clips in rank order, so its better clips come first.
     const bySceneRank = pairs.map(([r, c]) => [rows[r]!, c] as const).sort(([s1, c1], [s2, c2]) =>
-      s1 - s2 || candidates[s2]![c2]!.key - candidates[s1]![c1]!.key
+      s1 - s2 || scoring.key(s2, c2) - scoring.key(s1, c1)
     )
     for (const [s, c] of bySceneRank) {
       placed[s]!.push({ clip: c, round: ++uses[c]!, use })
@@ -289,13 +244,13 @@ const pickFurtherShots = (
     }
     return pairs.length
   }
-  fill({ _tag: "Unused" }, (s, c) => matching[s]!.has(c) && uses[c] === 0)
+  fill({ _tag: "Unused" }, (s, c) => matches(s, c) && uses[c] === 0)
   // Each pass gives a scene's shots clips other scenes use, distinct in the pass; again while any fits.
-  for (let more = true; more;) more = fill({ _tag: "Elsewhere" }, (s, c) => matching[s]!.has(c) && !inScene[s]!.has(c)) > 0
+  for (let more = true; more;) more = fill({ _tag: "Elsewhere" }, (s, c) => matches(s, c) && !inScene[s]!.has(c)) > 0
   return placed.map((list, s) => {
-    const cycle = list.filter((p) => matching[s]!.has(p.clip))
+    const cycle = list.filter((p) => matches(s, p.clip))
     const again = cycle.length > 0 ? cycle : list
-    const use: Use = { _tag: "Again", matching: matching[s]!.size, shots: wanted[s]! }
+    const use: Use = { _tag: "Again", matching: everyClipMatches(s) ? clipCount : scoring.found(s).length, shots: wanted[s]! }
     const more = Array.from({ length: wanted[s]! - list.length }, (_, i): Placed => {
       const clip = again[i % again.length]!.clip
       return { clip, round: ++uses[clip]!, use }
@@ -314,8 +269,8 @@ export const rankShots = (
   options: MatchOptions
 ): ReadonlyArray<ShotPick> => {
   if (clips.length === 0) return []
-  const candidates = scoreAll(scenes, clips, options)
-  const placed = pickFurtherShots(scenes, candidates, pickPerScene(candidates, clips.length), clips.length)
+  const scoring = makeScoring(scenes, clips, options)
+  const placed = pickFurtherShots(scenes, scoring, pickPerScene(scoring, scenes.length))
   return scenes.flatMap((scene, s) => {
     const spans = shotsOf(scene)
     const runs: Array<{ placed: Placed; use: Use; start: number; durationSec: number; merged: number }> = []
@@ -340,7 +295,7 @@ export const rankShots = (
       const repeated = before > 0 || run.merged > 1
       const available = clip.durationSec - inPointSec
       const looped = video && run.durationSec > available + 1e-6 && (repeated || run.durationSec > MAX_SLOWDOWN * available)
-      const candidate = candidates[s]![run.placed.clip]!
+      const candidate = scoring.candidate(s, run.placed.clip)
       const durationSec = Math.round(run.durationSec * 1000) / 1000
       return {
         scene: scene.index,

@@ -30,6 +30,34 @@ export const HexColor = Schema.String.pipe(
   Schema.pattern(/^#[0-9a-fA-F]{6}$/, { message: () => "a colour as #RRGGBB, e.g. #FFFFFF" })
 )
 
+const SegmentCount = Schema.Int.pipe(Schema.between(1, 64))
+
+/**
+ * This machine's cores, where the module runs in Node (`process.getBuiltinModule`, Node 20.16+);
+ * 1 in the console's page, which shows the default only. This module is bundled into that page, so
+ * it imports nothing of Node and nothing of media/.
+ */
+const cores = (): number => {
+  const os = globalThis.process?.getBuiltinModule?.("node:os")
+  return os === undefined ? 1 : os.availableParallelism()
+}
+
+/**
+ * `segments: "auto"`: one segment per 8 cores, media's `chooseSegmentLayout` (docs/media.md; a unit
+ * test keeps the two in step): the planner then gives each encode the cores' share of threads.
+ */
+export const autoSegments = (cpus: number = cores()): number => Math.max(1, Math.min(64, Math.ceil(Math.floor(cpus) / 8)))
+
+/**
+ * A segment count, or "auto" (resolved here, on the machine that renders): a number from JSON and the
+ * config file, text from a flag or the environment.
+ */
+const Segments = Schema.Union(
+  SegmentCount,
+  Schema.compose(Schema.NumberFromString, SegmentCount),
+  Schema.transform(Schema.Literal("auto"), SegmentCount, { strict: true, decode: () => autoSegments(), encode: () => "auto" as const })
+)
+
 /**
  * The options a job can be given besides its script and footage: name → Schema with its default and
  * description. The defaults are what `run` uses when neither a flag, the environment nor the config
@@ -91,10 +119,10 @@ export const JobOptionFields = {
   ),
   segments: Schema.optionalWith(
     described(
-      Schema.Int.pipe(Schema.between(1, 64)),
-      "Encoder slots: 1 renders in a single pass; k > 1 encodes k segments in parallel and joins them."
+      Segments,
+      "Encoder slots: 1 renders in a single pass; k > 1 encodes k segments in parallel and joins them; auto: as many as this machine's cores keep busy (one per 8 cores)."
     ),
-    { default: () => 1 }
+    { default: () => autoSegments() }
   ),
   seed: Schema.optionalWith(
     described(Schema.String, "Seed for the shot matcher's tie-breaking: the same seed picks the same shots."),

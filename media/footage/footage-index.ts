@@ -1,19 +1,29 @@
 /**
  * A local footage library: every video and still image under a folder, with ffprobe metadata and tags
- * from the file name plus an optional sidecar `<file>.json` ({ tags, description }). Probe results are
- * cached in a JSON file keyed by path + size + mtime, so re-indexing only probes what changed. The
- * cache lives where the caller says (an app's state directory), never in the footage folder, which is
- * only read: it may be read-only, shared, or somebody's camera card.
- * A file ffprobe cannot read is left out with a warning in the result; it never fails the index.
+ * from the file name plus an optional sidecar `<file>.json` ({ tags, description }). The cache lives
+ * where the caller says (an app's state directory), never in the footage folder, which is only read:
+ * it may be read-only, shared, or somebody's camera card.
+ *
+ * Indexing is incremental. The walk lists each folder and stats every entry once (to tell folders from
+ * files); that one stat keys the cache: a file whose path, size and mtime are in the cache is not
+ * probed again, a sidecar whose size and mtime are is not read again, and a file the listing shows no
+ * `<file>.json` for is not looked for one. What is left is probed by `concurrency` ffprobe processes at
+ * once (default `defaultIndexConcurrency`). The cache, one JSON file per footage folder, is rewritten
+ * only when something in it changed. A file ffprobe cannot read is left out with a warning in the
+ * result; it never fails the index.
  * Everything goes through `FileSystem` (see file-system.ts); a folder that cannot be listed is a warning.
  */
-import { Context, Effect, Either, Layer, Schema } from "effect"
+import type { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
-import { basename, extname, join, relative } from "node:path"
+import { availableParallelism } from "node:os"
+import { basename, extname, join, sep } from "node:path"
 import { writeFileAtomic } from "../atomic-file.ts"
 import { mediaFileSystem } from "../file-system.ts"
 import { type MediaInfo, probe } from "../probe.ts"
 import { FootageError, type FootageWarning } from "./footage-error.ts"
+import { readMp4Header } from "./mp4-header.ts"
 import { normalizeTags, tagsFromFileName } from "./tags.ts"
 
 export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts"])
@@ -42,9 +52,11 @@ export interface FootageIndex {
   readonly root: string
   readonly clips: ReadonlyArray<FootageClip>
   readonly warnings: ReadonlyArray<FootageWarning>
-  /** files whose metadata came from the cache / from a fresh ffprobe run */
+  /** files whose metadata came from the cache / was read afresh (from MP4 headers or by ffprobe) */
   readonly cached: number
   readonly probed: number
+  /** of the `probed` files, those ffprobe read: the rest were read from their MP4 headers */
+  readonly ffprobed: number
 }
 
 export interface IndexOptions {
@@ -54,14 +66,33 @@ export interface IndexOptions {
    * nothing is cached (every file is probed).
    */
   readonly cacheDir?: string
-  /** concurrent ffprobe processes, default 4 */
+  /** concurrent ffprobe processes, default `defaultIndexConcurrency` */
   readonly concurrency?: number
 }
+
+/**
+ * ffprobe processes at once when indexing: twice the cores, at least 4. A probe of a small clip is
+ * mostly process start-up (loading ffmpeg's libraries) and waiting on the disk, so more probes than
+ * cores keep the cores busy.
+ */
+export const defaultIndexConcurrency: number = Math.max(4, 2 * availableParallelism())
 
 const Sidecar = Schema.Struct({
   tags: Schema.optional(Schema.Array(Schema.String)),
   description: Schema.optional(Schema.String)
 })
+const decodeSidecar = Schema.decodeUnknownEither(Schema.parseJson(Sidecar))
+
+/** What a sidecar said, or why it was ignored, as of its size and mtime. */
+const CachedSidecar = Schema.Struct({
+  size: Schema.Number,
+  mtimeMs: Schema.Number,
+  tags: Schema.Array(Schema.String),
+  description: Schema.optional(Schema.String),
+  /** the warning's message, when the sidecar was ignored */
+  error: Schema.optional(Schema.String)
+})
+type CachedSidecar = typeof CachedSidecar.Type
 
 const CachedProbe = Schema.Struct({
   size: Schema.Number,
@@ -77,7 +108,9 @@ const CachedProbe = Schema.Struct({
     })
   ),
   /** why ffprobe rejected the file, when `info` is null */
-  error: Schema.optional(Schema.String)
+  error: Schema.optional(Schema.String),
+  /** the file's sidecar as last read (absent: read it) */
+  sidecar: Schema.optional(CachedSidecar)
 })
 type CachedProbe = typeof CachedProbe.Type
 
@@ -114,12 +147,37 @@ const isMediaName = (name: string) => {
   return VIDEO_EXTENSIONS.has(ext) || IMAGE_EXTENSIONS.has(ext)
 }
 
+/** A file's size and mtime, from the walk's stat: what the cache is keyed by. */
+interface Stamp {
+  readonly size: number
+  readonly mtimeMs: number
+}
+
+const stampOf = (info: FileSystem.File.Info): Stamp => ({
+  size: Number(info.size),
+  mtimeMs: Option.match(info.mtime, { onNone: () => 0, onSome: (mtime) => mtime.getTime() })
+})
+
+/** A media file the walk found, with what its one stat said, and its sidecar if the listing has one. */
+interface Found {
+  readonly path: string
+  /** the path from the indexed folder: the cache's key */
+  readonly key: string
+  readonly stat: Either.Either<Stamp, PlatformError>
+  /** absent: no sidecar listed; a stamp for a plain file; "read" for anything else (a link, a folder), read every time */
+  readonly sidecar?: Stamp | "read"
+}
+
 /**
- * Every media file under `dir`. A symlinked folder is not walked, so a link loop cannot trap the walk:
- * FileSystem's stat follows links, so a folder is walked only when readLink says it is no link. A
- * media-named entry that cannot be stat'ed (a dangling link) is kept, for the index to warn about.
+ * Every media file under `dir`, each stat'ed once. A symlinked folder is not walked, so a link loop
+ * cannot trap the walk: FileSystem's stat follows links, so a folder is walked only when readLink says
+ * it is no link. A media-named entry that cannot be stat'ed (a dangling link) is kept, for the index
+ * to warn about.
  */
-const walk = (dir: string): Effect.Effect<{ files: ReadonlyArray<string>; warnings: ReadonlyArray<FootageWarning> }> =>
+const walk = (
+  dir: string,
+  relativeDir = ""
+): Effect.Effect<{ files: ReadonlyArray<Found>; warnings: ReadonlyArray<FootageWarning> }> =>
   Effect.gen(function*() {
     const fs = yield* mediaFileSystem
     const listed = yield* Effect.either(fs.readDirectory(dir))
@@ -129,29 +187,44 @@ const walk = (dir: string): Effect.Effect<{ files: ReadonlyArray<string>; warnin
         warnings: [{ file: dir, reason: "unreadable", message: `cannot list folder: ${listed.left.message}` }] as const
       }
     }
-    const kindOf = (path: string, name: string) =>
-      Effect.gen(function*() {
-        const info = yield* Effect.either(fs.stat(path))
-        if (Either.isLeft(info) || info.right.type === "File") return isMediaName(name) ? "media" : "other"
-        if (info.right.type !== "Directory") return "other"
-        return Either.isLeft(yield* Effect.either(fs.readLink(path))) ? "folder" : "other"
-      })
+    const entry = (path: string) =>
+      Effect.flatMap(Effect.either(fs.stat(path)), (stat) =>
+        Either.isRight(stat) && stat.right.type === "Directory"
+          ? Effect.map(Effect.either(fs.readLink(path)), (link) => ({ stat, folder: Either.isLeft(link) }))
+          : Effect.succeed({ stat, folder: false }))
     const names = listed.right.filter((n) => !n.startsWith(".")).sort((a, b) => a.localeCompare(b))
-    const kinds = yield* Effect.forEach(names, (name) => kindOf(join(dir, name), name), { concurrency: 16 })
-    const files: Array<string> = []
+    const paths = names.map((name) => join(dir, name))
+    const entries = yield* Effect.forEach(paths, entry, { concurrency: 32 })
+    const byName = new Map(names.map((name, i) => [name, entries[i]!]))
+    const files: Array<Found> = []
     const warnings: Array<FootageWarning> = []
     for (const [i, name] of names.entries()) {
-      const path = join(dir, name)
-      if (kinds[i] === "media") files.push(path)
-      if (kinds[i] !== "folder") continue
-      const nested = yield* walk(path)
+      const path = paths[i]!
+      const key = relativeDir === "" ? name : `${relativeDir}${sep}${name}`
+      const { folder, stat } = entries[i]!
+      if (!folder && isMediaName(name) && (Either.isLeft(stat) || stat.right.type === "File")) {
+        const sidecar = byName.get(`${name}.json`)?.stat
+        files.push({
+          path,
+          key,
+          stat: Either.map(stat, stampOf),
+          ...(sidecar === undefined
+            ? {}
+            : { sidecar: Either.isRight(sidecar) && sidecar.right.type === "File" ? stampOf(sidecar.right) : "read" })
+        })
+      }
+      if (!folder) continue
+      const nested = yield* walk(path, key)
       files.push(...nested.files)
       warnings.push(...nested.warnings)
     }
     return { files, warnings }
   })
 
-const readSidecar = (file: string): Effect.Effect<{ tags: ReadonlyArray<string>; description?: string } | FootageWarning | undefined> =>
+type SidecarReading = Omit<CachedSidecar, "size" | "mtimeMs">
+
+/** Reads and decodes `<file>.json`; undefined when there is none after all (removed since the listing). */
+const readSidecar = (file: string): Effect.Effect<SidecarReading | FootageWarning | undefined> =>
   Effect.gen(function*() {
     const fs = yield* mediaFileSystem
     const read = yield* Effect.either(fs.readFileString(`${file}.json`))
@@ -160,16 +233,15 @@ const readSidecar = (file: string): Effect.Effect<{ tags: ReadonlyArray<string>;
       if (error._tag === "SystemError" && error.reason === "NotFound") return undefined
       return { file: `${file}.json`, reason: "bad-sidecar", message: `sidecar ignored: ${error.message}` } as const
     }
-    const text = read.right
-    const decoded = Schema.decodeUnknownEither(Schema.parseJson(Sidecar))(text)
-    if (Either.isLeft(decoded)) {
-      return { file: `${file}.json`, reason: "bad-sidecar", message: `sidecar ignored: ${decoded.left.message.split("\n")[0]}` } as const
-    }
+    const decoded = decodeSidecar(read.right)
+    if (Either.isLeft(decoded)) return { tags: [], error: `sidecar ignored: ${decoded.left.message.split("\n")[0]}` }
     return {
       tags: decoded.right.tags ?? [],
       ...(decoded.right.description === undefined ? {} : { description: decoded.right.description })
     }
   })
+
+const sameStamp = (a: Stamp, b: Stamp) => a.size === b.size && a.mtimeMs === b.mtimeMs
 
 const toCached = (size: number, mtimeMs: number, info: MediaInfo): CachedProbe => ({
   size,
@@ -183,6 +255,30 @@ const toCached = (size: number, mtimeMs: number, info: MediaInfo): CachedProbe =
     isImage: info.isImage
   }
 })
+
+/** Extensions whose files are read from their ISO-BMFF headers first (see mp4-header.ts). */
+const HEADER_READ_EXTENSIONS: ReadonlySet<string> = new Set([".mp4", ".mov", ".m4v"])
+
+/**
+ * A file's facts for the cache, from its MP4 headers when they are plain enough to answer exactly as
+ * ffprobe would, else from ffprobe; with whether ffprobe ran.
+ */
+const readMediaFacts = (path: string, { mtimeMs, size }: Stamp): Effect.Effect<readonly [CachedProbe, boolean]> =>
+  Effect.flatMap(
+    HEADER_READ_EXTENSIONS.has(extname(path).toLowerCase()) ? readMp4Header(path) : Effect.succeedNone,
+    Option.match({
+      onSome: (facts) => Effect.succeed([{ size, mtimeMs, info: { ...facts, isImage: false } }, false] as const),
+      onNone: () =>
+        Effect.map(
+          Effect.either(probe(path)),
+          (info) =>
+            [
+              Either.isRight(info) ? toCached(size, mtimeMs, info.right) : { size, mtimeMs, info: null, error: info.left.message },
+              true
+            ] as const
+        )
+    })
+  )
 
 /** The previous index's probe results; a missing or unreadable cache (or none asked for) just means probing again. */
 const loadCache = (cacheFile: string | undefined) =>
@@ -211,64 +307,91 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
   const cacheFile = cacheDir === undefined ? undefined : footageCacheFile(cacheDir, realFolder)
   const cache = yield* loadCache(cacheFile)
   const { files, warnings: walkWarnings } = yield* walk(root)
-  const nextCache = new Map<string, CachedProbe>()
-  let cached = 0
-  let probed = 0
-  const results = yield* Effect.forEach(
-    files,
-    (file) =>
-      Effect.gen(function*() {
-        const key = relative(root, file)
-        const stats = yield* Effect.either(fs.stat(file))
-        if (Either.isLeft(stats)) {
-          return { warning: { file, reason: "unreadable", message: `cannot stat: ${stats.left.message}` } satisfies FootageWarning }
-        }
-        const size = Number(stats.right.size)
-        const mtimeMs = stats.right.mtime._tag === "Some" ? stats.right.mtime.value.getTime() : 0
-        const hit = cache.get(key)
-        let entry: CachedProbe
-        if (hit !== undefined && hit.size === size && hit.mtimeMs === mtimeMs) {
-          cached++
-          entry = hit
-        } else {
-          probed++
-          const info = yield* Effect.either(probe(file))
-          entry = Either.isRight(info)
-            ? toCached(size, mtimeMs, info.right)
-            : { size, mtimeMs, info: null, error: info.left.message }
-        }
-        nextCache.set(key, entry)
-        if (entry.info === null || entry.info.width <= 0 || entry.info.height <= 0) {
-          return { warning: { file, reason: "corrupt", message: entry.error ?? "no video stream" } satisfies FootageWarning }
-        }
-        const sidecar = yield* readSidecar(file)
-        const sidecarWarning = sidecar !== undefined && "reason" in sidecar ? sidecar : undefined
-        const meta = sidecar !== undefined && !("reason" in sidecar) ? sidecar : undefined
-        const image = entry.info.isImage || IMAGE_EXTENSIONS.has(extname(file).toLowerCase())
-        const clip: FootageClip = {
-          path: file,
-          kind: image ? "image" : "video",
-          durationSec: image ? 0 : entry.info.durationSec,
-          width: entry.info.width,
-          height: entry.info.height,
-          fps: image ? 0 : entry.info.fps,
-          orientation: orientationOf(entry.info.width, entry.info.height),
-          hasAudio: entry.info.hasAudio,
-          tags: normalizeTags([...tagsFromFileName(basename(file)), ...(meta?.tags ?? [])]),
-          ...(meta?.description === undefined ? {} : { description: meta.description }),
-          sizeBytes: size
-        }
-        return { clip, ...(sidecarWarning === undefined ? {} : { warning: sidecarWarning }) }
-      }),
-    { concurrency: options.concurrency ?? 4 }
+
+  // What the cache answers without any I/O; the rest is probed, concurrently.
+  const hits = files.map((file) => {
+    const hit = cache.get(file.key)
+    return Either.isRight(file.stat) && hit !== undefined && sameStamp(hit, file.stat.right) ? hit : undefined
+  })
+  const toProbe = files.flatMap((file, i) => (Either.isRight(file.stat) && hits[i] === undefined ? [[i, file.stat.right] as const] : []))
+  const probes = yield* Effect.forEach(
+    toProbe,
+    ([i, stamp]) => readMediaFacts(files[i]!.path, stamp),
+    { concurrency: options.concurrency ?? defaultIndexConcurrency }
   )
-  if (cacheFile !== undefined) yield* saveCache(cacheFile, realFolder, nextCache)
+  const entries = hits.slice()
+  toProbe.forEach(([i], p) => (entries[i] = probes[p]![0]))
+  const usable = (entry: CachedProbe | undefined) => entry?.info != null && entry.info.width > 0 && entry.info.height > 0
+
+  // Sidecars: none looked for where the listing has none; a cached one is read again only when its stamp changed.
+  const toRead = files.flatMap((file, i) => {
+    const sidecar = file.sidecar
+    if (sidecar === undefined || !usable(entries[i])) return []
+    const known = entries[i]!.sidecar
+    return sidecar !== "read" && known !== undefined && sameStamp(known, sidecar) ? [] : [i]
+  })
+  const readings = yield* Effect.forEach(toRead, (i) => readSidecar(files[i]!.path), { concurrency: 32 })
+  const sidecars = new Map(toRead.map((i, r) => [i, readings[r]]))
+
+  const nextCache = new Map<string, CachedProbe>()
+  const results = files.map((file, i): { clip?: FootageClip; warning?: FootageWarning } => {
+    if (Either.isLeft(file.stat)) {
+      return { warning: { file: file.path, reason: "unreadable", message: `cannot stat: ${file.stat.left.message}` } }
+    }
+    const size = file.stat.right.size
+    let entry = entries[i]!
+    if (!usable(entry) || file.sidecar === undefined) {
+      // No sidecar (or none that matters): the entry as probed, without any sidecar it had.
+      if (entry.sidecar !== undefined) entry = withoutSidecar(entry)
+      nextCache.set(file.key, entry)
+      if (!usable(entry)) return { warning: { file: file.path, reason: "corrupt", message: entry.error ?? "no video stream" } }
+    } else if (sidecars.has(i)) {
+      const reading = sidecars.get(i)
+      const stamp = file.sidecar
+      const fresh = reading === undefined || "reason" in reading || stamp === "read" ? undefined : { ...stamp, ...reading }
+      entry = fresh !== undefined ? { ...entry, sidecar: fresh } : entry.sidecar !== undefined ? withoutSidecar(entry) : entry
+      nextCache.set(file.key, entry)
+    } else {
+      nextCache.set(file.key, entry)
+    }
+    const info = entry.info!
+    const reading = sidecars.has(i) ? sidecars.get(i) : entry.sidecar
+    const sidecarWarning: FootageWarning | undefined = reading === undefined
+      ? undefined
+      : "reason" in reading
+      ? reading
+      : reading.error === undefined
+      ? undefined
+      : { file: `${file.path}.json`, reason: "bad-sidecar", message: reading.error }
+    const meta = reading !== undefined && !("reason" in reading) && reading.error === undefined ? reading : undefined
+    const image = info.isImage || IMAGE_EXTENSIONS.has(extname(file.path).toLowerCase())
+    const clip: FootageClip = {
+      path: file.path,
+      kind: image ? "image" : "video",
+      durationSec: image ? 0 : info.durationSec,
+      width: info.width,
+      height: info.height,
+      fps: image ? 0 : info.fps,
+      orientation: orientationOf(info.width, info.height),
+      hasAudio: info.hasAudio,
+      tags: normalizeTags([...tagsFromFileName(basename(file.path)), ...(meta?.tags ?? [])]),
+      ...(meta?.description === undefined ? {} : { description: meta.description }),
+      sizeBytes: size
+    }
+    return { clip, ...(sidecarWarning === undefined ? {} : { warning: sidecarWarning }) }
+  })
+  // An unchanged folder leaves every entry as it was loaded: the cache file is not written again.
+  const changed = nextCache.size !== cache.size || [...nextCache].some(([key, entry]) => cache.get(key) !== entry)
+  if (cacheFile !== undefined && changed) yield* saveCache(cacheFile, realFolder, nextCache)
   const index: FootageIndex = {
     root,
-    clips: results.flatMap((r) => ("clip" in r && r.clip !== undefined ? [r.clip] : [])),
+    clips: results.flatMap((r) => (r.clip === undefined ? [] : [r.clip])),
     warnings: [...walkWarnings, ...results.flatMap((r) => (r.warning === undefined ? [] : [r.warning]))],
-    cached,
-    probed
+    cached: hits.filter((hit) => hit !== undefined).length,
+    probed: toProbe.length,
+    ffprobed: probes.filter(([, ffprobed]) => ffprobed).length
   }
   return index
 })
+
+const withoutSidecar = ({ sidecar: _, ...entry }: CachedProbe): CachedProbe => entry

@@ -1,5 +1,6 @@
 export { FootageError, type FootageWarning } from "./footage-error.ts"
 export {
+  defaultIndexConcurrency,
   footageCacheFile,
   type FootageClip,
   type FootageIndex,
@@ -14,11 +15,16 @@ export {
 export { bestFittingFile, type FootageCandidate, type FootageFile, type FootageProvider, type FootageQuery } from "./footage-provider.ts"
 export { pexels, type PexelsOptions } from "./pexels.ts"
 export {
+  asSampleClipRef,
   generateSampleLibrary,
   SAMPLE_CLIPS,
   type SampleClip,
+  SampleClipRef,
+  sampleClipRef,
   type SampleClipSpec,
+  sampleGraph,
   type SampleLibraryOptions,
-  type SampleParams
+  type SampleParams,
+  sampleParamsProblem
 } from "./sample-library.ts"
 export { normalizeTags, tagsFromFileName } from "./tags.ts"

@@ -4,7 +4,7 @@
  * (everything in one command: decode, filter, encode once, audio included).
  */
 import { AUDIO_CODEC_ARGS, audioMixGraph } from "../audio-mix.ts"
-import { encoderArgs, type EncoderSpec } from "../encoders.ts"
+import { encoderArgs, type EncoderSpec, encoderThreadArgs } from "../encoders.ts"
 import type { FfmpegCommand } from "../ffmpeg.ts"
 import { concatListPath } from "./filter-escape.ts"
 import { cutCandidates, piecesFor, type RenderPlan, type SegmentPlan } from "./plan.ts"
@@ -25,7 +25,8 @@ const audioSpec = (plan: RenderPlan) => ({
 const videoCommandParts = (plan: RenderPlan, segment: SegmentPlan, encoder: EncoderSpec) => {
   const end = segment.startFrame + segment.frames
   const keyframes = cutCandidates(plan).filter((c) => c > segment.startFrame && c < end).map((c) => c - segment.startFrame)
-  const enc = encoderArgs(encoder, plan.input.output.encoderSettings, { keyframes })
+  const cuttable = encoderArgs(encoder, plan.input.output.encoderSettings, { keyframes })
+  const enc = { ...cuttable, outputArgs: [...cuttable.outputArgs, ...encoderThreadArgs(encoder, plan.encoderThreads)] }
   const video = segmentVideoGraph(plan, segment, 0, enc.videoFilterSuffix)
   return { enc, video }
 }

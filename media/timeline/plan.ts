@@ -4,9 +4,12 @@
  * frames (its tail is blended with the next scene's head). Segments are cut on scene boundaries (after
  * the blend, when there is one), so every transition lies inside one segment and the frames of k
  * stitched segments are exactly the frames of the single pass. A long timeline is cut into more
- * segments than asked for, so that no ffmpeg command reads more than `MAX_PIECES_PER_SEGMENT` clips.
+ * segments than asked for, so that the render never holds more than K clip decoders open at once
+ * (`decoderLimit`): each of the `concurrency` segment commands that run at the same time reads at
+ * most K / concurrency clips.
  */
 import { Either, Schema } from "effect"
+import { availableParallelism, totalmem } from "node:os"
 import { basename, dirname, extname, join } from "node:path"
 import { TimelineError, type TimelineErrorReason, TimelineInput, TimelineShot } from "./input.ts"
 
@@ -72,28 +75,117 @@ export const RenderPlan = Schema.Struct({
   transitionFrames: Schema.Int,
   scenes: Schema.Array(ScenePlan),
   segments: Schema.Array(SegmentPlan),
+  /** Segment commands that may run at the same time (the encoder slots it was planned for). Plans written before it: 1. */
+  concurrency: Schema.optionalWith(Schema.Int, { default: () => 1 }),
+  /** K: the most clip decoders the render holds open at once, over its concurrent segment commands. */
+  decoderLimit: Schema.optionalWith(Schema.Int, { default: () => DEFAULT_DECODER_LIMIT }),
+  /** Threads each video encode gets (libx264 `-threads`); absent (plans written before it): the encoder's own default. */
+  encoderThreads: Schema.optional(Schema.Int),
   files: RenderFiles
 }).annotations({ identifier: "RenderPlan" })
 export type RenderPlan = typeof RenderPlan.Type
 
 /**
- * The most scene clips one ffmpeg command reads (each is an input of its own). ffmpeg keeps a demuxer
- * and a decoder, with its threads and frame buffers, open for every input for the whole command:
- * measured on 2 cores, about 5 MiB and 4 threads per input for a 64x112 clip (900 inputs: 4.2 GiB,
- * 3,600 threads) and about 30 MiB and 6 threads per input for a 1080x1920 clip; decoders get more
- * threads on more cores. 32 keeps a segment of full-HD clips near 1 GiB and covers about two minutes
- * of narration, so a short video stays one single pass.
+ * The machine a plan is made for: its cores and memory decide K and, for `segments: "auto"`, the
+ * segments × threads layout.
  */
-export const MAX_PIECES_PER_SEGMENT = 32
+export interface Machine {
+  readonly cores: number
+  readonly memoryBytes: number
+}
+
+/** This machine. */
+export const localMachine = (): Machine => ({ cores: availableParallelism(), memoryBytes: totalmem() })
+
+/**
+ * The clip decoders one render holds open at once when memory does not bind (docs/media.md, timeline).
+ * ffmpeg opens every input of a command at its start and keeps its demuxer and decoder, with their
+ * buffers, until the command ends, although concat reads one clip at a time: a decoder that is only
+ * waiting costs memory and buys nothing. Measured (`/usr/bin/time`, 1920x1080 H.264 clips, 2 cores):
+ * each open decoder adds about 24 MB to ffmpeg's peak RSS with one thread (`DECODER_THREADS`), 41 MB
+ * with ffmpeg's default threads. 6 is what the single pass of a 30-second short (six scenes) holds,
+ * so a long job holds no more than a short one and its peak memory does not grow with its scenes;
+ * each segment more costs one ffmpeg start-up, one x264 init and one probe of each of its clips.
+ */
+export const DEFAULT_DECODER_LIMIT = 6
+
+/**
+ * Threads per clip decoder (an input option). ffmpeg's default gives each H.264 decoder a frame thread
+ * per core plus one, each with frames of its own, for all of a command's inputs while concat reads
+ * one at a time. Measured on the bench/render plan (six 1920x1080 clips, 1080x1920 output, 2 cores):
+ * ffmpeg's peak RSS 758 MB with the default, 654 MB with 1 thread, CPU time unchanged (41.8 s, 40.9 s);
+ * the hand-written reference takes 771 MB. Decoding 1080p H.264 in one thread runs several times
+ * faster than x264 encodes, so the one thread is not what limits a render.
+ */
+export const DECODER_THREADS = 1
+
+/** The most memory waiting decoders may take: an eighth of the machine's. */
+const DECODER_MEMORY_SHARE = 1 / 8
+
+/** What one open decoder costs, at worst: a 4K H.264 clip with its reference frames (measured: 1080p about 24 MB). */
+export const DECODER_BYTES = 48 * 1024 * 1024
+
+/** A segment between two adjacent cuts can hold this many clips (the blend before, its scene, the blend after). */
+export const MIN_PIECES_PER_SEGMENT = 3
+
+/**
+ * K for a render whose segment commands run `concurrency` at a time on `machine`: DEFAULT_DECODER_LIMIT,
+ * fewer where an eighth of the memory does not hold that many decoders at DECODER_BYTES each, and never
+ * fewer than MIN_PIECES_PER_SEGMENT per concurrent command (pure).
+ */
+export const decoderLimit = (machine: Machine, concurrency: number): number => {
+  const byMemory = Math.floor((machine.memoryBytes * DECODER_MEMORY_SHARE) / DECODER_BYTES)
+  return Math.max(MIN_PIECES_PER_SEGMENT * Math.max(1, Math.floor(concurrency)), Math.min(DEFAULT_DECODER_LIMIT, byMemory))
+}
+
+/**
+ * Threads beyond which one x264 encode stops scaling well: its frame threads wait on each other's
+ * reference rows, and ffmpeg decodes and filters in one thread of its own (docs/media.md).
+ */
+export const X264_USEFUL_THREADS = 8
+
+/** What one concurrent segment encode costs in memory at most (x264 at 1080x1920 with its lookahead, plus its decoders). */
+export const ENCODE_BYTES = 768 * 1024 * 1024
+
+/** Segments encoded at once × threads each. */
+export interface SegmentLayout {
+  readonly segments: number
+  readonly threads: number
+}
+
+/**
+ * `segments: "auto"` (pure): as few concurrent segments as keep each encode at or below
+ * X264_USEFUL_THREADS threads, the cores shared evenly between them; no more than a quarter of the
+ * memory holds at ENCODE_BYTES each. 2 cores: 1 × 2; 8: 1 × 8; 16: 2 × 8; 64: 8 × 8. Each segment
+ * costs start-ups and memory, and below ~8 threads a thread more for one encode gains about what
+ * a segment more would (measured on 2 cores: bench/render.ts `layouts`; docs/media.md).
+ */
+export const chooseSegmentLayout = (machine: Machine): SegmentLayout => {
+  const cores = Math.max(1, Math.floor(machine.cores))
+  const byMemory = Math.max(1, Math.floor(machine.memoryBytes / 4 / ENCODE_BYTES))
+  const segments = Math.max(1, Math.min(Math.ceil(cores / X264_USEFUL_THREADS), byMemory, 64))
+  return { segments, threads: Math.max(1, Math.floor(cores / segments)) }
+}
 
 export interface PlanOptions {
   /**
-   * Segments wanted (one per encoder slot). Default 1: a single pass. Fewer result when scenes are
-   * few; more when a segment would read more than `maxPiecesPerSegment` clips.
+   * Segments wanted (one per encoder slot), or "auto" (`chooseSegmentLayout`). Default 1: a single pass.
+   * Fewer result when scenes are few; more when a segment would read more than its share of K clips.
    */
-  readonly segments?: number | undefined
-  /** Default MAX_PIECES_PER_SEGMENT; at least 3 (a segment between two adjacent cuts can hold that many). */
-  readonly maxPiecesPerSegment?: number | undefined
+  readonly segments?: number | "auto" | undefined
+  /** Segment commands run at once. Default: the segments wanted (one per encoder slot). */
+  readonly concurrency?: number | undefined
+  /** K, the most clip decoders open at once over the render. Default `decoderLimit(machine, concurrency)`. */
+  readonly decoderLimit?: number | undefined
+  /**
+   * Threads per video encode. Default: x264's own count where the machine's layout
+   * (`chooseSegmentLayout`) encodes one segment at a time, else its threads per segment; either way
+   * the same for every plan made on one machine, whatever its segments, so that they encode alike
+   * (x264's output depends on its thread count).
+   */
+  readonly encoderThreads?: number | undefined
+  /** Default `localMachine()`. */
+  readonly machine?: Machine | undefined
 }
 
 const fail = (reason: TimelineErrorReason, message: string, scene?: number) =>
@@ -164,7 +256,8 @@ export const piecesFor = (scenes: ReadonlyArray<ScenePlan>, start: number, end: 
 
 /**
  * `edges` (0, the cuts, totalFrames) with more cuts among `candidates` wherever a segment holds more
- * than `maxPieces` pieces: such a segment is halved at its middle candidate cut, again and again.
+ * than `maxPieces` pieces: such a segment is cut into as many parts as its pieces need, each cut at
+ * the candidate nearest an even split, and any part still too big is cut again.
  */
 const boundPieces = (
   scenes: ReadonlyArray<ScenePlan>,
@@ -174,9 +267,12 @@ const boundPieces = (
 ): ReadonlyArray<number> => {
   const split = (start: number, end: number): Array<number> => {
     const inside = candidates.filter((c) => c > start && c < end)
-    if (inside.length === 0 || piecesFor(scenes, start, end).length <= maxPieces) return []
-    const middle = inside[Math.floor(inside.length / 2)]!
-    return [...split(start, middle), middle, ...split(middle, end)]
+    const pieces = piecesFor(scenes, start, end).length
+    if (inside.length === 0 || pieces <= maxPieces) return []
+    const parts = Math.max(2, Math.ceil(pieces / maxPieces))
+    const cuts = chooseCuts(inside.map((c) => c - start), end - start, parts).map((c) => c + start)
+    const bounds = [start, ...cuts, end]
+    return bounds.slice(1).flatMap((edge, i) => (i === cuts.length ? split(bounds[i]!, edge) : [...split(bounds[i]!, edge), edge]))
   }
   return edges.flatMap((edge, i) => (i === 0 ? [edge] : [...split(edges[i - 1]!, edge), edge]))
 }
@@ -230,8 +326,19 @@ export const planRender = (input: TimelineInput, options: PlanOptions = {}): Eit
   })
   const totalFrames = bounds[bounds.length - 1]!
   const candidates = cutCandidates({ scenes: scenePlans, transitionFrames })
-  const wanted = Math.max(1, Math.floor(options.segments ?? 1))
-  const maxPieces = Math.max(3, Math.floor(options.maxPiecesPerSegment ?? MAX_PIECES_PER_SEGMENT))
+  const machine = options.machine ?? localMachine()
+  const layout = chooseSegmentLayout(machine)
+  const wanted = Math.max(1, Math.floor(options.segments === "auto" ? layout.segments : options.segments ?? 1))
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? wanted))
+  const limit = Math.max(MIN_PIECES_PER_SEGMENT * concurrency, Math.floor(options.decoderLimit ?? decoderLimit(machine, concurrency)))
+  const maxPieces = Math.floor(limit / concurrency)
+  // The machine's, whatever the segments: x264's output depends on its thread count, and k segments
+  // must decode to the single pass's frames.
+  // One encode at a time (the machine's layout has one segment): x264's own thread count (1.5 per
+  // core), which keeps the cores busy while ffmpeg's own thread decodes and filters. Measured on 2 cores
+  // (bench/scale.ts, 30 s at 720x1280): 2 threads made the single pass 1.2x slower than the reference.
+  const threads = options.encoderThreads ?? (layout.segments === 1 ? undefined : layout.threads)
+  const encoderThreads = threads === undefined ? undefined : Math.max(1, Math.floor(threads))
   const edges = boundPieces(scenePlans, candidates, [0, ...chooseCuts(candidates, totalFrames, wanted), totalFrames], maxPieces)
   const segments = edges.slice(0, -1).map((start, index): SegmentPlan => {
     const end = edges[index + 1]!
@@ -249,6 +356,9 @@ export const planRender = (input: TimelineInput, options: PlanOptions = {}): Eit
     transitionFrames,
     scenes: scenePlans,
     segments,
+    concurrency,
+    decoderLimit: limit,
+    ...(encoderThreads === undefined ? {} : { encoderThreads }),
     files: {
       output: output.path,
       workDir,

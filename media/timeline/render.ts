@@ -4,7 +4,6 @@
  * so a re-run after a crash or an interruption sees only finished artifacts.
  */
 import { Effect } from "effect"
-import { availableParallelism } from "node:os"
 import { type EncoderSpec, encoderSpec } from "../encoders.ts"
 import { FfmpegError, type FfmpegProgress, runFfmpeg } from "../ffmpeg.ts"
 import { mediaFileSystem, removeQuietly } from "../file-system.ts"
@@ -94,20 +93,19 @@ export const renderSinglePass = Effect.fn("timeline.renderSinglePass")(function*
 })
 
 /**
- * The whole render on this machine: a single pass for a one-segment plan; otherwise every segment and
- * the audio concurrently (`concurrency` encoder slots; default one per segment, at most one per core,
- * since a long timeline has many more segments than slots), then the stitch, then the intermediate
- * files are removed.
+ * The whole render on this machine: a single pass for a one-segment plan; otherwise the segments
+ * (`plan.concurrency` at a time, so no more than the plan's K clip decoders are ever open) and the
+ * audio concurrently, then the stitch, then the intermediate files are removed.
  */
 export const render = Effect.fn("timeline.render")(
-  function*(plan: RenderPlan, options: RenderOptions & { readonly concurrency?: number | undefined } = {}) {
+  function*(plan: RenderPlan, options: RenderOptions = {}) {
     if (plan.segments.length === 1) return yield* renderSinglePass(plan, options)
     const cleanup = Effect.forEach([...plan.files.segments, plan.files.audio], (f) => removeQuietly(f), { discard: true })
     return yield* Effect.gen(function*() {
       const [segmentFiles, audioFile] = yield* Effect.all(
         [
           Effect.forEach(plan.segments, (s) => renderSegment(plan, s.index, options), {
-            concurrency: options.concurrency ?? Math.min(plan.segments.length, availableParallelism())
+            concurrency: plan.concurrency
           }),
           renderAudio(plan, options)
         ],

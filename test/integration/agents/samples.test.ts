@@ -1,68 +1,88 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { readdir, writeFile } from "node:fs/promises"
+import { Effect, Schema } from "effect"
+import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { drawPickedSamples, sampleClips, sampleFile } from "../../../agents/production/samples.ts"
-import { generateSampleLibrary, indexFolder } from "../../../media/footage/index.ts"
+import { productionLayer } from "../../../agents/production/environment.ts"
+import type { JobSpec } from "../../../agents/production/job.ts"
+import { sampleClips } from "../../../agents/production/samples.ts"
+import { ProduceVideo } from "../../../agents/production/workflow.ts"
+import { probe } from "../../../media/probe.ts"
+import { RenderPlan } from "../../../media/timeline.ts"
+import { EventLog } from "../../../memory/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { SCRIPT } from "./library-fixture.ts"
 
 const tempDir = scopedTempDir("samples")
 
-const FRAME = { width: 36, height: 64, fps: 5 }
+const FRAME = { width: 160, height: 284, fps: 10 }
 const ONLY = ["mandelbrot-zoom", "life-conway", "rule-110", "plasma"]
 
-describe("the lazy sample library", () => {
-  it.scopedLive("clip records made from the library's specs equal what indexing the drawn clips gives", () =>
+describe("the sample library as footage", () => {
+  it.effect("its records name each clip by reference, at the output's size and rate, and nothing is drawn", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir
-      const lazy = join(dir, "lazy")
-      const source = { dir: lazy, durationSec: 1, only: ONLY }
-      const records = yield* sampleClips(source, FRAME)
-      expect(yield* Effect.promise(() => readdir(lazy))).toEqual([])
-
-      const eager = join(dir, "eager")
-      yield* generateSampleLibrary(eager, { ...FRAME, durationSec: 1, only: ONLY })
-      const index = yield* indexFolder(eager)
-      const indexed = index.clips.map((c) => ({
-        path: c.path,
-        kind: c.kind,
-        durationSec: c.durationSec,
-        width: c.width,
-        height: c.height,
-        fps: c.fps,
-        tags: c.tags
-      }))
-      expect(records.map((r) => ({ ...r, path: r.path.replace(lazy, eager) }))).toEqual(indexed)
+      const records = yield* sampleClips({ durationSec: 3, only: ONLY }, FRAME)
+      expect(records.map((r) => r.path)).toEqual([
+        "sample://life-conway",
+        "sample://mandelbrot-zoom",
+        "sample://plasma",
+        "sample://rule-110"
+      ])
+      for (const record of records) {
+        expect(record).toMatchObject({ kind: "video", durationSec: 3, width: 160, height: 284, fps: 10 })
+      }
+      expect(records[1]!.tags).toEqual(expect.arrayContaining(["mandelbrot", "zoom", "fractal"]))
+      const all = yield* sampleClips({ durationSec: 3 }, FRAME)
+      expect(all.length).toBeGreaterThan(20)
     }))
 
-  it.scopedLive("unknown clip names fail before anything is drawn", () =>
+  it.effect("unknown clip names and sizes the library cannot draw fail before anything runs", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir
-      const error = yield* Effect.flip(sampleClips({ dir, durationSec: 1, only: ["mandelbrot-zoom", "no-such-clip"] }, FRAME))
-      expect(error.message).toContain("no-such-clip")
+      const unknown = yield* Effect.flip(sampleClips({ durationSec: 1, only: ["mandelbrot-zoom", "no-such-clip"] }, FRAME))
+      expect(unknown.message).toContain("no-such-clip")
+      const odd = yield* Effect.flip(sampleClips({ durationSec: 1 }, { ...FRAME, width: 161 }))
+      expect(odd.message).toContain("161x284")
     }))
 
-  it.scopedLive("draws only the picked clips; a truncated leftover is reported and drawn again", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const source = { dir, durationSec: 1 }
-      const records = yield* sampleClips(source, FRAME)
-      expect(records.length).toBeGreaterThan(20)
-      const picked = [sampleFile(source, FRAME, "rule-110"), sampleFile(source, FRAME, "plasma"), sampleFile(source, FRAME, "rule-110")]
-      // A leftover from a killed run: a file under the final name that ffprobe cannot read.
-      yield* Effect.promise(() => writeFile(sampleFile(source, FRAME, "plasma"), "not a video"))
-      yield* Effect.promise(() => writeFile(`${sampleFile(source, FRAME, "plasma")}.json`, "{}"))
+  it.scopedLive(
+    "a sample-library job renders end to end: the frames the plan counts, generated in the render, no clip drawn",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const spec: JobSpec = {
+          script: { _tag: "Text", title: "Patterns", text: SCRIPT },
+          footage: { _tag: "Samples", dir: join(dir, "samples"), durationSec: 4, only: ONLY },
+          output: { path: join(dir, "out", "samples.mp4"), ...FRAME, encoder: "libx264", captions: "none" },
+          voice: "en",
+          seed: "1",
+          segments: 1,
+          workDir: join(dir, "work")
+        }
+        const { events, report } = yield* Effect.scoped(
+          Effect.gen(function*() {
+            const report = yield* ProduceVideo.execute(spec)
+            const page = yield* (yield* EventLog).query({ limit: 10_000 })
+            return { report, events: page.events }
+          }).pipe(Effect.provide(productionLayer({ database: join(dir, "swarm.db"), pollInterval: "100 millis" })))
+        )
+        // The report names each scene's sample clip.
+        expect(report.shots.length).toBeGreaterThanOrEqual(2)
+        for (const shot of report.shots) expect(ONLY.map((name) => `sample://${name}`)).toContain(shot.clip.path)
+        // The fetch stage still runs (and is reported) but draws nothing.
+        expect(events.filter((e) => e.type === "stage-finished").map((e) => (e.data as { stage: string }).stage)).toContain("fetch")
+        expect(report.stages.fetch).toBeGreaterThanOrEqual(0)
+        const entries = yield* Effect.promise(() => readdir(dir))
+        expect(entries).not.toContain("samples")
 
-      const first = yield* drawPickedSamples(source, FRAME, picked)
-      expect([...first.drawn].sort()).toEqual(["plasma", "rule-110"])
-      expect(first.warnings.map((w) => [w.file, w.reason])).toEqual([[sampleFile(source, FRAME, "plasma"), "corrupt"]])
-      const files = (yield* Effect.promise(() => readdir(dir))).filter((f) => f.endsWith(".mp4")).sort()
-      expect(files).toEqual(["plasma-36x64-1s-5fps.mp4", "rule-110-36x64-1s-5fps.mp4"])
-      const index = yield* indexFolder(dir)
-      expect(index.warnings).toEqual([])
-      expect(index.clips.map((c) => c.durationSec)).toEqual([1, 1])
-
-      const again = yield* drawPickedSamples(source, FRAME, picked)
-      expect(again).toEqual({ drawn: [], warnings: [] })
-    }))
+        const renders = (yield* Effect.promise(() => readdir(spec.workDir))).filter((f) => f.startsWith("render-"))
+        expect(renders).toHaveLength(1)
+        const planText = yield* Effect.promise(() => readFile(join(spec.workDir, renders[0]!, "plan.json"), "utf8"))
+        const plan = Schema.decodeUnknownSync(Schema.parseJson(RenderPlan))(planText)
+        expect(plan.scenes.map((s) => s.shot.kind)).toEqual(plan.scenes.map(() => "lavfi"))
+        expect(plan.scenes.map((s) => s.shot.path)).toEqual(report.shots.map((s) => s.clip.path))
+        const info = yield* probe(report.output, { countFrames: true })
+        expect(info).toMatchObject({ width: 160, height: 284, fps: 10, frames: plan.totalFrames, hasAudio: true })
+        expect(plan.totalFrames).toBe(Math.round(report.narration.durationSec * 10))
+      }),
+    { timeout: 120_000 }
+  )
 })

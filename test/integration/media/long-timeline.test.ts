@@ -1,7 +1,8 @@
 /**
  * A long timeline (about what a 3,000-word script makes) renders through the real ffmpeg: no command
- * line grows with it (filter graphs travel in files) and no ffmpeg reads more than
- * MAX_PIECES_PER_SEGMENT clips (each input is a decoder ffmpeg keeps open for the whole command).
+ * line grows with it (filter graphs travel in files), and the render never holds more than the plan's
+ * K clip decoders open (each input is a decoder ffmpeg keeps open for the whole command), counted
+ * over the ffmpeg commands that run at the same time.
  */
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -10,7 +11,8 @@ import { join } from "node:path"
 import { encoderSpec } from "../../../media/encoders.ts"
 import { graphsToFiles, runFfmpeg } from "../../../media/ffmpeg.ts"
 import { type MediaInfo, probe } from "../../../media/probe.ts"
-import { MAX_PIECES_PER_SEGMENT, planRender, render, singlePassCommand, type TimelineInput } from "../../../media/timeline.ts"
+import { planRender, render, singlePassCommand, type TimelineInput } from "../../../media/timeline.ts"
+import { countClipDecoders } from "../../fixtures/decoder-count.ts"
 import { suiteTempDir } from "../../fixtures/temp-dir.ts"
 
 /** Linux's limit on one command-line argument (MAX_ARG_STRLEN): beyond it, spawn fails with E2BIG. */
@@ -49,44 +51,62 @@ beforeAll(async () => {
   )
 })
 
-/** 900 scenes of two frames each, the same two files reused: a video at five in-points, and a still. */
-const longTimeline = (name: string): TimelineInput => ({
-  scenes: Array.from({ length: SCENES }, (_, i) => ({
+/** `scenes` scenes of two frames each, the same two files reused: a video at five in-points, and a still. */
+const longTimeline = (name: string, scenes = SCENES, size = { width: 64, height: 112 }): TimelineInput => ({
+  scenes: Array.from({ length: scenes }, (_, i) => ({
     text: `scene ${i}`,
     narration: { start: i * SCENE_SECONDS, end: (i + 1) * SCENE_SECONDS }
   })),
-  shots: Array.from({ length: SCENES }, (_, i) =>
+  shots: Array.from({ length: scenes }, (_, i) =>
     i % 2 === 0
       ? { path: clip.file, kind: "video" as const, inPoint: (i % 10) * 0.05, media: clip }
       : { path: still.file, kind: "image" as const, media: still, motion: "zoom-in" as const }),
   output: {
     path: join(tempDir(), `${name}.mp4`),
-    width: 64,
-    height: 112,
+    ...size,
     fps: FPS,
     encoder: "libx264",
     encoderSettings: { preset: "ultrafast" },
-    narration: { path: narration.file, duration: narration.duration },
+    narration: { path: narration.file, duration: scenes * SCENE_SECONDS },
     workDir: join(tempDir(), `${name}-work`)
   }
 })
 
 describe("a long timeline", () => {
-  it.effect("is cut into segments of at most MAX_PIECES_PER_SEGMENT clips, covering every scene once", () =>
+  it.effect("is cut into segments of at most its share of K clips, covering every scene once", () =>
     Effect.gen(function*() {
       for (const transition of [undefined, { kind: "fade", duration: 0.1 }]) {
         const input = longTimeline("planned")
         const plan = yield* planRender({ ...input, output: { ...input.output, transition } }, { segments: 2 })
-        expect(plan.segments.length).toBeGreaterThanOrEqual(Math.ceil(SCENES / MAX_PIECES_PER_SEGMENT))
-        for (const segment of plan.segments) expect(segment.pieces.length).toBeLessThanOrEqual(MAX_PIECES_PER_SEGMENT)
+        const share = Math.floor(plan.decoderLimit / plan.concurrency)
+        expect(plan.segments.length).toBeGreaterThanOrEqual(Math.ceil(SCENES / share))
+        for (const segment of plan.segments) expect(segment.pieces.length).toBeLessThanOrEqual(share)
         expect(plan.segments.reduce((sum, s) => sum + s.frames, 0)).toBe(plan.totalFrames)
         expect(new Set(plan.segments.flatMap((s) => s.pieces.map((p) => p.scene))).size).toBe(SCENES)
       }
     }))
 
+  it.effect("renders 72 scenes with no more than K clip decoders open at any time, and exactly the planned frames", () =>
+    Effect.gen(function*() {
+      for (const segments of [1, 2]) {
+        const plan = yield* planRender(longTimeline(`counted-${segments}`, 72, { width: 160, height: 284 }), { segments })
+        expect(plan.segments.length).toBeGreaterThan(segments)
+        const count = yield* Effect.scoped(
+          Effect.tap(countClipDecoders(tempDir(), ["clip.mp4", "still.png"]), () => render(plan))
+        ).pipe(Effect.flatMap((c) => Effect.all([c.commands, c.mostOpenAtOnce])))
+        // Every segment, the audio mix and the stitch went through the counting ffmpeg.
+        expect(count[0]).toBe(plan.segments.length + 2)
+        expect(count[1]).toBeLessThanOrEqual(plan.decoderLimit)
+        const info = yield* probe(plan.files.output, { countFrames: true })
+        expect(info).toMatchObject({ width: 160, height: 284, fps: FPS, frames: plan.totalFrames, hasAudio: true })
+        expect(plan.totalFrames).toBe(72 * SCENE_SECONDS * FPS)
+      }
+    }))
+
   it.effect("renders through the real ffmpeg with exactly the planned frames, though its single-pass graph is too long for a command line", () =>
     Effect.gen(function*() {
-      const plan = yield* planRender(longTimeline("long"))
+      // 32 clips a segment, two at a time: the test is about graph sizes, not about the number of segments.
+      const plan = yield* planRender(longTimeline("long"), { concurrency: 2, decoderLimit: 64 })
       expect(plan.totalFrames).toBe(SCENES * SCENE_SECONDS * FPS)
       const singlePass = singlePassCommand(plan, yield* encoderSpec("libx264"))
       const graph = singlePass.args[singlePass.args.indexOf("-filter_complex") + 1]!

@@ -1,7 +1,7 @@
 /** The Hungarian assignment against brute force: least total cost, every row its own column. */
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { assignMinCost } from "../../../agents/shot-matcher/assignment.ts"
+import { assignMinCost, assignMinCostRanked } from "../../../agents/shot-matcher/assignment.ts"
 
 /** The least total cost over every injective assignment of rows to columns. */
 const bruteForce = (cost: ReadonlyArray<ReadonlyArray<number>>): number => {
@@ -28,6 +28,20 @@ const matrices = fc.integer({ min: 1, max: 6 }).chain((rows) =>
   )
 )
 
+/** Wide matrices thick with ties: up to 6 rows and 14 columns, costs 0–3, some pairs at a big "forbidden" 1000. */
+const tiedMatrices = fc.integer({ min: 1, max: 6 }).chain((rows) =>
+  fc.integer({ min: rows, max: 14 }).chain((cols) =>
+    fc.array(
+      fc.array(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(1000)), { minLength: cols, maxLength: cols }),
+      { minLength: rows, maxLength: rows }
+    )
+  )
+)
+
+/** A row's columns by cost, then by column: the first `rows` of them, as the matcher ranks a scene's clips. */
+const rankedOf = (cost: ReadonlyArray<ReadonlyArray<number>>) => (row: number) =>
+  cost[row]!.map((c, col) => [c, col] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, cost.length).map(([, col]) => col)
+
 describe("assignMinCost", () => {
   it.prop("gives each row its own column at the least total cost (brute force agrees)", [matrices], ([cost]) => {
     const assignment = assignMinCost(cost)
@@ -41,4 +55,9 @@ describe("assignMinCost", () => {
   it.prop("is deterministic: the same matrix gives the same assignment", [matrices], ([cost]) => {
     expect(assignMinCost(cost)).toEqual(assignMinCost(cost.map((row) => row.slice())))
   }, { fastCheck: { numRuns: 100, seed: 7 } })
+
+  it.prop("its ranked form, given each row's best columns only, gives the same assignment, ties and all", [tiedMatrices], ([cost]) => {
+    const ranked = assignMinCostRanked(cost.length, cost[0]!.length, (row, col) => cost[row]![col]!, rankedOf(cost))
+    expect(ranked).toEqual(assignMinCost(cost))
+  }, { fastCheck: { numRuns: 2000, seed: 20261201 } })
 })

@@ -116,4 +116,28 @@ describe("shot matching", () => {
       const none = yield* matchShots([], library, { frame: portrait, seed: 1 })
       expect(none).toEqual([])
     }))
+
+  it("picks from a library much larger than the video as it always has: ties, cuts and scenes no clip matches", () => {
+    // 240 clips, many tied on words, size and length; 30 scenes, a third cut in three, some matching no clip.
+    const words = ["fractal", "ocean", "city", "life", "noise", "grid", "forest", "spiral"]
+    const big = Array.from({ length: 240 }, (_, i) => ({
+      ...video(
+        `big/${words[i % 8]}-${words[(i * 3) % 8]}-${i}.mp4`,
+        i % 5 === 0 ? [words[(i * 7) % 8]!] : [],
+        i % 3 === 0 ? [1080, 1920] : [1920, 1080],
+        1 + (i % 4) * 2
+      ),
+      ...(i % 11 === 0 ? { kind: "image" as const, durationSec: 0 } : {})
+    }))
+    const scenes = Array.from({ length: 30 }, (_, index) => ({
+      ...scene(index, index % 7 === 6 ? ["volcano"] : [words[index % 8]!, words[(index * 5) % 8]!], 3 + (index % 5)),
+      ...(index % 3 === 1 ? { shots: [{ start: 0, duration: 1.5 }, { start: 1.5, duration: 1.5 }, { start: 3, duration: 1.5 }] } : {})
+    }))
+    const picks = rankShots(scenes, big, { frame: portrait, seed: "golden" })
+    // What the matcher picked before it learned to scale (one matrix of every scene and clip): the same clips.
+    expect(picks.map((p) => /-(\d+)\.mp4$/.exec(p.clip.path)![1]).join(" ")).toBe(
+      "120 75 215 155 6 3 180 12 228 15 171 105 205 185 168 35 30 42 18 5 132 138 159 189 210 225 48 96 72 235 198 45 125 145 219 135 90 234 186 165 0 175 95 115 150 126 60 108 84 195"
+    )
+    expect(new Set(picks.map((p) => p.clip.path)).size).toBe(picks.length)
+  })
 })

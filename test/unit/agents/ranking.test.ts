@@ -25,6 +25,17 @@ describe("BM25", () => {
   it("scores zero for no shared term", () => {
     expect(index.score(0, [{ term: "ocean", weight: 1 }])).toEqual({ score: 0, contributions: [] })
   })
+
+  it("scores every document at once exactly as one by one, listing only those holding a query term", () => {
+    const query = [{ term: "fractal", weight: 1 }, { term: "life", weight: 0.6 }, { term: "colour", weight: 1 }, {
+      term: "ocean",
+      weight: 1
+    }]
+    const all = index.scoreAll(query)
+    expect(Array.from(all.docs)).toEqual([0, 1, 2])
+    expect(Array.from(all.scores)).toEqual([0, 1, 2].map((doc) => index.score(doc, query).score))
+    expect(index.scoreAll([{ term: "ocean", weight: 1 }]).docs).toHaveLength(0)
+  })
 })
 
 describe("synonyms", () => {

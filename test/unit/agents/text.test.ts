@@ -62,4 +62,15 @@ describe("terms", () => {
     expect(fileNameWords("/lib/footage/MandelbrotZoom_deep-02.mp4")).toEqual(["mandelbrot", "zoom", "deep", "02"])
     expect(fileNameWords("rule110.webm")).toEqual(["rule", "110"])
   })
+
+  it("splits letter/digit boundaries left to right, keeps inner apostrophes and drops one extension of up to five characters", () => {
+    expect(fileNameWords("a1b2.mp4")).toEqual(["a", "1b", "2"])
+    expect(fileNameWords("C:\\clips\\Don'tStop2Now.mov")).toEqual(["don't", "stop", "2now"])
+    expect(fileNameWords("rock'n'roll's_3D.webm")).toEqual(["rock'n'roll's", "3", "d"])
+    expect(fileNameWords("clip.tar.gz")).toEqual(["clip", "tar"])
+    expect(fileNameWords("take.final-cut")).toEqual(["take", "final", "cut"])
+    // A folder name is dropped only up to a line break, as the pattern's "." stops there.
+    expect(fileNameWords("line\nbreak/oceanWave.mp4")).toEqual(["line", "break", "ocean", "wave"])
+    expect(fileNameWords("/lib/東京_night2.mp4")).toEqual(["東京", "night", "2"])
+  })
 })
