@@ -263,22 +263,19 @@ const HEADER_READ_EXTENSIONS: ReadonlySet<string> = new Set([".mp4", ".mov", ".m
  * A file's facts for the cache, from its MP4 headers when they are plain enough to answer exactly as
  * ffprobe would, else from ffprobe; with whether ffprobe ran.
  */
-const readMediaFacts = (path: string, { mtimeMs, size }: Stamp): Effect.Effect<readonly [CachedProbe, boolean]> =>
-  Effect.flatMap(
-    HEADER_READ_EXTENSIONS.has(extname(path).toLowerCase()) ? readMp4Header(path) : Effect.succeedNone,
-    Option.match({
-      onSome: (facts) => Effect.succeed([{ size, mtimeMs, info: { ...facts, isImage: false } }, false] as const),
-      onNone: () =>
-        Effect.map(
-          Effect.either(probe(path)),
-          (info) =>
-            [
-              Either.isRight(info) ? toCached(size, mtimeMs, info.right) : { size, mtimeMs, info: null, error: info.left.message },
-              true
-            ] as const
-        )
-    })
-  )
+const readMediaFacts = (path: string, { mtimeMs, size }: Stamp) =>
+  Effect.gen(function*() {
+    const header = HEADER_READ_EXTENSIONS.has(extname(path).toLowerCase()) ? yield* readMp4Header(path) : Option.none()
+    if (Option.isSome(header)) {
+      const entry: CachedProbe = { size, mtimeMs, info: { ...header.value, isImage: false } }
+      return { entry, ffprobed: false }
+    }
+    const info = yield* Effect.either(probe(path))
+    const entry: CachedProbe = Either.isRight(info)
+      ? toCached(size, mtimeMs, info.right)
+      : { size, mtimeMs, info: null, error: info.left.message }
+    return { entry, ffprobed: true }
+  })
 
 /** The previous index's probe results; a missing or unreadable cache (or none asked for) just means probing again. */
 const loadCache = (cacheFile: string | undefined) =>
@@ -320,7 +317,7 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
     { concurrency: options.concurrency ?? defaultIndexConcurrency }
   )
   const entries = hits.slice()
-  toProbe.forEach(([i], p) => (entries[i] = probes[p]![0]))
+  toProbe.forEach(([i], p) => (entries[i] = probes[p]!.entry))
   const usable = (entry: CachedProbe | undefined) => entry?.info != null && entry.info.width > 0 && entry.info.height > 0
 
   // Sidecars: none looked for where the listing has none; a cached one is read again only when its stamp changed.
@@ -389,7 +386,7 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
     warnings: [...walkWarnings, ...results.flatMap((r) => (r.warning === undefined ? [] : [r.warning]))],
     cached: hits.filter((hit) => hit !== undefined).length,
     probed: toProbe.length,
-    ffprobed: probes.filter(([, ffprobed]) => ffprobed).length
+    ffprobed: probes.filter((read) => read.ffprobed).length
   }
   return index
 })

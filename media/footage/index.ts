@@ -13,6 +13,7 @@ export {
   VIDEO_EXTENSIONS
 } from "./footage-index.ts"
 export { bestFittingFile, type FootageCandidate, type FootageFile, type FootageProvider, type FootageQuery } from "./footage-provider.ts"
+export { type Mp4HeaderFacts, readMp4Header } from "./mp4-header.ts"
 export { pexels, type PexelsOptions } from "./pexels.ts"
 export {
   asSampleClipRef,

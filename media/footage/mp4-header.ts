@@ -50,9 +50,10 @@ const printable = (type: string) => /^[\x20-\x7e]{4}$/.test(type)
 
 /**
  * The box whose header starts at `at` in `bytes` (which holds `bytes.length` bytes from offset `base`
- * of a region ending at `limit`); undefined when its header or its size does not fit.
+ * of a region ending at `limit`); undefined when its header or its size does not fit. Size 0 ("to the
+ * end of the file") is understood for top-level boxes only.
  */
-const boxAt = (view: DataView, bytes: Uint8Array, at: number, base: number, limit: number): Box | undefined => {
+const boxAt = (view: DataView, bytes: Uint8Array, at: number, base: number, limit: number, topLevel = false): Box | undefined => {
   if (at + 8 > bytes.length) return undefined
   const size32 = view.getUint32(at)
   const type = fourcc(bytes, at + 4)
@@ -65,7 +66,7 @@ const boxAt = (view: DataView, bytes: Uint8Array, at: number, base: number, limi
     if (large > BigInt(Number.MAX_SAFE_INTEGER)) return undefined
     size = Number(large)
     header = 16
-  } else if (size32 === 0) {
+  } else if (size32 === 0 && topLevel) {
     size = limit - (base + at)
   } else {
     size = size32
@@ -313,7 +314,7 @@ export const readMp4Header = Effect.fn("footage.mp4-header")(function*(file: str
     for (let count = 0; at < fileSize; count++) {
       if (count >= MAX_TOP_LEVEL_BOXES) return Option.none()
       const header = yield* readAt(at, 16)
-      const box = boxAt(new DataView(header.buffer, header.byteOffset, header.byteLength), header, 0, at, fileSize)
+      const box = boxAt(new DataView(header.buffer, header.byteOffset, header.byteLength), header, 0, at, fileSize, true)
       if (box === undefined || !TOP_LEVEL.has(box.type)) return Option.none()
       if (box.type === "moov") {
         if (moovAt !== undefined) return Option.none()
