@@ -22,7 +22,7 @@ import { link, mkdir, rm, writeFile } from "node:fs/promises"
 import { availableParallelism, loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import { type Clip, type MatchOptions, matchShots } from "../agents/index.ts"
+import { clipOfFootage, type MatchOptions, matchShots } from "../agents/index.ts"
 import { defaultIndexConcurrency, indexFolder, runFfmpeg } from "../media/index.ts"
 
 const CLIPS = 10_000
@@ -222,15 +222,7 @@ export const libraryFigures = (workDir: string = resolve(".reelswarm/bench/scale
     }
 
     // What the production's "footage" stage hands the shot-matcher.
-    const clips = first.clips.map((c): Clip => ({
-      path: c.path,
-      kind: c.kind,
-      durationSec: c.durationSec,
-      width: c.width,
-      height: c.height,
-      tags: c.tags,
-      ...(c.kind === "video" ? { fps: c.fps } : {})
-    }))
+    const clips = first.clips.map(clipOfFootage)
     const scenes = benchScenes()
     const options: MatchOptions = { frame: { width: 1080, height: 1920 }, seed: "scale-bench" }
     const matchRuns: Array<number> = []

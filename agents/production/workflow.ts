@@ -18,7 +18,7 @@ import { writeAtomically } from "../renderer/plan-file.ts"
 import { Narrate, PlanRender, Render } from "../renderer/protocol.ts"
 import { RenderResult, RenderSummary } from "../renderer/render-data.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
-import { Clip, ShotPick } from "../shot-matcher/shot.ts"
+import { Clip, clipOfFootage, ShotPick } from "../shot-matcher/shot.ts"
 import { isCancelled } from "./cancellation.ts"
 import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageSkippedEvent, StageStartedEvent } from "./events.ts"
 import {
@@ -122,17 +122,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         if (source._tag === "Samples") return { clips: yield* sampleClips(source, frame), skipped: [] }
         const index = yield* indexFolder(source.dir)
         const skipped = yield* publishWarnings(index.warnings)
-        const clips = index.clips.map((c): Clip => ({
-          path: c.path,
-          kind: c.kind,
-          durationSec: c.durationSec,
-          width: c.width,
-          height: c.height,
-          tags: c.tags,
-          // The renderer takes a video's facts from here instead of probing it again.
-          ...(c.kind === "video" ? { fps: c.fps } : {})
-        }))
-        return { clips, skipped }
+        return { clips: index.clips.map(clipOfFootage), skipped }
       })
     )
 

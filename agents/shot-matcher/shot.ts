@@ -27,6 +27,17 @@ export const Clip = Schema.Struct({
 }) satisfies Schema.Schema<ClipFields>
 export type Clip = typeof Clip.Type
 
+/** An indexed footage clip as the shot-matcher takes it: its fields, and a video's probed rate (the renderer need not probe it again). */
+export const clipOfFootage = (c: FootageClip): Clip => ({
+  path: c.path,
+  kind: c.kind,
+  durationSec: c.durationSec,
+  width: c.width,
+  height: c.height,
+  tags: c.tags,
+  ...(c.kind === "video" ? { fps: c.fps } : {})
+})
+
 /** What the matcher needs of a scene (a director Scene fits). */
 export const SceneQuery = Schema.Struct({
   index: Schema.Int,
