@@ -40,6 +40,7 @@ import {
   measuredCapacity,
   nextCapacity,
   pickFor,
+  rankSlots,
   readCapacities,
   writeCapacity
 } from "./capacity.ts"
@@ -485,7 +486,8 @@ const encoderStopped = (r: Renderer, message: Terminated) =>
     r.state.idle.delete(agent)
     r.state.devices.delete(agent)
     const lost = r.state.leases.get(agent)
-    if (lost === undefined) return
+    // Slower idle slots may have left the waiting work to this one.
+    if (lost === undefined) return r.state.queue.length > 0 ? yield* notifyEncoders(r) : undefined
     r.state.leases.delete(agent)
     yield* takeBack(r, lost, "encoder-stopped")
   })
@@ -499,13 +501,21 @@ const pullWork = (r: Renderer, message: PullWork) =>
     const eligible = r.state.queue.filter((item) => belowConcurrency(r, item.planFile))
     const head = eligible[0]
     const headJob = head === undefined ? undefined : r.state.jobs.get(head.planFile)
+    const speed = (slot: string) => headJob === undefined ? 0 : speedOf(r, slot, headJob.plan, now)
     const picked = headJob === undefined
       ? undefined
-      : pickFor(agent, [...r.state.idle], (slot) => speedOf(r, slot, headJob.plan, now), eligible, (item) => framesOf(r, item))
+      : pickFor(agent, [...r.state.idle], speed, eligible, (item) => framesOf(r, item))
     if (picked === undefined) {
+      // Items this slot leaves to faster idle slots: those slots are told. Only the faster ones, never
+      // this slot itself: a slot told by its own pull would pull again at once, for as long as a
+      // faster slot does not (one that died and is not restarted yet), flooding the mailboxes.
+      if (eligible.length > 0) {
+        const ranked = rankSlots(agent, r.state.idle, speed)
+        yield* Effect.forEach(ranked.slice(0, ranked.indexOf(agent)), (slot) => r.ctx.lookup(slot).tell(new WorkAvailable()), {
+          discard: true
+        })
+      }
       r.state.idle.add(agent)
-      // Items this slot leaves to faster idle slots: those slots are told, or nobody would take them.
-      if (eligible.length > 0) yield* notifyEncoders(r)
       return yield* r.ctx.reply(message, null)
     }
     r.state.queue.splice(r.state.queue.indexOf(picked), 1)
@@ -552,8 +562,7 @@ const workDone = (r: Renderer, message: WorkDone) =>
     const { part, planFile } = message
     const held = holds(r, part.agent, planFile, part.index)
     if (held) r.state.leases.delete(part.agent)
-    // A lease of a render at its concurrency is free again: the slots it kept waiting may pull.
-    if (held && r.state.queue.some((item) => item.planFile === planFile)) yield* notifyEncoders(r)
+    if (held) yield* leaseFreed(r, planFile)
     yield* publishBreaker(r, part.agent, r.state.breakers.success(part.agent, part.encoder))
     yield* forJob(r, planFile, (job) =>
       Effect.gen(function*() {
@@ -715,7 +724,7 @@ const takeBack = (r: Renderer, lease: Lease, why: LeaseLostError["why"]) =>
         const said = why === "encoder-restarted" ? "encoder restarted" : "encoder stopped"
         yield* r.events.publish(WorkRequeuedEvent.make({ agent, item, why: said }, r.origin))
       }
-      if (job.parts.has(item.index)) return
+      if (job.parts.has(item.index)) return yield* leaseFreed(r, item.planFile)
       const attempts = (job.attempts.get(item.index) ?? 0) + 1
       job.attempts.set(item.index, attempts)
       if (attempts >= MAX_ATTEMPTS) {
@@ -776,6 +785,10 @@ const publishEta = (r: Renderer, job: RenderJob) =>
       RenderEtaEvent.make({ planFile: job.planFile, remainingFrames, framesPerSecond, etaSeconds: eta }, r.origin)
     )
   })
+
+/** A lease of `planFile` was let go: the slots its concurrency kept waiting may pull again. */
+const leaseFreed = (r: Renderer, planFile: string) =>
+  r.state.queue.some((item) => item.planFile === planFile) ? notifyEncoders(r) : Effect.void
 
 const notifyEncoders = (r: Renderer) =>
   Effect.forEach(r.state.encoders, (name) => r.ctx.lookup(name).tell(new WorkAvailable()), { discard: true })

@@ -79,13 +79,16 @@ export const pickFor = <Item>(
   waiting: ReadonlyArray<Item>,
   framesOf: (item: Item) => number
 ): Item | undefined => {
-  const ranked = [...new Set([...idle, slot])].sort((a, b) => speedOf(b) - speedOf(a) || (a < b ? -1 : a > b ? 1 : 0))
-  const position = ranked.indexOf(slot)
+  const position = rankSlots(slot, idle, speedOf).indexOf(slot)
   const longestFirst = waiting.map((item, order) => ({ item, order })).sort((a, b) =>
     framesOf(b.item) - framesOf(a.item) || a.order - b.order
   )
   return longestFirst[position]?.item
 }
+
+/** `slot` and the idle slots, fastest first (pickFor's order); ties by name, so the order does not depend on timing. */
+export const rankSlots = (slot: string, idle: Iterable<string>, speedOf: (slot: string) => number): ReadonlyArray<string> =>
+  [...new Set([...idle, slot])].sort((a, b) => speedOf(b) - speedOf(a) || (a < b ? -1 : a > b ? 1 : 0))
 
 /** Seconds left at the summed capacity of the slots, or undefined when no slot's capacity is known. */
 export const etaSeconds = (remainingFrames: number, capacities: ReadonlyArray<number | undefined>): number | undefined => {

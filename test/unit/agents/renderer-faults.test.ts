@@ -14,13 +14,13 @@ import { splitSentences } from "../../../agents/director/sentences.ts"
 import { encoderAgent, type EncoderAgentOptions } from "../../../agents/encoder/agent.ts"
 import { rendererAgent, type RendererOptions } from "../../../agents/renderer/agent.ts"
 import { CAPACITY_NAMESPACE } from "../../../agents/renderer/capacity.ts"
-import { PlanRender, Render, type RendererMessage } from "../../../agents/renderer/protocol.ts"
+import { EncoderProtocol, EncoderReady, PlanRender, PullWork, Render, type RendererMessage } from "../../../agents/renderer/protocol.ts"
 import { RenderError } from "../../../agents/renderer/render-data.ts"
 import { rankShots } from "../../../agents/shot-matcher/match.ts"
 import { probe, type ProcessFault, type ProcessRequest, ProcessRunner, runFfmpeg } from "../../../media/index.ts"
 import { espeakNg, layer as ttsLayer } from "../../../media/tts/index.ts"
 import { databaseLayer, SharedMemory, sharedMemoryLayer } from "../../../memory/index.ts"
-import { Swarm, type SwarmEvent, swarmLayerInMemory } from "../../../runtime/index.ts"
+import { define, Swarm, type SwarmEvent, swarmLayerInMemory } from "../../../runtime/index.ts"
 import { mesh } from "../../../topologies/index.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 
@@ -340,6 +340,47 @@ describe("encode work as leases", () => {
       expect((yield* swarm.whichChildren()).find((c) => c.name === stopped)?.state).toBe("running")
     }).pipe(Effect.provide(env), Effect.provide(ProcessRunner.layerFaulty(hangFirstSegment)))
   })
+
+  it.scoped("a slot that leaves the work to a faster idle slot is not woken by its own pull; when that slot stops, the work goes on", () =>
+    Effect.gen(function*() {
+      const swarm = yield* Swarm
+      // Two stand-in slots, ranked ahead of encoder-0 by name (no capacity is known for any): one that
+      // never pulls, as a slot whose end the renderer has not heard of yet, and one that counts its pulls.
+      let pulls = 0
+      const standIn = (name: string, pullsWork: boolean) =>
+        define({
+          name,
+          protocol: EncoderProtocol,
+          init: (ctx) => Effect.as(ctx.lookup<RendererMessage>(AGENT_NAMES.renderer).tell(new EncoderReady({ agent: name })), undefined),
+          receive: (message, state, ctx) =>
+            message._tag !== "WorkAvailable" || !pullsWork
+              ? Effect.succeed(state)
+              : Effect.as(
+                ctx.lookup<RendererMessage>(AGENT_NAMES.renderer).ask(new PullWork({ agent: name })).pipe(
+                  Effect.tap(() => Effect.sync(() => pulls++))
+                ),
+                state
+              )
+        })
+      yield* startSwarm({ encoders: [{ name: "encoder-0" }] })
+      yield* swarm.spawn(standIn("a-silent", false))
+      yield* swarm.spawn(standIn("b-counting", true))
+      const { frames, result, summary } = yield* renderOnce({
+        seconds: [1],
+        whileRendering: Effect.gen(function*() {
+          yield* eventSeen((e) => e.type === "render-started")
+          // The one item is a-silent's to take: b-counting pulls once for each time it is told, not
+          // again and again for as long as a-silent does not (before, its own pull told it to pull).
+          yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 500)))
+          expect(pulls).toBeGreaterThanOrEqual(1)
+          expect(pulls).toBeLessThanOrEqual(4)
+          yield* swarm.terminateChild("a-silent")
+          yield* swarm.terminateChild("b-counting")
+        })
+      })
+      expect(result.parts.map((p) => p.agent)).toEqual(["encoder-0"])
+      expect(frames).toBe(summary.totalFrames)
+    }).pipe(Effect.provide(env), Effect.provide(ProcessRunner.layerFaulty(() => undefined))))
 
   it.scoped("a late WorkDone after its lease expired counts once: the first part in is kept, the other is ignored", () => {
     const lateGate = Deferred.unsafeMake<void>(FiberId.none)
