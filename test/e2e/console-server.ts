@@ -6,8 +6,9 @@
 import { Effect, Exit, Scope } from "effect"
 import { spawn } from "node:child_process"
 import { mkdir } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { buildConsole } from "../../scripts/bundle-console.mjs"
+import { CLI_BUNDLE, ROOT } from "../fixtures/cli-bundle.ts"
 import { scopedTempDir } from "../fixtures/temp-dir.ts"
 import { makeLibrary } from "../integration/agents/library-fixture.ts"
 
@@ -18,8 +19,6 @@ export interface ConsoleServer {
   readonly footage: string
   readonly close: () => Promise<void>
 }
-
-const ROOT = resolve(import.meta.dirname, "../..")
 
 /**
  * Builds the page into a temp folder and starts `reelswarm serve --port 0` on a fresh state as a
@@ -36,7 +35,7 @@ export const startConsoleServer = async (): Promise<ConsoleServer> => {
     const page = yield* Effect.promise(() => buildConsole(join(dir, "console")))
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(ROOT, "apps/cli/main.ts"), "serve", "--port", "0", "--state", join(dir, "state")],
+      [CLI_BUNDLE, "serve", "--port", "0", "--state", join(dir, "state")],
       { cwd: ROOT, env: { ...process.env, REELSWARM_CONSOLE_DIR: page.outDir }, stdio: ["ignore", "pipe", "pipe"], detached: true }
     )
     yield* Effect.addFinalizer(() =>

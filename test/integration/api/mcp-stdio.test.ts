@@ -8,14 +8,12 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { Effect } from "effect"
 import { mkdir, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { hostDirs } from "../../../apps/host/contract.ts"
 import { probe } from "../../../media/index.ts"
+import { CLI_BUNDLE, ROOT } from "../../fixtures/cli-bundle.ts"
 import { LIBRARY, makeLibrary, SCRIPT } from "../agents/library-fixture.ts"
-
-const ROOT = resolve(import.meta.dirname, "../../..")
-const MAIN = join(ROOT, "apps/cli/main.ts")
 
 interface Status {
   readonly state: string
@@ -36,7 +34,7 @@ beforeAll(async () => {
   await Effect.runPromise(makeLibrary(hostDirs(state).footage))
   transport = new StdioClientTransport({
     command: process.execPath,
-    args: ["--import", "tsx", MAIN, "mcp", "--state", state],
+    args: [CLI_BUNDLE, "mcp", "--state", state],
     cwd: ROOT,
     env: { ...process.env } as Record<string, string>,
     stderr: "pipe"

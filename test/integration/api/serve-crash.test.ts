@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { serverFile } from "../../../apps/api/server.ts"
 import { probe } from "../../../media/index.ts"
+import { CLI_BUNDLE } from "../../fixtures/cli-bundle.ts"
 import { makeLibrary, SCRIPT } from "../agents/library-fixture.ts"
 import { until } from "./server-fixture.ts"
 
@@ -29,11 +30,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const MAIN = join(import.meta.dirname, "../../../apps/cli/main.ts")
-
 /** `reelswarm serve` on `state` in its own process group; resolves with its URL once server.json names this process. */
 const startServe = async (state: string) => {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", "--state", state, "--port", "0"], {
+  const child = spawn(process.execPath, [CLI_BUNDLE, "serve", "--state", state, "--port", "0"], {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"]
   })

@@ -1,34 +1,10 @@
 /**
- * The `reelswarm` command as it ships: apps/cli/main.ts bundled by scripts/bundle-cli.mjs, run with
- * `node <bundle>`. Each test file builds it once (`bundledCli` in its suite's hooks) inside the
- * repository's node_modules/.cache, where the bundle's external packages resolve, and removes it after.
+ * The `reelswarm` command as it ships, with the machine's own REELSWARM_ settings left out: the test
+ * run's bundle (test/global-setup.ts) run with `node <bundle>`.
  */
 import { Effect } from "effect"
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { mkdirSync, rmSync } from "node:fs"
-import { join } from "node:path"
-import { afterAll, beforeAll } from "vitest"
-import { killGroup, ROOT, runNode } from "./cli-fixture.ts"
-
-/** Builds the bundle before the suite's first test; call the returned function for its path. */
-export const bundledCli = (label: string): () => string => {
-  const dir = join(ROOT, "node_modules", ".cache", "reelswarm-cli-tests")
-  const file = join(dir, `${label}-${process.pid}.mjs`)
-  let built = false
-  beforeAll(() => {
-    mkdirSync(dir, { recursive: true })
-    execFileSync(process.execPath, [join(ROOT, "scripts/bundle-cli.mjs"), file], { cwd: ROOT, stdio: "pipe" })
-    built = true
-  }, 180_000)
-  afterAll(() => {
-    rmSync(file, { force: true })
-    rmSync(`${file}.map`, { force: true })
-  })
-  return () => {
-    if (!built) throw new Error("the bundle is built in beforeAll")
-    return file
-  }
-}
+import { type ChildProcess, spawn } from "node:child_process"
+import { CLI_BUNDLE, killGroup, ROOT, runNode } from "./cli-fixture.ts"
 
 export interface BundleRunOptions {
   readonly cwd?: string
@@ -43,8 +19,8 @@ const envOf = (extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv => {
 }
 
 /** Runs the bundle to its end; interrupting the effect kills it. */
-export const runBundle = (bundle: string, args: ReadonlyArray<string>, options: BundleRunOptions = {}) =>
-  runNode([bundle, ...args], { cwd: options.cwd ?? ROOT, env: envOf(options.env), stdin: options.stdin })
+export const runBundle = (args: ReadonlyArray<string>, options: BundleRunOptions = {}) =>
+  runNode([CLI_BUNDLE, ...args], { cwd: options.cwd ?? ROOT, env: envOf(options.env), stdin: options.stdin })
 
 /** A bundle started by `startBundle`: what it printed so far, and its exit. */
 export interface StartedBundle {
@@ -57,10 +33,10 @@ export interface StartedBundle {
 }
 
 /** Starts the bundle in its own process group, killed (SIGKILL) when the scope closes if still running. */
-export const startBundle = (bundle: string, args: ReadonlyArray<string>, options: BundleRunOptions = {}) =>
+export const startBundle = (args: ReadonlyArray<string>, options: BundleRunOptions = {}) =>
   Effect.acquireRelease(
     Effect.sync((): StartedBundle => {
-      const child = spawn(process.execPath, [bundle, ...args], {
+      const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
         cwd: options.cwd ?? ROOT,
         env: envOf(options.env),
         stdio: ["pipe", "pipe", "pipe"],

@@ -1,16 +1,16 @@
 /**
- * The `reelswarm` command as a user runs it, for the CLI's tests: a real node process on
- * apps/cli/main.ts, its exit code and what it printed. Interrupting the effect kills the process,
+ * The `reelswarm` command as a user runs it, for the CLI's tests: a real node process on the test
+ * run's bundle of apps/cli/main.ts (test/global-setup.ts), its exit code and what it printed. Interrupting the effect kills the process,
  * so a test's timeout never leaves one behind.
  */
 import { Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdir } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
+import { CLI_BUNDLE, ROOT } from "../../fixtures/cli-bundle.ts"
 import { makeLibrary } from "../agents/library-fixture.ts"
 
-export const ROOT = resolve(import.meta.dirname, "../../..")
-export const MAIN = join(ROOT, "apps/cli/main.ts")
+export { CLI_BUNDLE, ROOT }
 
 export interface Outcome {
   readonly code: number | null
@@ -40,7 +40,7 @@ export const runNode = (
   })
 
 export const reelswarm = (args: ReadonlyArray<string>, options: RunOptions = {}) =>
-  runNode(["--import", "tsx", MAIN, ...args], { env: { ...process.env, ...options.env }, stdin: options.stdin })
+  runNode([CLI_BUNDLE, ...args], { env: { ...process.env, ...options.env }, stdin: options.stdin })
 
 /** A process started by `startReelswarm`: its stderr so far, and its exit. */
 export interface Started {
@@ -56,7 +56,7 @@ export interface Started {
 export const startReelswarm = (args: ReadonlyArray<string>, ready: RegExp, options: RunOptions = {}) =>
   Effect.acquireRelease(
     Effect.async<Started>((resume) => {
-      const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+      const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
         cwd: ROOT,
         env: { ...process.env, ...options.env },
         stdio: ["pipe", "pipe", "pipe"],

@@ -10,12 +10,11 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
 import { SCRIPT } from "../agents/library-fixture.ts"
-import { bundledCli, runBundle, startBundle } from "./bundle-fixture.ts"
+import { runBundle, startBundle } from "./bundle-fixture.ts"
 import { footageIn } from "./cli-fixture.ts"
 
-const bundle = bundledCli("swarm-control")
 const tempDir = scopedTempDir("swarm-control")
-const cli = (args: ReadonlyArray<string>, options: Parameters<typeof runBundle>[2] = {}) => runBundle(bundle(), args, options)
+const cli = (args: ReadonlyArray<string>, options: Parameters<typeof runBundle>[1] = {}) => runBundle(args, options)
 
 /** One JSON document on stdout: parsing all of it must succeed. */
 const jsonOf = (stdout: string): unknown => JSON.parse(stdout)
@@ -198,8 +197,8 @@ describe("reelswarm swarm control (bundled CLI)", () => {
         const footage = yield* footageIn(dir)
         const state = join(dir, "state")
         // Following before the job exists: every event it prints was appended by the other process.
-        const follower = yield* startBundle(bundle(), ["events", "--follow", "--json", "--state", state])
-        const job = yield* startBundle(bundle(), [
+        const follower = yield* startBundle(["events", "--follow", "--json", "--state", state])
+        const job = yield* startBundle([
           "run",
           "--footage",
           footage,

@@ -1,0 +1,15 @@
+/**
+ * Once per test run: the `reelswarm` command as it ships (apps/cli/main.ts bundled by
+ * scripts/bundle-cli.mjs), built from this checkout's sources into out/test-cli/, where the
+ * bundle's external packages resolve from the repository's node_modules. Every test that runs the
+ * command as a process runs this bundle: it starts in about a second where the sources through tsx
+ * take five of CPU, which over the suite's few hundred commands is most of its time on two cores.
+ */
+import { execFileSync } from "node:child_process"
+import { rmSync } from "node:fs"
+import { CLI_BUNDLE, ROOT } from "./fixtures/cli-bundle.ts"
+
+export default function setup() {
+  rmSync(CLI_BUNDLE, { force: true })
+  execFileSync(process.execPath, [`${ROOT}/scripts/bundle-cli.mjs`, CLI_BUNDLE], { cwd: ROOT, stdio: "inherit" })
+}
