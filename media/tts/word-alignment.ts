@@ -46,32 +46,52 @@ const twiddle = (() => {
   return { re, im }
 })()
 
+/** The bit-reversal permutation of FFT_SIZE points: the pairs (i, j), i < j, that swap. */
+const bitReversal = (() => {
+  const pairs: Array<number> = []
+  for (let i = 1, j = 0; i < FFT_SIZE; i++) {
+    let bit = FFT_SIZE >> 1
+    for (; j & bit; bit >>= 1) j ^= bit
+    j ^= bit
+    if (i < j) pairs.push(i, j)
+  }
+  return Int32Array.from(pairs)
+})()
+
 /** In-place radix-2 FFT of FFT_SIZE points. */
 const fftInPlace = (re: Float64Array, im: Float64Array): void => {
   const n = re.length
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1
-    for (; j & bit; bit >>= 1) j ^= bit
-    j ^= bit
-    if (i < j) {
-      ;[re[i], re[j]] = [re[j]!, re[i]!]
-      ;[im[i], im[j]] = [im[j]!, im[i]!]
-    }
+  const twRe = twiddle.re
+  const twIm = twiddle.im
+  for (let p = 0; p < bitReversal.length; p += 2) {
+    const i = bitReversal[p]!
+    const j = bitReversal[p + 1]!
+    const r = re[i]!
+    re[i] = re[j]!
+    re[j] = r
+    const m = im[i]!
+    im[i] = im[j]!
+    im[j] = m
   }
   for (let len = 2; len <= n; len <<= 1) {
+    const half = len >> 1
     const stride = n / len
     for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = twiddle.re[k * stride]!
-        const wi = twiddle.im[k * stride]!
+      for (let k = 0; k < half; k++) {
+        const wr = twRe[k * stride]!
+        const wi = twIm[k * stride]!
         const a = i + k
-        const b = a + len / 2
-        const xr = re[b]! * wr - im[b]! * wi
-        const xi = re[b]! * wi + im[b]! * wr
-        re[b] = re[a]! - xr
-        im[b] = im[a]! - xi
-        re[a] = re[a]! + xr
-        im[a] = im[a]! + xi
+        const b = a + half
+        const br = re[b]!
+        const bi = im[b]!
+        const xr = br * wr - bi * wi
+        const xi = br * wi + bi * wr
+        const ar = re[a]!
+        const ai = im[a]!
+        re[b] = ar - xr
+        im[b] = ai - xi
+        re[a] = ar + xr
+        im[a] = ai + xi
       }
     }
   }
@@ -170,15 +190,6 @@ const sliceFrames = (frames: Frames, from: number, to: number): Frames => ({
   rms: frames.rms.subarray(from, to)
 })
 
-const distance = (a: Float32Array, i: number, b: Float32Array, j: number): number => {
-  let sum = 0
-  for (let c = 0; c < CEPSTRA; c++) {
-    const d = a[i * CEPSTRA + c]! - b[j * CEPSTRA + c]!
-    sum += d * d
-  }
-  return Math.sqrt(sum)
-}
-
 /**
  * For every template frame, the first and last sentence frame the optimal warp maps it to.
  * Steps (1,1), (1,0), (0,1); both sequences are aligned end to end.
@@ -186,15 +197,33 @@ const distance = (a: Float32Array, i: number, b: Float32Array, j: number): numbe
 const warp = (template: Frames, sentence: Frames): { first: Int32Array; last: Int32Array } => {
   const n = template.count
   const m = sentence.count
+  const a = template.mfcc
+  const b = sentence.mfcc
+  // cost[i][j] = the Euclidean distance of template frame i and sentence frame j + the cheapest of
+  // the three cells it can be reached from.
   const cost = new Float64Array(n * m)
   for (let i = 0; i < n; i++) {
+    const row = i * m
+    const above = row - m
+    const ai = i * CEPSTRA
     for (let j = 0; j < m; j++) {
-      const d = distance(template.mfcc, i, sentence.mfcc, j)
-      const up = i > 0 ? cost[(i - 1) * m + j]! : Infinity
-      const left = j > 0 ? cost[i * m + j - 1]! : Infinity
-      const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity
-      const best = i === 0 && j === 0 ? 0 : Math.min(up, left, diag)
-      cost[i * m + j] = d + best
+      let sum = 0
+      const bj = j * CEPSTRA
+      for (let c = 0; c < CEPSTRA; c++) {
+        const d = a[ai + c]! - b[bj + c]!
+        sum += d * d
+      }
+      let best: number
+      if (i === 0) best = j === 0 ? 0 : cost[j - 1]!
+      else if (j === 0) best = cost[above]!
+      else {
+        const up = cost[above + j]!
+        const left = cost[row + j - 1]!
+        const diag = cost[above + j - 1]!
+        best = up < left ? up : left
+        if (diag < best) best = diag
+      }
+      cost[row + j] = Math.sqrt(sum) + best
     }
   }
   const first = new Int32Array(n).fill(m)
@@ -218,6 +247,21 @@ const warp = (template: Frames, sentence: Frames): { first: Int32Array; last: In
 }
 
 /**
+ * A word's solo synthesis analysed, its voiced frames only; once per recording: a narration aligns
+ * every sentence a word is in against the same solo recording.
+ */
+const voicedFrames = (pcm: Pcm16): Frames => {
+  const known = analysed.get(pcm)
+  if (known !== undefined) return known
+  const frames = analyze(pcm)
+  const [from, to] = voicedSpan(frames)
+  const voiced = sliceFrames(frames, from, to)
+  analysed.set(pcm, voiced)
+  return voiced
+}
+const analysed = new WeakMap<Pcm16, Frames>()
+
+/**
  * Word start/end (seconds from the start of `sentence`) given each word synthesized alone.
  * Words whose solo audio is silent get a zero-length slot at the previous word's end.
  */
@@ -225,11 +269,7 @@ export const alignWords = (sentence: Pcm16, soloWords: ReadonlyArray<Pcm16>): Re
   const sentenceFrames = analyze(sentence)
   const [sFirst, sLast] = voicedSpan(sentenceFrames)
   const hopSec = sentenceFrames.hop / sentence.sampleRate
-  const solos = soloWords.map((pcm) => {
-    const frames = analyze(pcm)
-    const [from, to] = voicedSpan(frames)
-    return sliceFrames(frames, from, to)
-  })
+  const solos = soloWords.map(voicedFrames)
   const spoken = solos.reduce((n, f) => n + f.count, 0)
   if (spoken === 0 || sLast <= sFirst) return soloWords.map(() => ({ start: sFirst * hopSec, end: sFirst * hopSec }))
   // One silent frame between words lets the warp absorb a pause (comma, colon, dash) there instead of
