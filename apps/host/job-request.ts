@@ -43,10 +43,14 @@ const cores = (): number => {
 }
 
 /**
- * `segments: "auto"`: one segment per 8 cores, media's `chooseSegmentLayout` (docs/media.md; a unit
- * test keeps the two in step): the planner then gives each encode the cores' share of threads.
+ * `segments: "auto"`: two segments at once from 2 cores, one more per 8 cores beyond 16, media's
+ * `chooseSegmentLayout` (docs/media.md; a unit test keeps the two in step): the planner then gives
+ * each encode the cores' share of threads.
  */
-export const autoSegments = (cpus: number = cores()): number => Math.max(1, Math.min(64, Math.ceil(Math.floor(cpus) / 8)))
+export const autoSegments = (cpus: number = cores()): number => {
+  const whole = Math.max(1, Math.floor(cpus))
+  return whole === 1 ? 1 : Math.min(64, Math.max(2, Math.ceil(whole / 8)))
+}
 
 /**
  * A segment count, or "auto" (resolved here, on the machine that renders): a number from JSON and the

@@ -150,21 +150,31 @@ export const ENCODE_BYTES = 768 * 1024 * 1024
 /** Segments encoded at once × threads each. */
 export interface SegmentLayout {
   readonly segments: number
-  readonly threads: number
+  /** x264 threads per encode; none: x264's own count (1.5 per core). */
+  readonly threads?: number
 }
 
 /**
- * `segments: "auto"` (pure): as few concurrent segments as keep each encode at or below
- * X264_USEFUL_THREADS threads, the cores shared evenly between them; no more than a quarter of the
- * memory holds at ENCODE_BYTES each. 2 cores: 1 × 2; 8: 1 × 8; 16: 2 × 8; 64: 8 × 8. Each segment
- * costs start-ups and memory, and below ~8 threads a thread more for one encode gains about what
- * a segment more would (measured on 2 cores: bench/render.ts `layouts`; docs/media.md).
+ * `segments: "auto"` (pure): at least two segments encoded at once wherever there are two cores, and
+ * as many more as keep each encode at or below X264_USEFUL_THREADS threads, the cores shared evenly
+ * between them; no more than a quarter of the memory holds at ENCODE_BYTES each. Each encode gets its
+ * share of the cores as threads where that share is 2 or more, else x264's own count.
+ * 1 core: 1 segment; 2: 2 × x264's own; 8: 2 × 4; 16: 2 × 8; 64: 8 × 8.
+ *
+ * Two at once even on 2 cores because one render command cannot keep the cores busy: ffmpeg decodes
+ * the clips and runs the filter graph in one thread of its own, which x264's threads wait on. Measured
+ * on 2 cores (a 30 s, six-scene job's plan at 720x1280, bench/scale.ts's footage): the single pass
+ * 20.8 s wall (1.5 cores busy), two segments at once with x264's own threads 18.9 s (1.9 cores), with
+ * one thread each 20.8 s (x264 then encodes in ffmpeg's own thread); the two segment commands' peak
+ * memory together about that of the single pass, each holding half of its clip decoders.
  */
 export const chooseSegmentLayout = (machine: Machine): SegmentLayout => {
   const cores = Math.max(1, Math.floor(machine.cores))
   const byMemory = Math.max(1, Math.floor(machine.memoryBytes / 4 / ENCODE_BYTES))
-  const segments = Math.max(1, Math.min(Math.ceil(cores / X264_USEFUL_THREADS), byMemory, 64))
-  return { segments, threads: Math.max(1, Math.floor(cores / segments)) }
+  const wanted = cores === 1 ? 1 : Math.max(2, Math.ceil(cores / X264_USEFUL_THREADS))
+  const segments = Math.max(1, Math.min(wanted, byMemory, 64))
+  const share = Math.floor(cores / segments)
+  return share >= 2 ? { segments, threads: share } : { segments }
 }
 
 export interface PlanOptions {
@@ -178,10 +188,9 @@ export interface PlanOptions {
   /** K, the most clip decoders open at once over the render. Default `decoderLimit(machine, concurrency)`. */
   readonly decoderLimit?: number | undefined
   /**
-   * Threads per video encode. Default: x264's own count where the machine's layout
-   * (`chooseSegmentLayout`) encodes one segment at a time, else its threads per segment; either way
-   * the same for every plan made on one machine, whatever its segments, so that they encode alike
-   * (x264's output depends on its thread count).
+   * Threads per video encode. Default: the machine's layout's (`chooseSegmentLayout`), x264's own
+   * count where it gives none; either way the same for every plan made on one machine, whatever its
+   * segments, so that they encode alike (x264's output depends on its thread count).
    */
   readonly encoderThreads?: number | undefined
   /** Default `localMachine()`. */
@@ -333,11 +342,10 @@ export const planRender = (input: TimelineInput, options: PlanOptions = {}): Eit
   const limit = Math.max(MIN_PIECES_PER_SEGMENT * concurrency, Math.floor(options.decoderLimit ?? decoderLimit(machine, concurrency)))
   const maxPieces = Math.floor(limit / concurrency)
   // The machine's, whatever the segments: x264's output depends on its thread count, and k segments
-  // must decode to the single pass's frames.
-  // One encode at a time (the machine's layout has one segment): x264's own thread count (1.5 per
-  // core), which keeps the cores busy while ffmpeg's own thread decodes and filters. Measured on 2 cores
-  // (bench/scale.ts, 30 s at 720x1280): 2 threads made the single pass 1.2x slower than the reference.
-  const threads = options.encoderThreads ?? (layout.segments === 1 ? undefined : layout.threads)
+  // must decode to the single pass's frames. Where the layout leaves x264 its own thread count (1.5
+  // per core), that count keeps the cores busy while ffmpeg's own thread decodes and filters: on 2
+  // cores (bench/scale.ts, 30 s at 720x1280) 2 threads made the single pass 1.2x slower than the reference.
+  const threads = options.encoderThreads ?? layout.threads
   const encoderThreads = threads === undefined ? undefined : Math.max(1, Math.floor(threads))
   const edges = boundPieces(scenePlans, candidates, [0, ...chooseCuts(candidates, totalFrames, wanted), totalFrames], maxPieces)
   const segments = edges.slice(0, -1).map((start, index): SegmentPlan => {

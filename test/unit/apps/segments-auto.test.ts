@@ -15,7 +15,7 @@ describe("segments auto", () => {
     for (const cores of [1, 2, 3, 8, 9, 12, 16, 24, 32, 64, 128]) {
       expect(autoSegments(cores)).toBe(chooseSegmentLayout({ cores, memoryBytes: 1024 * GiB }).segments)
     }
-    expect([2, 8, 16, 64].map((cores) => autoSegments(cores))).toEqual([1, 1, 2, 8])
+    expect([1, 2, 8, 16, 24, 64].map((cores) => autoSegments(cores))).toEqual([1, 2, 2, 2, 3, 8])
   })
 
   it("is the default, and a request may say auto, a number or a number as text", () => {

@@ -117,11 +117,14 @@ describe("timeline plan: bounded decoders", () => {
 })
 
 describe("segments auto", () => {
-  it("gives one encode up to 8 threads, then splits the cores into segments of 8", () => {
+  it("runs two encodes at once from 2 cores, then splits the cores into segments of up to 8 threads", () => {
     const layout = (cores: number, memoryGiB = 64) => chooseSegmentLayout({ cores, memoryBytes: memoryGiB * GiB })
-    expect(layout(1)).toEqual({ segments: 1, threads: 1 })
-    expect(layout(2)).toEqual({ segments: 1, threads: 2 })
-    expect(layout(8)).toEqual({ segments: 1, threads: 8 })
+    // Fewer than 2 cores each: x264's own thread count.
+    expect(layout(1)).toEqual({ segments: 1 })
+    expect(layout(2)).toEqual({ segments: 2 })
+    expect(layout(3)).toEqual({ segments: 2 })
+    expect(layout(4)).toEqual({ segments: 2, threads: 2 })
+    expect(layout(8)).toEqual({ segments: 2, threads: 4 })
     expect(layout(12)).toEqual({ segments: 2, threads: 6 })
     expect(layout(16)).toEqual({ segments: 2, threads: 8 })
     expect(layout(64)).toEqual({ segments: 8, threads: 8 })
