@@ -164,6 +164,8 @@ export const runChild = (command: string, args: ReadonlyArray<string>) =>
         const err: Array<Buffer> = []
         child.stdout.on("data", (b: Buffer) => out.push(b))
         child.stderr.on("data", (b: Buffer) => err.push(b))
+        // A command that cannot be spawned (ENOENT, EACCES) ends as a failed run with the reason, not a crash.
+        child.on("error", (error) => err.push(Buffer.from(`cannot run ${command}: ${error.message}\n`)))
         child.on("close", (code) => {
           const memory = sampler?.stop() ?? { treePeakMb: 0, processPeakMb: {}, processes: {}, samples: 0 }
           done({

@@ -90,6 +90,12 @@ export const issueText = (error: ParseResult.ParseError): { readonly path: strin
       case "Missing":
         return "missing"
       case "Composite": {
+        // A union that says what it takes in its own words (`segments`: a number or auto).
+        const own = AST.isUnion(issue.ast) ? AST.getMessageAnnotation(issue.ast) : Option.none()
+        if (Option.isSome(own)) {
+          const text = own.value(issue)
+          if (typeof text === "string") return `expected ${text}, got ${describeActual(issue.actual)}`
+        }
         if (AST.isUnion(issue.ast) && issue.ast.types.every(AST.isLiteral)) {
           return `expected ${typeText(issue.ast)}, got ${describeActual(issue.actual)}`
         }

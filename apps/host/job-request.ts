@@ -60,7 +60,7 @@ const Segments = Schema.Union(
   SegmentCount,
   Schema.compose(Schema.NumberFromString, SegmentCount),
   Schema.transform(Schema.Literal("auto"), SegmentCount, { strict: true, decode: () => autoSegments(), encode: () => "auto" as const })
-)
+).annotations({ message: () => "a whole number from 1 to 64, or auto" })
 
 /**
  * The options a job can be given besides its script and footage: name → Schema with its default and
