@@ -192,11 +192,24 @@ const chaos = (dir: string, random: ReturnType<typeof seededRandom>, seed: numbe
     expect(lifecycle.filter((e) => e.type === "escalated")).toEqual([])
     const crashes = lifecycle.filter((e) => e.type === "restarted" && e.data?.["reason"] !== "requested")
 
-    // None hangs: every agent runs again and answers; nothing is left in a mailbox.
-    const health = yield* swarm.ask("monitor", new GetHealth(), { timeout: "1 minute" })
+    // None hangs: every agent runs again and answers; nothing is left in a mailbox. A monitor
+    // restarted near the end of the chaos starts with no heartbeats and knows each agent from its
+    // next beat (every HEARTBEAT_INTERVAL): every agent must beat again, so the health is asked until
+    // it lists them all (a hang guard of a minute, not a wait tuned to the machine).
+    const beating = agents.filter((a) => a !== "monitor")
+    const health = yield* swarm.ask("monitor", new GetHealth(), { timeout: "1 minute" }).pipe(
+      Effect.filterOrFail(
+        (h) => beating.every((agent) => h.agents.some((a) => a.agent === agent)),
+        (h) =>
+          new HangError(
+            `agents not beating to the monitor: ${beating.filter((agent) => !h.agents.some((a) => a.agent === agent)).join(", ")}`
+          )
+      ),
+      Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo("1 minute")))
+    )
     const running = yield* swarm.agents
     expect(running.map((a) => a.name).sort()).toEqual([...agents].sort())
-    expect(health.agents.map((a) => a.agent)).toEqual(expect.arrayContaining(agents.filter((a) => a !== "monitor")))
+    expect(health.agents.map((a) => a.agent)).toEqual(expect.arrayContaining(beating))
 
     const summary = {
       seed,
