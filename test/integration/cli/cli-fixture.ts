@@ -1,7 +1,7 @@
 /**
  * The `reelswarm` command as a user runs it, for the CLI's tests: a real node process on the test
- * run's bundle of apps/cli/main.ts (test/global-setup.ts), its exit code and what it printed. Interrupting the effect kills the process,
- * so a test's timeout never leaves one behind.
+ * run's bundle of apps/cli/main.ts (test/global-setup.ts), its exit code and what it printed.
+ * Interrupting the effect kills the process, so a test's timeout never leaves one behind.
  */
 import { Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
