@@ -7,7 +7,8 @@
  * Indexing is incremental. The walk lists each folder and stats every entry once (to tell folders from
  * files); that one stat keys the cache: a file whose path, size and mtime are in the cache is not
  * probed again, a sidecar whose size and mtime are is not read again, and a file the listing shows no
- * `<file>.json` for is not looked for one. What is left is probed by `concurrency` ffprobe processes at
+ * `<file>.json` for is not looked for one. What is left is read from its headers in-process where that
+ * answers as ffprobe would (mp4-header.ts, mkv-header.ts, image-header.ts), else probed by `concurrency` ffprobe processes at
  * once (default `defaultIndexConcurrency`). The cache, one JSON file per footage folder, is rewritten
  * only when something in it changed. A file ffprobe cannot read is left out with a warning in the
  * result; it never fails the index.
@@ -23,6 +24,9 @@ import { writeFileAtomic } from "../atomic-file.ts"
 import { mediaFileSystem } from "../file-system.ts"
 import { type MediaInfo, probe } from "../probe.ts"
 import { FootageError, type FootageWarning } from "./footage-error.ts"
+import type { HeaderFacts } from "./header-read.ts"
+import { readImageHeader } from "./image-header.ts"
+import { readMkvHeader } from "./mkv-header.ts"
 import { readMp4Header } from "./mp4-header.ts"
 import { normalizeTags, tagsFromFileName } from "./tags.ts"
 
@@ -52,10 +56,10 @@ export interface FootageIndex {
   readonly root: string
   readonly clips: ReadonlyArray<FootageClip>
   readonly warnings: ReadonlyArray<FootageWarning>
-  /** files whose metadata came from the cache / was read afresh (from MP4 headers or by ffprobe) */
+  /** files whose metadata came from the cache / was read afresh (from their headers or by ffprobe) */
   readonly cached: number
   readonly probed: number
-  /** of the `probed` files, those ffprobe read: the rest were read from their MP4 headers */
+  /** of the `probed` files, those ffprobe read: the rest were read from their headers in-process */
   readonly ffprobed: number
 }
 
@@ -256,18 +260,23 @@ const toCached = (size: number, mtimeMs: number, info: MediaInfo): CachedProbe =
   }
 })
 
-/** Extensions whose files are read from their ISO-BMFF headers first (see mp4-header.ts). */
-const HEADER_READ_EXTENSIONS: ReadonlySet<string> = new Set([".mp4", ".mov", ".m4v"])
+/** In-process header readers by extension: each answers exactly as ffprobe would, or none (then ffprobe does). */
+const HEADER_READERS: ReadonlyMap<string, (file: string) => Effect.Effect<Option.Option<HeaderFacts>>> = new Map([
+  ...[".mp4", ".mov", ".m4v"].map((ext) => [ext, readMp4Header] as const),
+  ...[".mkv", ".webm"].map((ext) => [ext, readMkvHeader] as const),
+  ...[".jpg", ".jpeg", ".png"].map((ext) => [ext, readImageHeader] as const)
+])
 
 /**
- * A file's facts for the cache, from its MP4 headers when they are plain enough to answer exactly as
+ * A file's facts for the cache, from its headers when they are plain enough to answer exactly as
  * ffprobe would, else from ffprobe; with whether ffprobe ran.
  */
 const readMediaFacts = (path: string, { mtimeMs, size }: Stamp) =>
   Effect.gen(function*() {
-    const header = HEADER_READ_EXTENSIONS.has(extname(path).toLowerCase()) ? yield* readMp4Header(path) : Option.none()
+    const reader = HEADER_READERS.get(extname(path).toLowerCase())
+    const header = reader === undefined ? Option.none() : yield* reader(path)
     if (Option.isSome(header)) {
-      const entry: CachedProbe = { size, mtimeMs, info: { ...header.value, isImage: false } }
+      const entry: CachedProbe = { size, mtimeMs, info: header.value }
       return { entry, ffprobed: false }
     }
     const info = yield* Effect.either(probe(path))

@@ -13,7 +13,10 @@ export {
   VIDEO_EXTENSIONS
 } from "./footage-index.ts"
 export { bestFittingFile, type FootageCandidate, type FootageFile, type FootageProvider, type FootageQuery } from "./footage-provider.ts"
-export { type Mp4HeaderFacts, readMp4Header } from "./mp4-header.ts"
+export type { HeaderFacts } from "./header-read.ts"
+export { readImageHeader } from "./image-header.ts"
+export { readMkvHeader } from "./mkv-header.ts"
+export { readMp4Header } from "./mp4-header.ts"
 export { pexels, type PexelsOptions } from "./pexels.ts"
 export {
   asSampleClipRef,

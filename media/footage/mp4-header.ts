@@ -16,17 +16,7 @@
  * - hasAudio: any `soun` track.
  */
 import { Effect, Option } from "effect"
-import { mediaFileSystem } from "../file-system.ts"
-
-export interface Mp4HeaderFacts {
-  readonly durationSec: number
-  /** display size */
-  readonly width: number
-  readonly height: number
-  /** average frame rate */
-  readonly fps: number
-  readonly hasAudio: boolean
-}
+import { type HeaderFacts, readHeader, viewOf } from "./header-read.ts"
 
 /** Video sample entries whose stream ffprobe reports with the sample entry's size. */
 const VIDEO_CODECS: ReadonlySet<string> = new Set(["avc1", "avc3", "hvc1", "hev1", "mp4v", "av01", "vp09"])
@@ -80,7 +70,7 @@ class Moov {
   private boxes = 0
   readonly view: DataView
   constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.view = viewOf(bytes)
   }
 
   /** The children of a box's payload [start, end); undefined when one does not fit or the budget is spent. */
@@ -269,7 +259,7 @@ const readTrak = (moov: Moov, trak: Box): Track | undefined => {
 }
 
 /** The facts from a whole moov payload, or none. Pure; exported for tests of hostile bytes. */
-export const factsFromMoov = (bytes: Uint8Array): Option.Option<Mp4HeaderFacts> => {
+export const factsFromMoov = (bytes: Uint8Array): Option.Option<HeaderFacts> => {
   const moov = new Moov(bytes)
   const boxes = moov.children(0, bytes.length)
   if (boxes === undefined || boxes.some((b) => b.type === "mvex")) return Option.none()
@@ -293,7 +283,8 @@ export const factsFromMoov = (bytes: Uint8Array): Option.Option<Mp4HeaderFacts> 
     width: sideways === true ? height : width,
     height: sideways === true ? width : height,
     fps,
-    hasAudio: tracks.some((t) => t.handler === "soun")
+    hasAudio: tracks.some((t) => t.handler === "soun"),
+    isImage: false
   })
 }
 
@@ -302,30 +293,25 @@ export const factsFromMoov = (bytes: Uint8Array): Option.Option<Mp4HeaderFacts> 
  * one that overruns it means a truncated file), then the one `moov` is read whole. None whenever the
  * file cannot be read or is not understood; ffprobe decides those.
  */
-export const readMp4Header = Effect.fn("footage.mp4-header")(function*(file: string) {
-  const fs = yield* mediaFileSystem
-  const read = Effect.scoped(Effect.gen(function*() {
-    const handle = yield* fs.open(file, { flag: "r" })
-    const fileSize = Number((yield* handle.stat).size)
-    const readAt = (offset: number, length: number) =>
-      Effect.zipRight(handle.seek(offset, "start"), handle.readAlloc(length)).pipe(Effect.map(Option.getOrElse(() => new Uint8Array(0))))
-    let moovAt: Box | undefined
-    let at = 0
-    for (let count = 0; at < fileSize; count++) {
-      if (count >= MAX_TOP_LEVEL_BOXES) return Option.none()
-      const header = yield* readAt(at, 16)
-      const box = boxAt(new DataView(header.buffer, header.byteOffset, header.byteLength), header, 0, at, fileSize, true)
-      if (box === undefined || !TOP_LEVEL.has(box.type)) return Option.none()
-      if (box.type === "moov") {
-        if (moovAt !== undefined) return Option.none()
-        moovAt = box
+export const readMp4Header = Effect.fn("footage.mp4-header")((file: string) =>
+  readHeader(file, (readAt, fileSize) =>
+    Effect.gen(function*() {
+      let moovAt: Box | undefined
+      let at = 0
+      for (let count = 0; at < fileSize; count++) {
+        if (count >= MAX_TOP_LEVEL_BOXES) return Option.none()
+        const header = yield* readAt(at, 16)
+        const box = boxAt(viewOf(header), header, 0, at, fileSize, true)
+        if (box === undefined || !TOP_LEVEL.has(box.type)) return Option.none()
+        if (box.type === "moov") {
+          if (moovAt !== undefined) return Option.none()
+          moovAt = box
+        }
+        at = box.end
       }
-      at = box.end
-    }
-    if (moovAt === undefined || moovAt.end - moovAt.start > MAX_MOOV_BYTES) return Option.none()
-    const bytes = yield* readAt(moovAt.start, moovAt.end - moovAt.start)
-    if (bytes.length !== moovAt.end - moovAt.start) return Option.none()
-    return factsFromMoov(bytes)
-  }))
-  return yield* read.pipe(Effect.orElseSucceed(() => Option.none<Mp4HeaderFacts>()))
-})
+      if (moovAt === undefined || moovAt.end - moovAt.start > MAX_MOOV_BYTES) return Option.none()
+      const bytes = yield* readAt(moovAt.start, moovAt.end - moovAt.start)
+      if (bytes.length !== moovAt.end - moovAt.start) return Option.none()
+      return factsFromMoov(bytes)
+    }))
+)
