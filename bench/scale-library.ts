@@ -3,7 +3,7 @@
  * workflow uses (`indexFolder` for its "footage" stage, `matchShots` for the shot-matcher's answer in
  * its "shots" stage).
  *
- *   index_10k_s          first index of the library with an empty cache folder: every file ffprobe'd
+ *   index_10k_s          first index of the library with an empty cache folder: every file read (headers in-process where understood, else ffprobe)
  *   reindex_10k_s        the same folder again, nothing changed: walk + stat + cache (fastest of REINDEX_ROUNDS)
  *   match_100_scenes_ms  100 scenes (keywords, lengths, some cut into shots) against the 10,000 clips (fastest of MATCH_ROUNDS)
  *
@@ -244,6 +244,8 @@ export const libraryFigures = (workDir: string = resolve(".reelswarm/bench/scale
       files: files.length,
       sidecars: files.filter((f) => f.sidecar !== undefined).length,
       probed: first.probed,
+      /** of those, the files ffprobe read (the rest were read from their headers in-process) */
+      ffprobed: first.ffprobed,
       warnings: first.warnings.length,
       reindex_cached: again.cached,
       reindex_probed: again.probed,
