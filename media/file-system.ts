@@ -5,7 +5,7 @@
  * so media/'s functions need nothing provided.
  */
 import { FileSystem } from "@effect/platform"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option } from "effect"
 

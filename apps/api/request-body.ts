@@ -4,7 +4,7 @@
  * `{ path, message }` fields a 400 lists.
  */
 import { HttpServerRequest, HttpServerResponse, Multipart } from "@effect/platform"
-import { NodeHttpServerRequest } from "@effect/platform-node"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { Effect, Option, ParseResult, Stream } from "effect"
 import type { FieldError } from "./api.ts"
 import type { UnsafeNameError } from "./files.ts"

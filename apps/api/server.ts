@@ -6,7 +6,7 @@
  * says where it is, so the CLI's commands can find it.
  */
 import { HttpApiBuilder, HttpApiSwagger, HttpIncomingMessage } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Data, Effect, Fiber, Layer, Option, Schema, Stream } from "effect"
 import { unlink } from "node:fs/promises"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
@@ -27,6 +27,7 @@ import {
   presentedToken,
   tokenAccepted
 } from "./security.ts"
+import { serverFile, type ServerInfo } from "./server-file.ts"
 
 export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 export type NodeUpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void
@@ -58,12 +59,6 @@ export interface RunningServer {
   readonly port: number
   readonly server: Server
 }
-
-/** Where a running server writes its address. */
-export const serverFile = (state: string) => `${state}/server.json`
-
-export const ServerInfo = Schema.Struct({ url: Schema.String, pid: Schema.Int })
-export type ServerInfo = typeof ServerInfo.Type
 
 const deny = (res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}) => {
   res.writeHead(status, { "content-type": "application/json", ...headers })

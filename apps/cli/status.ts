@@ -7,7 +7,7 @@
 import { Command } from "@effect/cli"
 import { Effect, Schema } from "effect"
 import { readFileSync } from "node:fs"
-import { serverFile, ServerInfo } from "../api/server.ts"
+import { serverFile, ServerInfo } from "../api/server-file.ts"
 import { agentsTable, describeAgent, listAgents } from "./agents.ts"
 import { ago, described, printLine } from "./examples.ts"
 import * as job from "./job-options.ts"

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { serverFile } from "../../../apps/api/server.ts"
+import { serverFile } from "../../../apps/api/server-file.ts"
 import { openServer, tryStart, upgrade } from "./server-fixture.ts"
 
 const TOKEN = "correct-horse-battery-staple"
