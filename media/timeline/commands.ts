@@ -3,6 +3,7 @@
  * mix, the stitch (concat demuxer, stream copy, muxed with the audio, +faststart), and the single pass
  * (everything in one command: decode, filter, encode once, audio included).
  */
+import { resolve } from "node:path"
 import { AUDIO_CODEC_ARGS, audioMixGraph } from "../audio-mix.ts"
 import { encoderArgs, type EncoderSpec, encoderThreadArgs } from "../encoders.ts"
 import type { FfmpegCommand } from "../ffmpeg.ts"
@@ -97,11 +98,17 @@ export const singlePassCommand = (plan: RenderPlan, encoder: EncoderSpec): Ffmpe
   }
 }
 
-/** The ffconcat list joining `segmentFiles`, with each segment's exact duration. */
+/**
+ * The ffconcat list joining `segmentFiles`, with each segment's exact duration. The paths are made
+ * absolute: ffmpeg reads a relative one against the list's folder, not the working directory.
+ */
 export const concatList = (plan: RenderPlan, segmentFiles: ReadonlyArray<string>): string =>
   [
     "ffconcat version 1.0",
-    ...segmentFiles.flatMap((file, i) => [`file ${concatListPath(file)}`, `duration ${(plan.segments[i]!.frames / plan.fps).toFixed(6)}`]),
+    ...segmentFiles.flatMap((
+      file,
+      i
+    ) => [`file ${concatListPath(resolve(file))}`, `duration ${(plan.segments[i]!.frames / plan.fps).toFixed(6)}`]),
     ""
   ].join("\n")
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
+import { resolve } from "node:path"
 import { ENCODER_CATALOGUE } from "../../../media/encoders.ts"
 import {
   chooseCuts,
@@ -176,6 +177,11 @@ describe("timeline commands", () => {
     expect(concatList(p, p.files.segments)).toBe(
       "ffconcat version 1.0\nfile '/out/video.part-0.ts'\nduration 3.500000\nfile '/out/video.part-1.ts'\nduration 3.500000\n"
     )
+    // ffmpeg reads a relative path against the list's folder: the list names the files absolutely
+    expect(concatList(p, ["state/work/a.part-0.ts", "b.part-1.ts"]).split("\n").filter((l) => l.startsWith("file"))).toEqual([
+      `file '${resolve("state/work/a.part-0.ts")}'`,
+      `file '${resolve("b.part-1.ts")}'`
+    ])
     const cmd = stitchCommand(p, p.files.concatList, p.files.audio, libx264)
     expect(cmd.args).toEqual([
       "-f",
