@@ -1,5 +1,21 @@
 /** The video swarm: its five agents, their protocols, and the durable production workflow. */
 export { AGENT_NAMES, encoderName } from "./agent-names.ts"
+export { ANALYZER_POOL, analyzerAgent } from "./analyzer/agent.ts"
+export {
+  ANALYSES_FOLDER,
+  analysesDir,
+  analysisKey,
+  analysisReportFile,
+  type CachedAnalysis,
+  readCachedAnalysis,
+  thumbnailName,
+  thumbnailsDir,
+  writeCachedAnalysis
+} from "./analyzer/analysis-cache.ts"
+export { analyzeFiles, type AnalyzeFilesOptions } from "./analyzer/analysis-job.ts"
+export { type AnalysisPool, makeAnalysisPool } from "./analyzer/analysis-pool.ts"
+export { AnalyzeAudio, AnalyzerProtocol, AnalyzeVideoRange, ReadText } from "./analyzer/protocol.ts"
+export { analysisPage, type PageEntry, readThumbnails } from "./analyzer/report-html.ts"
 export { directorAgent, type DirectorOptions } from "./director/agent.ts"
 export { BUNDLED_SCRIPT, BUNDLED_SCRIPT_TITLE } from "./director/bundled-script.ts"
 export { type CutOptions, cutScene, cutScenes, type TimedWord } from "./director/cuts.ts"
@@ -36,6 +52,7 @@ export { AgentAliveEvent, AgentStaleEvent, MetricsEvent } from "./monitor/events
 export { HEARTBEAT_INTERVAL, startHeartbeat } from "./monitor/heartbeat.ts"
 export { GetHealth, Heartbeat, MonitorProtocol, SampleNow } from "./monitor/protocol.ts"
 export { GpuSample, layer as systemSamplerLayer, MetricsSample, SystemSampler } from "./monitor/sample.ts"
+export { ARTIFACT_USES_NAMESPACE, ArtifactUse, artifactUseKey, recordArtifactUse } from "./production/artifact-uses.ts"
 export { currentAttempt, recordFailure, withAttempts } from "./production/attempts.ts"
 export { cancelJob, CANCELLATION_NAMESPACE, isCancelled } from "./production/cancellation.ts"
 export { type DemoOptions, demoSpec } from "./production/demo.ts"
@@ -43,6 +60,7 @@ export { productionLayer, type ProductionOptions } from "./production/environmen
 export {
   decodeVideoSwarmEvent,
   FootageWarningEvent,
+  JobEtaEvent,
   StageFailedEvent,
   StageFinishedEvent,
   StageSkippedEvent,
@@ -53,16 +71,20 @@ export {
   executionId,
   FootageSource,
   JobCancelledError,
+  JobEta,
   jobId,
   JobReport,
   JobSpec,
   ProductionError,
   ScriptSource,
+  scriptTitle,
   SkippedInput,
   StageCause,
   StageName,
   validateJobSpec
 } from "./production/job.ts"
+export { QcCheck, QcFailedError, QcResult } from "./production/qc-result.ts"
+export { plannedStills, qcChecks, type QcExpectations, runQc } from "./production/qc.ts"
 export { layer as videoSwarmLayer, type TopologyChoice, topologyFor, VideoSwarm } from "./production/video-swarm.ts"
 export { ProduceVideo, ProduceVideoLive, reportPath } from "./production/workflow.ts"
 export { ETA_INTERVAL, LEASE_TTL, rendererAgent, type RendererOptions } from "./renderer/agent.ts"
@@ -74,8 +96,21 @@ export {
   CapacityRecord,
   etaSeconds,
   pickFor,
-  readCapacities
+  readCapacities,
+  readEncoderCapacities
 } from "./renderer/capacity.ts"
+export {
+  AUDIO_MIX_SECONDS_PER_SECOND,
+  DEFAULT_PIXELS_PER_SECOND,
+  defaultFramesPerSecond,
+  type EstimateOptions,
+  estimateRender,
+  type EstimateRequest,
+  estimateSeconds,
+  EstimateSource,
+  RENDER_START_SECONDS,
+  RenderEstimate
+} from "./renderer/estimate.ts"
 export {
   DeviceBreakerClosedEvent,
   DeviceBreakerOpenedEvent,
@@ -92,7 +127,7 @@ export {
   WorkIgnoredEvent,
   WorkRequeuedEvent
 } from "./renderer/events.ts"
-export { isFinished, readPlan, writeAtomically } from "./renderer/plan-file.ts"
+export { contentKey, fileStamp, isFinished, readPlan, writeAtomically } from "./renderer/plan-file.ts"
 export {
   AbortWork,
   CancelRender,

@@ -10,7 +10,7 @@ export interface AudioMixSpec {
   readonly music?: { readonly path: string; readonly volume?: number | undefined } | undefined
   /** Exact output duration in seconds. */
   readonly durationSeconds: number
-  /** Integrated loudness target, LUFS. Default -16 (the usual target for phone playback). */
+  /** Integrated loudness target, LUFS. Default DEFAULT_LOUDNESS_LUFS. */
   readonly loudness?: number | undefined
 }
 
@@ -22,6 +22,15 @@ export interface AudioGraph {
   readonly outLabel: string
 }
 
+/** -14 LUFS integrated: what YouTube, TikTok, Instagram and Spotify normalise playback to, so a video made at it is played as made. */
+export const DEFAULT_LOUDNESS_LUFS = -14
+
+/**
+ * loudnorm's true-peak ceiling. The AAC encode after it overshoots by a few tenths of a dB (the demo:
+ * -1.5 before, -1.2 dBTP after), so this sits a margin under the -1 dBTP that platforms and `--qc` allow.
+ */
+const TRUE_PEAK_DBTP = -2
+
 const SAMPLE_RATE = 48_000
 const FORMAT = `aformat=sample_fmts=fltp:sample_rates=${SAMPLE_RATE}:channel_layouts=stereo`
 
@@ -30,9 +39,9 @@ export const AUDIO_CODEC_ARGS: ReadonlyArray<string> = ["-c:a", "aac", "-b:a", "
 
 /** The mixing graph, reading narration from input `firstInput` and music from the next one (pure). */
 export const audioMixGraph = (spec: AudioMixSpec, firstInput: number, outLabel = "aout"): AudioGraph => {
-  const loudness = spec.loudness ?? -16
+  const loudness = spec.loudness ?? DEFAULT_LOUDNESS_LUFS
   const finish = [
-    `loudnorm=I=${loudness}:TP=-1.5:LRA=11`,
+    `loudnorm=I=${loudness}:TP=${TRUE_PEAK_DBTP}:LRA=11`,
     `aresample=${SAMPLE_RATE}`,
     "apad",
     `atrim=end=${spec.durationSeconds.toFixed(6)}`,

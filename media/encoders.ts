@@ -7,6 +7,7 @@
  */
 import { Context, Duration, Effect, Layer, Schema } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
+import { type ContentZone, x264ZoneParams } from "./content-class.ts"
 import { runFfmpeg } from "./ffmpeg.ts"
 import { fileExists } from "./file-system.ts"
 import { detectHardware, Hardware, type HardwareInfo } from "./hardware.ts"
@@ -49,7 +50,12 @@ export type EncoderPreset = typeof EncoderPreset.Type
 export const EncoderSettings = Schema.Struct({
   preset: Schema.optional(EncoderPreset),
   /** Constant-quality target on the x264 CRF scale (0 = lossless for libx264). Default per codec: 23 / 28 / 35. */
-  crf: Schema.optional(Schema.Number)
+  crf: Schema.optional(Schema.Number),
+  /**
+   * Content-aware encoding: libx264 settings per scene from its content class (content-class.ts), in
+   * x264 zones that keep the cuttable promise. Default off; other encoders ignore it.
+   */
+  contentAware: Schema.optional(Schema.Boolean)
 })
 export type EncoderSettings = typeof EncoderSettings.Type
 
@@ -137,6 +143,12 @@ const presetIndex: Record<EncoderPreset, number> = { ultrafast: 0, superfast: 1,
  */
 export interface CuttableEncode {
   readonly keyframes: ReadonlyArray<number>
+  /**
+   * With `contentAware` settings and libx264: the encode's scenes as zones (frame numbers from the
+   * encode's first frame), each starting on one of `keyframes` or on frame 0, so that the zones of a
+   * segment are the single pass's, renumbered.
+   */
+  readonly zones?: ReadonlyArray<ContentZone> | undefined
 }
 
 /** ffmpeg's `-force_key_frames` for exactly these frame numbers (an expression on `n`, exact at any frame rate). */
@@ -157,9 +169,25 @@ export const encoderArgs = (spec: EncoderSpec, settings: EncoderSettings = {}, c
     if (spec.family !== "software" || spec.codec !== "h264") return { ...whole, outputArgs: [...whole.outputArgs, ...keyframes] }
     // CRF 0 is lossless, and so is QP 0.
     const qp = crf === 0 ? 0 : Math.min(51, crf + X264_CUTTABLE_QP_OFFSET)
+    // Lossless stays lossless: zones would change its QP. No zones: the encode without them.
+    const zoned = settings.contentAware === true && qp > 0 ? cuttable.zones ?? [] : []
+    const zones = zoned.length > 0 ? ["-x264-params", x264ZoneParams(qp, zoned)] : []
     return {
       ...base,
-      outputArgs: ["-c:v", "libx264", "-preset", preset, "-qp", String(qp), "-forced-idr", "1", ...keyframes, "-pix_fmt", "yuv420p"]
+      outputArgs: [
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-qp",
+        String(qp),
+        "-forced-idr",
+        "1",
+        ...keyframes,
+        ...zones,
+        "-pix_fmt",
+        "yuv420p"
+      ]
     }
   }
   switch (spec.family) {
@@ -272,7 +300,7 @@ export class Encoders extends Context.Tag("reelswarm/media/Encoders")<Encoders, 
 export const detectEncoders: Effect.Effect<EncoderDetection, never, Encoders> = Encoders
 
 /** Proven encoders for `codec`, best first: the fallback chain a renderer walks when a device fails. */
-export const fallbackChain = (detection: EncoderDetection, codec: VideoCodec): ReadonlyArray<EncoderSpec> =>
+export const fallbackChain = (detection: Pick<EncoderDetection, "available">, codec: VideoCodec): ReadonlyArray<EncoderSpec> =>
   detection.available.filter((e) => e.codec === codec)
 
 /** The best proven encoder for `codec` (hardware first, software last). */

@@ -3,7 +3,72 @@
  * The public surface, by module: each service with its constructors, its options, results and errors. Helpers
  * that only media/ itself needs (argument builders, parsers, filter-graph escaping, cut choice) stay unexported.
  */
+export {
+  ALL_VIDEO_ANALYZERS,
+  AnalysisError,
+  AnalysisOptions,
+  AnalysisReport,
+  type AnalysisTarget,
+  analyzeAudio,
+  ANALYZER_VERSION,
+  AnalyzerTiming,
+  analyzeVideoRange,
+  assembleReport,
+  AudioAnalysis,
+  AudioRequest,
+  audioRequest,
+  AvSync,
+  Colour,
+  containerAvOffsetMs,
+  Cut,
+  detectBlack,
+  detectFlashes,
+  detectFrozen,
+  detectShots,
+  dominantColours,
+  encodeReport,
+  Flash,
+  FLASH_RISE,
+  FrameSample,
+  leadFor,
+  Loudness,
+  LoudnessPoint,
+  MeanMax,
+  measureAudio,
+  measureAvOffset,
+  measureAvSync,
+  measureSiTi,
+  type MergedVideo,
+  mergeVideoRanges,
+  middleSample,
+  MIN_RANGE_SECONDS,
+  PAIR_WINDOW,
+  planVideoRanges,
+  type RangeOptions,
+  readImagesText,
+  readOnScreenText,
+  readText,
+  type ReportParts,
+  runVideoAnalyzers,
+  Shot,
+  SignalPoint,
+  Silence,
+  singlePassAnalysis,
+  splitEvenly,
+  TextFrame,
+  textFrames,
+  TextRequest,
+  textRequest,
+  TextSighting,
+  THUMBNAIL_WIDTH,
+  TimeSpan,
+  VideoAnalyzer,
+  VideoRange,
+  VideoRangeRequest,
+  WordSighting
+} from "./analysis/index.ts"
 export { partialSibling, removeStalePartials, replaceFileAtomically, writeFileAtomic } from "./atomic-file.ts"
+export { DEFAULT_LOUDNESS_LUFS } from "./audio-mix.ts"
 export {
   type AspectProfile,
   buildAss,
@@ -18,6 +83,19 @@ export {
   safeArea,
   writeAss
 } from "./captions.ts"
+export {
+  CHARACTER_ANALYSIS_WIDTH,
+  classifyContent,
+  CONTENT_THRESHOLDS,
+  ContentClass,
+  type ContentZone,
+  SAMPLE_CLIP_CHARACTER,
+  ShotCharacter,
+  X264_CLASS_SETTINGS,
+  X264_UNCLASSED,
+  type X264ClassSettings,
+  x264ZoneParams
+} from "./content-class.ts"
 export {
   chooseEncoder,
   detectEncoders,
@@ -34,7 +112,7 @@ export {
   fallbackChain,
   type ListedEncoder,
   NoEncoderError,
-  type RejectedEncoder,
+  RejectedEncoder,
   UnknownEncoderError,
   type VideoCodec
 } from "./encoders.ts"
@@ -65,6 +143,8 @@ export {
   type FootageWarning,
   generateSampleLibrary,
   type HeaderFacts,
+  IMAGE_EXTENSIONS,
+  indexFiles,
   indexFolder,
   type IndexOptions,
   normalizeTags,
@@ -86,6 +166,18 @@ export {
   sampleParamsProblem,
   tagsFromFileName
 } from "./footage/index.ts"
+export {
+  type HardwareTier,
+  hardwareTier,
+  HardwareTierName,
+  PREVIEW_WIDTHS,
+  RAM_REPORTED_SHARE,
+  ramThresholdBytes,
+  TIER_REQUIREMENTS,
+  type TierDefaults,
+  type TierMachine,
+  type TierRequirement
+} from "./hardware-tier.ts"
 export { type CpuInfo, detectHardware, type GpuInfo, type GpuVendor, Hardware, type HardwareInfo } from "./hardware.ts"
 export { JsonFileError, readJsonFile } from "./json-file.ts"
 export { type MediaInfo, probe, ProbeError, type ProbeOptions } from "./probe.ts"
@@ -110,13 +202,17 @@ export {
 export { type SegmentOptions, type Sentence, splitSentences, splitWords, type Word, wordCount } from "./text/segmentation.ts"
 export {
   audioCommand,
+  CHARACTER_ANALYSIS,
+  CHARACTER_WINDOW_SECONDS,
   chooseSegmentLayout,
   concatList,
+  contentZones,
   FileShot,
   Fit,
   LavfiShot,
   localMachine,
   type Machine,
+  measureShotCharacter,
   MusicTrack,
   NarrationSpan,
   NarrationTrack,
@@ -137,6 +233,7 @@ export {
   type SegmentLayout,
   SegmentPlan,
   ShortClipPolicy,
+  shotCharacter,
   ShotMedia,
   singlePassCommand,
   SourcePlan,
@@ -148,7 +245,9 @@ export {
   TimelineOutput,
   TimelineScene,
   TimelineShot,
-  Transition
+  Transition,
+  usedRange,
+  withShotCharacters
 } from "./timeline.ts"
 export {
   AUTO_VOICE,
@@ -160,13 +259,20 @@ export {
   type EspeakVoice,
   type EspeakVoices,
   espeakVoices,
+  inspectRecording,
   layer as ttsLayer,
   makeTts,
+  narrateRecording,
   Narration,
   parseVoiceTable,
   planVoices,
+  type RecordedNarrationRequest,
+  RECORDING_PROVIDER,
+  RecordingError,
+  type RecordingFacts,
   SentenceTiming,
   speaksScript,
+  type Synthesize,
   type SynthesizeRequest,
   Tts,
   TtsError,

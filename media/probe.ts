@@ -32,6 +32,9 @@ export interface MediaInfo {
   readonly formatName: string
   readonly pixelFormat?: string | undefined
   readonly bitRate?: number | undefined
+  /** The video and audio streams' start times (seconds in the container's timeline), when given. */
+  readonly videoStartTime?: number | undefined
+  readonly audioStartTime?: number | undefined
 }
 
 export interface ProbeOptions {
@@ -57,9 +60,14 @@ export const parseRate = (rate: string | undefined): number => {
   return den > 0 && Number.isFinite(den) ? num / den : 0
 }
 
-const positive = (value: unknown): number | undefined => {
+const finite = (value: unknown): number | undefined => {
   const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN
-  return Number.isFinite(n) && n > 0 ? n : undefined
+  return Number.isFinite(n) ? n : undefined
+}
+
+const positive = (value: unknown): number | undefined => {
+  const n = finite(value)
+  return n !== undefined && n > 0 ? n : undefined
 }
 
 const rotationOf = (stream: FfprobeStream): number => {
@@ -103,7 +111,9 @@ export const toMediaInfo = (file: string, data: FfprobeData): MediaInfo | undefi
     isImage,
     formatName,
     pixelFormat: video?.pix_fmt,
-    bitRate: positive(data.format.bit_rate)
+    bitRate: positive(data.format.bit_rate),
+    videoStartTime: finite(video?.start_time),
+    audioStartTime: finite(audio?.start_time)
   }
 }
 

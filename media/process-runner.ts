@@ -15,7 +15,8 @@
  * later fault-tolerance layer) replaces it with `ProcessRunner.layerFaulty` or anything of its shape.
  */
 import { Command, CommandExecutor } from "@effect/platform"
-import { NodeCommandExecutor, NodeFileSystem } from "@effect/platform-node"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { PlatformError } from "@effect/platform/Error"
 import { Context, Effect, Fiber, Layer, Schema, Stream } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -26,6 +27,8 @@ export interface ProcessRequest {
   readonly command: string
   /** Arguments, each one argv entry: no shell ever sees them. */
   readonly args: ReadonlyArray<string>
+  /** Variables added to this process's environment for the program (e.g. OMP_THREAD_LIMIT). */
+  readonly env?: Readonly<Record<string, string>> | undefined
   /** Written to the program's stdin, which is then closed. */
   readonly stdin?: string | undefined
   /** Keep stdout (decoded as UTF-8); otherwise it is drained and dropped. */
@@ -147,7 +150,8 @@ export const makeProcessRunner: Effect.Effect<ProcessRunnerService, never, Comma
   const run = (request: ProcessRequest): Effect.Effect<ProcessOutput, ProcessError> =>
     Effect.scoped(
       Effect.gen(function*() {
-        const base = Command.make(request.command, ...request.args)
+        const made = Command.make(request.command, ...request.args)
+        const base = request.env === undefined ? made : Command.env(made, request.env)
         const command = request.stdin === undefined ? base : Command.feed(base, request.stdin)
         const failure = (fields: Omit<ConstructorParameters<typeof ProcessError>[0], "command" | "args">) =>
           new ProcessError({ command: request.command, args: request.args, ...fields })

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, caption fonts; python3 for a
-# test; chromium for the console's tests) when they are missing: with apt-get when running as root,
+# Installs the system tools reelswarm renders with (ffmpeg, espeak-ng, caption fonts; tesseract-ocr
+# for `analyze`; python3 for a test; chromium for the console's tests) when they are missing: with apt-get when running as root,
 # otherwise it says what to install.
 set -euo pipefail
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+# `analyze` reads on-screen text with Tesseract OCR (English data comes with the package).
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 # fc-list: which scripts the installed fonts cover (doctor, the check before a job, the caption tests).
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 

@@ -6,10 +6,13 @@
  * take five of CPU, which over the suite's few hundred commands is most of its time on two cores.
  */
 import { execFileSync } from "node:child_process"
-import { rmSync } from "node:fs"
 import { CLI_BUNDLE, ROOT } from "./fixtures/cli-bundle.ts"
 
+/**
+ * The bundle is written beside itself and renamed into place (scripts/bundle-cli.mjs), so a run
+ * started meanwhile in the same checkout keeps running the whole old one, never a missing one; a
+ * failed build fails the run here, so no test runs a stale bundle.
+ */
 export default function setup() {
-  rmSync(CLI_BUNDLE, { force: true })
   execFileSync(process.execPath, [`${ROOT}/scripts/bundle-cli.mjs`, CLI_BUNDLE], { cwd: ROOT, stdio: "inherit" })
 }

@@ -18,6 +18,10 @@ export interface DemoOptions {
   readonly captions?: CaptionsChoice
   /** Encoder slots. Default 1 (a single pass). */
   readonly segments?: number
+  /** Quality control of the finished video (qc.ts). Default off. */
+  readonly qc?: boolean
+  /** The soundtrack's loudness target, LUFS; media's default when absent. */
+  readonly loudness?: number
 }
 
 /** Sample clips last as long as the longest scene, so no shot has to be slowed or looped. */
@@ -34,11 +38,13 @@ export const demoSpec = (options: DemoOptions = {}): JobSpec => {
       height: 1920,
       fps: 30,
       encoder: options.encoder ?? "libx264",
-      captions: options.captions ?? "karaoke"
+      captions: options.captions ?? "karaoke",
+      ...(options.loudness === undefined ? {} : { loudness: options.loudness })
     },
     voice: options.voice ?? "en",
     seed: "demo",
     segments: options.segments ?? 1,
-    workDir: join(state, "work")
+    workDir: join(state, "work"),
+    ...(options.qc === true ? { qc: true } : {})
   }
 }

@@ -10,6 +10,7 @@ import { CleanupEvent, CleanupFailedEvent } from "../../memory/index.ts"
 import { eventKind, HeartbeatEvent, LifecycleEvent, type SwarmEvent } from "../../runtime/index.ts"
 import { EncodeProgressEvent } from "../encoder/events.ts"
 import { AgentAliveEvent, AgentStaleEvent, MetricsEvent } from "../monitor/events.ts"
+import { RenderEstimate } from "../renderer/estimate.ts"
 import {
   DeviceBreakerClosedEvent,
   DeviceBreakerOpenedEvent,
@@ -45,6 +46,13 @@ const warningReason: Schema.Schema<FootageWarning["reason"]> = Schema.Literal("u
 /** A footage file left out of the job's footage (an unreadable or corrupt clip, a bad sidecar). */
 export const FootageWarningEvent = eventKind("footage-warning", { file: Schema.String, reason: warningReason, message: Schema.String })
 
+/**
+ * The job's ETA, once its render is planned and before it starts: the render's frames over the
+ * frames/s its encoder learned on this machine (or a default, `source: "default"`), spread over its
+ * encoder slots, plus a start cost (agents/renderer/estimate.ts).
+ */
+export const JobEtaEvent = eventKind("job-eta", RenderEstimate.fields)
+
 export const VideoSwarmEvent = Schema.Union(
   ...LifecycleEvent.members,
   HeartbeatEvent.schema,
@@ -53,6 +61,7 @@ export const VideoSwarmEvent = Schema.Union(
   StageFailedEvent.schema,
   StageSkippedEvent.schema,
   FootageWarningEvent.schema,
+  JobEtaEvent.schema,
   ShotPickedEvent.schema,
   RenderStartedEvent.schema,
   RenderFinishedEvent.schema,

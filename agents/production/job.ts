@@ -7,7 +7,7 @@
 import { PlatformError } from "@effect/platform/Error"
 import { Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
-import { FootageError, type FootageWarning, Narration, type VoiceWarning } from "../../media/index.ts"
+import { AnalysisError, FootageError, type FootageWarning, Narration, type VoiceWarning } from "../../media/index.ts"
 import { AgentCrashedError, AgentNotFoundError, AskTimeoutError, SwarmStoppedError, UndeliveredError } from "../../runtime/index.ts"
 import { TimingMismatchError } from "../director/measured.ts"
 import { Scene } from "../director/scene.ts"
@@ -16,17 +16,25 @@ import { ClaudeRequestError, InvalidScriptOutputError, MissingApiKeyError } from
 import { OutputSettings, RenderError, RenderResult } from "../renderer/render-data.ts"
 import { NoFootageError } from "../shot-matcher/match.ts"
 import { ShotPick } from "../shot-matcher/shot.ts"
+import { QcFailedError, QcResult } from "./qc-result.ts"
 import { SampleLibraryError } from "./samples.ts"
 
 export const ScriptSource = Schema.Union(
   Schema.TaggedStruct("Text", { title: Schema.String, text: Schema.String }),
-  Schema.TaggedStruct("Topic", { topic: Schema.String })
+  Schema.TaggedStruct("Topic", { topic: Schema.String }),
+  /** No script: a recorded narration (the spec's `narration`) as it is, one scene, no captions. */
+  Schema.TaggedStruct("None", { title: Schema.String })
 )
 export type ScriptSource = typeof ScriptSource.Type
+
+/** What a job is called in lists: its script's title, or the topic Claude writes about. */
+export const scriptTitle = (script: ScriptSource): string => (script._tag === "Topic" ? script.topic : script.title)
 
 export const FootageSource = Schema.Union(
   /** A folder of clips and images, indexed with ffprobe (cached). */
   Schema.TaggedStruct("Folder", { dir: Schema.String }),
+  /** These images and clips (absolute paths), indexed as a folder's are. */
+  Schema.TaggedStruct("Files", { files: Schema.NonEmptyArray(Schema.String) }),
   /** The procedural sample library, generated into `dir` at the output size (once). */
   Schema.TaggedStruct("Samples", {
     dir: Schema.String,
@@ -47,12 +55,19 @@ export const JobSpec = Schema.Struct({
   /** A TTS provider registered with media's Tts; its default when absent. */
   ttsProvider: Schema.optional(Schema.String),
   /**
+   * A recorded voice as the narration, instead of a synthesized one: the script's words are aligned
+   * to it. Its content's digest is part of the job's identity, so a changed recording is a new job.
+   */
+  narration: Schema.optional(Schema.Struct({ file: Schema.String, sha256: Schema.String })),
+  /**
    * The longest a single shot stays on screen, in seconds: longer scenes are cut into enough shots
    * that none passes it. Absent: each scene's pace alone decides (SHOT_LENGTHS).
    */
   maxShotSeconds: Schema.optional(Schema.Number),
   /** Shot-matcher tie-breaking seed. */
   seed: Schema.String,
+  /** Quality control of the finished video (qc.ts): its rules broken fail the job, with every reason. Default off. */
+  qc: Schema.optional(Schema.Boolean),
   /** Render segments (one per encoder slot): a number, `auto` already resolved for the machine (apps/host/job-request.ts). */
   segments: Schema.Int.pipe(Schema.positive()),
   /** Where narration, plans and segments go. */
@@ -86,7 +101,7 @@ export const executionId = (spec: JobSpec): string => {
   return attempt === 0 ? jobId(spec) : `${jobId(spec)}-attempt-${attempt}`
 }
 
-export const StageName = Schema.Literal("script", "narration", "scenes", "footage", "shots", "fetch", "plan", "render", "report")
+export const StageName = Schema.Literal("script", "narration", "scenes", "footage", "shots", "fetch", "plan", "render", "qc", "report")
 export type StageName = typeof StageName.Type
 
 // A Schema's type is invariant: a reason media adds (or drops) and this list does not follow does not compile.
@@ -107,6 +122,14 @@ export const NarrationWarning: Schema.Schema<VoiceWarning> = Schema.Struct({
   message: Schema.String
 })
 
+/**
+ * The render's estimate against what it took: `estimatedSec` as the job's ETA said before the render
+ * started (job-eta), `actualSec` the render stage's seconds, `ratio` the one over the other (1: exact;
+ * above 1: the estimate was long).
+ */
+export const JobEta = Schema.Struct({ estimatedSec: Schema.Number, actualSec: Schema.Number, ratio: Schema.Number })
+export type JobEta = typeof JobEta.Type
+
 export const JobReport = Schema.Struct({
   job: Schema.String,
   title: Schema.String,
@@ -122,7 +145,11 @@ export const JobReport = Schema.Struct({
   warnings: Schema.optionalWith(Schema.Array(NarrationWarning), { default: () => [] }),
   render: RenderResult,
   /** Seconds each stage took when it ran (a resumed job keeps the figures of the run that did the work). */
-  stages: Schema.Record({ key: Schema.String, value: Schema.Number })
+  stages: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  /** The ETA against the render's real time; absent from reports written before jobs had an ETA. */
+  eta: Schema.optional(JobEta),
+  /** Quality control's checks of the finished video, when the job asked for it (`qc`). */
+  qc: Schema.optional(QcResult)
 })
 export type JobReport = typeof JobReport.Type
 
@@ -154,7 +181,9 @@ export const StageCause = Schema.Union(
   FootageError,
   SampleLibraryError,
   PlatformError,
-  JobCancelledError
+  JobCancelledError,
+  AnalysisError,
+  QcFailedError
 )
 export type StageCause = typeof StageCause.Type
 

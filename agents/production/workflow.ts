@@ -4,23 +4,38 @@
  * a crash the same job resumes where it was and finished stages are not run again. Every stage
  * records `stage-started`, then `stage-finished` or `stage-failed`: a resumed job's log shows which
  * ones ran again. A cancelled job's stages do not start (`stage-skipped`): see cancellation.ts.
+ * Between the plan and the render the job publishes its ETA (`job-eta`), and its report compares it
+ * with the render's real time.
  */
 import { Activity, Workflow } from "@effect/workflow"
 import { Clock, Duration, Effect, Either, Option, Schedule, Schema } from "effect"
 import { extname } from "node:path"
-import { type FootageWarning, indexFolder, Narration, voiceFor } from "../../media/index.ts"
+import {
+  AnalysisError,
+  DEFAULT_LOUDNESS_LUFS,
+  footageCacheFile,
+  FootageIndexCache,
+  type FootageWarning,
+  indexFiles,
+  indexFolder,
+  mediaFileSystem,
+  Narration,
+  voiceFor
+} from "../../media/index.ts"
 import { Swarm, SwarmEvents } from "../../runtime/index.ts"
 import { AGENT_NAMES } from "../agent-names.ts"
 import { measuredSentenceDurations } from "../director/measured.ts"
 import { PlanScript, Replan, WriteScriptForTopic } from "../director/protocol.ts"
 import { Scene, ScriptPlan } from "../director/scene.ts"
-import { writeAtomically } from "../renderer/plan-file.ts"
+import { estimateRender } from "../renderer/estimate.ts"
+import { readPlan, writeAtomically } from "../renderer/plan-file.ts"
 import { Narrate, PlanRender, Render } from "../renderer/protocol.ts"
 import { RenderResult, RenderSummary } from "../renderer/render-data.ts"
 import { MatchShots } from "../shot-matcher/protocol.ts"
 import { Clip, clipOfFootage, ShotPick } from "../shot-matcher/shot.ts"
+import { recordArtifactUse } from "./artifact-uses.ts"
 import { isCancelled } from "./cancellation.ts"
-import { FootageWarningEvent, StageFailedEvent, StageFinishedEvent, StageSkippedEvent, StageStartedEvent } from "./events.ts"
+import { FootageWarningEvent, JobEtaEvent, StageFailedEvent, StageFinishedEvent, StageSkippedEvent, StageStartedEvent } from "./events.ts"
 import {
   executionId,
   JobCancelledError,
@@ -33,6 +48,8 @@ import {
   type StageCause,
   type StageName
 } from "./job.ts"
+import { QcFailedError, QcResult } from "./qc-result.ts"
+import { plannedStills, runQc } from "./qc.ts"
 import { sampleClips } from "./samples.ts"
 import { VideoSwarm } from "./video-swarm.ts"
 
@@ -69,7 +86,7 @@ const LONG: Duration.DurationInput = "30 minutes"
 
 export const ProduceVideoLive = ProduceVideo.toLayer(
   Effect.fn("production.produceVideo")(function*(spec) {
-    yield* VideoSwarm
+    const { encoders } = yield* VideoSwarm
     const swarm = yield* Swarm
     const events = yield* SwarmEvents
     const job = jobId(spec)
@@ -113,6 +130,15 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
 
     const frame = { width: spec.output.width, height: spec.output.height, fps: spec.output.fps }
 
+    /** The footage folder's probe cache (one file per folder, where the environment keeps them), as this job used it. */
+    const recordFootageCache = (dir: string) =>
+      Effect.gen(function*() {
+        const cacheDir = (yield* FootageIndexCache).dir
+        if (cacheDir === undefined) return
+        const real = yield* Effect.orElseSucceed((yield* mediaFileSystem).realPath(dir), () => dir)
+        yield* recordArtifactUse([footageCacheFile(cacheDir, real)], job)
+      })
+
     const footageStage = stage(
       "footage",
       Schema.Struct({ clips: Schema.Array(Clip), skipped: Schema.Array(SkippedInput) }),
@@ -120,7 +146,9 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         const source = spec.footage
         // The sample library is matched from its clips' records; the render generates the picked ones.
         if (source._tag === "Samples") return { clips: yield* sampleClips(source, frame), skipped: [] }
-        const index = yield* indexFolder(source.dir)
+        const index = source._tag === "Files" ? yield* indexFiles(source.files) : yield* indexFolder(source.dir)
+        // Given files are indexed without writing a folder's cache.
+        if (source._tag === "Folder") yield* recordFootageCache(source.dir)
         const skipped = yield* publishWarnings(index.warnings)
         return { clips: index.clips.map(clipOfFootage), skipped }
       })
@@ -131,7 +159,10 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       ScriptPlan,
       spec.script._tag === "Text"
         ? swarm.ask(AGENT_NAMES.director, new PlanScript({ title: spec.script.title, script: spec.script.text }))
-        : swarm.ask(AGENT_NAMES.director, new WriteScriptForTopic({ topic: spec.script.topic }), { timeout: "5 minutes" })
+        : spec.script._tag === "Topic"
+        ? swarm.ask(AGENT_NAMES.director, new WriteScriptForTopic({ topic: spec.script.topic }), { timeout: "5 minutes" })
+        // No script (a recording speaks for itself): one sentence without words, the whole recording long.
+        : Effect.succeed({ title: spec.script.title, sentences: [{ text: "", paragraph: 0 }], scenes: [] })
     )
 
     const narrationText = (plan: ScriptPlan) => plan.sentences.map((s) => s.text).join(" ")
@@ -146,10 +177,11 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
             voice: spec.voice,
             workDir: spec.workDir,
             ...(spec.ttsProvider === undefined ? {} : { provider: spec.ttsProvider }),
-            ...(spec.voiceRate === undefined ? {} : { rate: spec.voiceRate })
+            ...(spec.voiceRate === undefined ? {} : { rate: spec.voiceRate }),
+            ...(spec.narration === undefined ? {} : { recording: spec.narration.file })
           }),
           { timeout: LONG }
-        )
+        ).pipe(Effect.tap((narration) => recordArtifactUse([narration.audioFile], job)))
       )
 
     // The footage is indexed while the script is planned and narrated: neither needs the other.
@@ -230,14 +262,52 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
           workDir: spec.workDir
         }),
         { timeout: LONG }
-      )
+      ).pipe(Effect.tap((planned) => recordArtifactUse([planned.planFile], job)))
     )
+
+    // Estimated afresh on every run of the workflow (a resumed job too), from what the encoder learned so far.
+    const eta = yield* estimateRender({
+      encoder: spec.output.encoder,
+      width: spec.output.width,
+      height: spec.output.height,
+      segmentFrames: summary.value.segments.map((s) => s.frames),
+      slots: Math.min(spec.segments, encoders.length),
+      durationSeconds: summary.value.durationSeconds
+    })
+    yield* events.publish(JobEtaEvent.make(eta, { job }))
 
     const render = yield* stage(
       "render",
       RenderResult,
-      swarm.ask(AGENT_NAMES.renderer, new Render({ planFile: summary.value.planFile }), { timeout: LONG })
+      swarm.ask(AGENT_NAMES.renderer, new Render({ planFile: summary.value.planFile }), { timeout: LONG }).pipe(
+        Effect.tap(() => recordArtifactUse([summary.value.planFile], job))
+      )
     )
+
+    // Quality control, when asked for: the finished MP4 analysed and held to the rules (qc.ts).
+    const qc = spec.qc === true
+      ? Option.some(
+        yield* stage(
+          "qc",
+          QcResult,
+          Effect.gen(function*() {
+            const planned = yield* readPlan(summary.value.planFile).pipe(
+              Effect.mapError((error) =>
+                new AnalysisError({ file: summary.value.planFile, analyzer: "qc", reason: "io", message: error.message })
+              )
+            )
+            return yield* runQc(render.value.output, spec.workDir, {
+              loudnessTarget: spec.output.loudness ?? DEFAULT_LOUDNESS_LUFS,
+              stillSpans: plannedStills(planned),
+              captionWords: spec.output.captions === "none" ? [] : narration.value.words.map((w) => w.word),
+              width: spec.output.width,
+              height: spec.output.height,
+              fps: spec.output.fps
+            })
+          })
+        )
+      )
+      : Option.none()
 
     const report: JobReport = {
       job,
@@ -248,7 +318,7 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
       skipped: [...footage.value.skipped, ...fetched.value.skipped],
       narration: {
         provider: narration.value.provider,
-        voice: Option.match(voicing, { onNone: () => spec.voice, onSome: (voices) => voices.voices.join(", ") }),
+        voice: spec.narration?.file ?? Option.match(voicing, { onNone: () => spec.voice, onSome: (voices) => voices.voices.join(", ") }),
         durationSec: narration.value.durationSec,
         words: narration.value.words
       },
@@ -262,8 +332,15 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         shots: shots.seconds,
         fetch: fetched.seconds,
         plan: summary.seconds,
-        render: render.seconds
-      }
+        render: render.seconds,
+        ...Option.match(qc, { onNone: () => ({}), onSome: (checked) => ({ qc: checked.seconds }) })
+      },
+      eta: {
+        estimatedSec: eta.estimatedSeconds,
+        actualSec: render.seconds,
+        ratio: Math.round((eta.estimatedSeconds / Math.max(render.seconds, 0.001)) * 1000) / 1000
+      },
+      ...Option.match(qc, { onNone: () => ({}), onSome: (checked) => ({ qc: checked.value }) })
     }
     yield* stage(
       "report",
@@ -273,6 +350,11 @@ export const ProduceVideoLive = ProduceVideo.toLayer(
         reportPath(report.output)
       )
     )
+    // A video that broke QC rules is a failed job (its report says what was measured), not a done one.
+    if (Option.isSome(qc) && !qc.value.value.passed) {
+      const reasons = qc.value.value.checks.filter((c) => !c.passed).map((c) => `${c.rule}: ${c.detail}`)
+      return yield* new ProductionError({ stage: "qc", cause: new QcFailedError({ output: report.output, reasons }) })
+    }
     return report
   })
 )

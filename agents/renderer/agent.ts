@@ -19,6 +19,7 @@ import {
   type CaptionStyle,
   ENCODER_CATALOGUE,
   mediaFileSystem,
+  narrateRecording,
   planRender,
   probe,
   renderAudio,
@@ -89,6 +90,7 @@ import {
   type RenderResult,
   type WorkItem
 } from "./render-data.ts"
+import { characterizedInput } from "./shot-characters.ts"
 import { timelineInput } from "./timeline-input.ts"
 
 /** Attempts per work item before the render fails. */
@@ -257,7 +259,9 @@ const planRenderFor = Effect.fn("renderer.planRender")(function*(request: PlanRe
     captionsFile,
     workDir: dir
   })
-  const plan = yield* Either.mapLeft(planRender(input, { segments: request.segments }), renderError("plan"))
+  // Content-aware encoding: SI/TI of the frames each scene reads (cached), which planRender turns into classes.
+  const characterized = yield* Effect.mapError(characterizedInput(input, request.workDir), renderError("plan"))
+  const plan = yield* Either.mapLeft(planRender(characterized, { segments: request.segments }), renderError("plan"))
   const planFile = join(dir, "plan.json")
   yield* Effect.mapError(writeAtomically(planFile, JSON.stringify(plan)), renderError("plan"))
   yield* mediaFileSystem.pipe(
@@ -355,20 +359,29 @@ const handle = (r: Renderer, message: RendererMessage) => {
 
 // The handlers, one per message.
 
+/** The offline synthesizer a recording is aligned against, where the Tts service has it. */
+const ALIGNMENT_PROVIDER = "espeak-ng"
+
 const narrate = (r: Renderer, message: Narrate) =>
   answer(
     r.ctx,
     message,
-    Effect.flatMap(Tts, (tts) =>
-      tts.synthesize(
-        {
-          text: message.text,
-          voice: message.voice,
-          ...(message.provider === undefined ? {} : { provider: message.provider }),
-          ...(message.rate === undefined ? {} : { rate: message.rate })
-        },
-        message.workDir
-      )).pipe(Effect.mapError(renderError("narration")))
+    Effect.flatMap(Tts, (tts) => {
+      const provider = message.provider ?? (tts.providers.includes(ALIGNMENT_PROVIDER) ? ALIGNMENT_PROVIDER : undefined)
+      const request = {
+        text: message.text,
+        voice: message.voice,
+        ...(message.rate === undefined ? {} : { rate: message.rate })
+      }
+      if (message.recording === undefined) {
+        return tts.synthesize({ ...request, ...(message.provider === undefined ? {} : { provider: message.provider }) }, message.workDir)
+      }
+      return narrateRecording(
+        { ...request, file: message.recording },
+        message.workDir,
+        (rendition, outDir) => tts.synthesize({ ...rendition, ...(provider === undefined ? {} : { provider }) }, outDir)
+      )
+    }).pipe(Effect.mapError(renderError("narration")))
   )
 
 /** A render already running gets one more waiter; one done before is answered from its marker; else its items are queued. */

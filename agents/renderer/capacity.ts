@@ -2,7 +2,8 @@
  * Learned encode capacity: frames per second an encoder (libx264, h264_nvenc, …) reaches at one
  * output size, measured on every encode and kept as an exponential moving average in shared
  * memory, so the next run starts from what this machine did before. It decides which idle slot gets
- * which segment (the longest to the fastest) and the ETA published with the progress.
+ * which segment (the longest to the fastest), the ETA published with the progress, and the estimate
+ * a job publishes before its render starts (estimate.ts).
  */
 import { Effect, Option, Schema } from "effect"
 import { SharedMemory } from "../../memory/index.ts"
@@ -37,25 +38,39 @@ export const measuredCapacity = (frames: number, seconds: number) => frames / Ma
 const decodeRecord = Schema.decodeUnknownOption(CapacityRecord)
 
 /**
- * Every capacity learned at `width`x`height`, by encoder. Without shared memory in the environment
- * (an embedded swarm without memory/), or when it cannot be read, nothing is known yet: a warning,
- * not a failure — capacity only orders the work.
+ * The capacities whose key matches the glob `pattern`, by key, each split into its encoder and size.
+ * Without shared memory in the environment (an embedded swarm without memory/), or when it cannot be
+ * read, nothing is known yet: a warning, not a failure — capacity only orders and estimates the work.
  */
-export const readCapacities = (width: number, height: number): Effect.Effect<Map<string, CapacityRecord>> =>
+const listCapacities = (pattern: string) =>
   Effect.gen(function*() {
-    const found = new Map<string, CapacityRecord>()
+    const found: Array<{ readonly encoder: string; readonly size: string; readonly record: CapacityRecord }> = []
     const memory = yield* Effect.serviceOption(SharedMemory)
     if (Option.isNone(memory)) return found
-    const suffix = `/${width}x${height}`
-    const entries = yield* memory.value.list(CAPACITY_NAMESPACE, { pattern: `capacity/*${suffix}` }).pipe(
+    const entries = yield* memory.value.list(CAPACITY_NAMESPACE, { pattern }).pipe(
       Effect.catchAll((error) => Effect.as(Effect.logWarning(`renderer: cannot read learned capacities: ${error.message}`), []))
     )
     for (const entry of entries) {
       const record = decodeRecord(entry.value)
-      if (Option.isSome(record)) found.set(entry.key.slice("capacity/".length, -suffix.length), record.value)
+      const key = /^capacity\/(.+)\/(\d+x\d+)$/.exec(entry.key)
+      if (Option.isSome(record) && key !== null) found.push({ encoder: key[1]!, size: key[2]!, record: record.value })
     }
     return found
   })
+
+/** Every capacity learned at `width`x`height`, by encoder (nothing known without shared memory: see listCapacities). */
+export const readCapacities = (width: number, height: number): Effect.Effect<Map<string, CapacityRecord>> =>
+  Effect.map(
+    listCapacities(`capacity/*/${width}x${height}`),
+    (found) => new Map(found.map(({ encoder, record }) => [encoder, record]))
+  )
+
+/** Every capacity `encoder` learned, by output size (`WIDTHxHEIGHT`). */
+export const readEncoderCapacities = (encoder: string): Effect.Effect<Map<string, CapacityRecord>> =>
+  Effect.map(
+    listCapacities(`capacity/${encoder}/*`),
+    (found) => new Map(found.filter((c) => c.encoder === encoder).map(({ record, size }) => [size, record]))
+  )
 
 /** Stores one encoder's capacity at one size; one that cannot be written is only not remembered. */
 export const writeCapacity = (encoder: string, width: number, height: number, record: CapacityRecord): Effect.Effect<void> =>

@@ -19,6 +19,11 @@ export class Narrate extends Schema.TaggedRequest<Narrate>()("Narrate", {
     /** A TTS provider registered with media's Tts service; its default when absent. */
     provider: Schema.optional(Schema.String),
     rate: Schema.optional(Schema.Number),
+    /**
+     * A recorded voice to narrate with instead: `text` (when not empty) is aligned to it against a
+     * synthesized rendition (espeak-ng's where registered, else the provider's), so its words are timed on the recording.
+     */
+    recording: Schema.optional(Schema.String),
     workDir: Schema.String
   }
 }) {}

@@ -10,6 +10,7 @@ import {
   FfmpegError,
   JsonFileError,
   ProbeError,
+  RecordingError,
   TimelineError,
   TimelineOutput,
   TtsError,
@@ -20,7 +21,7 @@ import {
 export const CaptionsChoice = Schema.Literal("lines", "word-by-word", "karaoke", "none")
 export type CaptionsChoice = typeof CaptionsChoice.Type
 
-const { encoder, fit, fps, height, music, path, transition, width } = TimelineOutput.fields
+const { encoder, fit, fps, height, loudness, music, path, transition, width } = TimelineOutput.fields
 
 /**
  * How the captions look: where they sit (inside the safe area), their size in output pixels, their
@@ -48,7 +49,11 @@ export const OutputSettings = Schema.Struct({
   captionStyle: Schema.optional(CaptionLook),
   music,
   transition,
-  fit
+  fit,
+  /** The soundtrack's integrated loudness target, LUFS; media's DEFAULT_LOUDNESS_LUFS when absent. */
+  loudness,
+  /** Content-aware encoding (media's `contentAware` encoder setting): scenes classed by SI/TI, settings per class. Default off. */
+  encodeAware: Schema.optional(Schema.Boolean)
 })
 export type OutputSettings = typeof OutputSettings.Type
 
@@ -126,6 +131,7 @@ const toolAccount = (cause: RenderCause | undefined): string | undefined => {
     case "FfmpegError":
       return cause.stderrTail === "" ? undefined : cause.stderrTail
     case "TtsError":
+    case "RecordingError":
     case "CaptionError":
       return cause.detail === "" ? undefined : cause.detail
     default:
@@ -170,6 +176,7 @@ export class EncodeFailedError extends Schema.TaggedError<EncodeFailedError>()("
 /** What a render step can fail with: the media step's own typed error. */
 export const RenderCause = Schema.Union(
   TtsError,
+  RecordingError,
   ProbeError,
   CaptionError,
   TimelineError,

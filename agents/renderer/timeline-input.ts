@@ -68,7 +68,9 @@ export const timelineInput = (args: {
       ...(args.captionsFile === undefined ? {} : { captions: args.captionsFile }),
       ...(output.music === undefined ? {} : { music: output.music }),
       ...(output.transition === undefined ? {} : { transition: output.transition }),
-      ...(output.fit === undefined ? {} : { fit: output.fit })
+      ...(output.fit === undefined ? {} : { fit: output.fit }),
+      ...(output.loudness === undefined ? {} : { loudness: output.loudness }),
+      ...(output.encodeAware === true ? { encoderSettings: { contentAware: true } } : {})
     }
   })
 }

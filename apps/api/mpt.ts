@@ -8,7 +8,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Effect, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import { readFile } from "node:fs/promises"
-import { writeFileAtomic } from "../../media/index.ts"
+import { DEFAULT_LOUDNESS_LUFS, writeFileAtomic } from "../../media/index.ts"
 import type { JobRequest, JobSummary } from "../host/contract.ts"
 
 /** MoneyPrinterTurbo's envelope; `data` is absent when there is nothing to say. */
@@ -170,7 +170,9 @@ export const toJobRequests = (
       maxClipSeconds: params.video_clip_duration ?? 5,
       encoder: "auto",
       segments: 1,
-      seed: taskId
+      seed: taskId,
+      loudness: DEFAULT_LOUDNESS_LUFS,
+      qc: false
     }
     const requests = Array.from({ length: count }, (_, i) => ({ ...base, seed: `${taskId}-${i + 1}` }))
     return { requests, materials }

@@ -387,6 +387,7 @@ export const batch = Command.make(
     concurrency: concurrencyOption,
     topology: job.topology,
     encoder: job.encoder,
+    cacheMax: job.cacheMax,
     state: job.state,
     config: job.config,
     json: job.json,
@@ -427,7 +428,7 @@ export const batch = Command.make(
           const id = jobId(spec)
           yield* Console.error(`line ${line}: ${id} started, writing ${spec.output.path}`)
           const jobStarted = Date.now()
-          const outcome = yield* Effect.either(executeJob(spec, settings, false))
+          const outcome = yield* Effect.either(executeJob(spec, { ...settings, cacheMax: o.cacheMax }, false))
           if (Either.isRight(outcome)) {
             const document = outcome.right
             yield* o.json

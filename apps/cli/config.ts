@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { inspect } from "node:util"
 import { JobOptions } from "../host/job-request.ts"
+import { ByteSize } from "./cache-size.ts"
 
 export const CONFIG_FILE = "reelswarm.config.json"
 
@@ -18,11 +19,13 @@ export const CONFIG_FILE = "reelswarm.config.json"
 export const LogLevelName = Schema.Literal("trace", "debug", "info", "warn", "warning", "error", "fatal", "all", "none")
 export type LogLevelName = typeof LogLevelName.Type
 
-/** The config file: any job option, plus the state directory, the server's bind and the log file's level. */
+/** The config file: any job option, plus the state directory, its cache cap, the server's bind and the log file's level. */
 export const ConfigFile = Schema.extend(
   Schema.partial(Schema.typeSchema(JobOptions)),
   Schema.Struct({
     state: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+    /** The state directory's cache cap (cache-size.ts): bytes, or a size such as "2GB". */
+    cacheMax: Schema.optional(ByteSize),
     serve: Schema.optional(Schema.Struct({
       host: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
       port: Schema.optional(Schema.Int.pipe(Schema.between(0, 65535))),

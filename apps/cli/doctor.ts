@@ -3,10 +3,11 @@
  * checks that the directory exists and can be written, that its database passes SQLite's full
  * `integrity_check`, and that ffmpeg, ffprobe and espeak-ng are on PATH; then reports what this
  * machine brings: ffmpeg's version and the encoders that pass a trial encode, espeak-ng's voices,
- * caption fonts per script, GPUs, free disk, CPU cores and RAM, and the hardware tier they make
- * (`hardwareTier`; thresholds in docs/cli.md). `--repair` moves a
- * corrupt `swarm.db` (with its `-wal` and `-shm`) aside as `swarm.db.broken-<time>` and creates a
- * fresh one; job files, work files and finished videos are left as they are.
+ * caption fonts per script, GPUs, free disk, CPU cores and RAM, and the hardware tier they make,
+ * with its reasons and the defaults it gives a job (media's `hardwareTier`; thresholds in
+ * docs/media.md). `--repair` moves a corrupt `swarm.db` (with its `-wal` and `-shm`) aside as
+ * `swarm.db.broken-<time>` and creates a fresh one; job files, work files and finished videos are
+ * left as they are.
  *
  * The report goes to stdout (one JSON document with `--json`). A state problem left unrepaired
  * fails with its StateDirError (exit code 3); a missing tool with DoctorError (exit code 1).
@@ -15,9 +16,8 @@ import { Command, Options } from "@effect/cli"
 import { Effect, Option, Schema } from "effect"
 import { execFile } from "node:child_process"
 import { existsSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs"
-import { availableParallelism, totalmem } from "node:os"
 import { join } from "node:path"
-import { detectEncoders, Encoders, espeakVoices, fontCoverage, type GpuInfo } from "../../media/index.ts"
+import { detectEncoders, Encoders, espeakVoices, fontCoverage, type GpuInfo, hardwareTier, localMachine } from "../../media/index.ts"
 import { DatabaseError, integrityCheck, makeDatabase } from "../../memory/index.ts"
 import { described } from "./examples.ts"
 import * as job from "./job-options.ts"
@@ -108,22 +108,6 @@ const fontsCheck: Effect.Effect<Check> = fontCoverage(SCRIPT_SAMPLES).pipe(
   Effect.catchTag("FontCoverageError", (error) => Effect.succeed({ name: "caption fonts", ok: false, detail: error.message }))
 )
 
-export type HardwareTier = "low" | "medium" | "high" | "ultra"
-
-/**
- * What this machine can be expected to render: ultra with 16+ cores, 32+ GiB and a proven hardware
- * encoder; high with 8+ cores and 16+ GiB, or 4+ cores, 8+ GiB and a proven hardware encoder;
- * medium with 4+ cores and 8+ GiB; low below that.
- */
-export const hardwareTier = (m: { readonly cores: number; readonly ramGiB: number; readonly hardwareEncoder: boolean }): HardwareTier =>
-  m.cores >= 16 && m.ramGiB >= 32 && m.hardwareEncoder
-    ? "ultra"
-    : (m.cores >= 8 && m.ramGiB >= 16) || (m.cores >= 4 && m.ramGiB >= 8 && m.hardwareEncoder)
-    ? "high"
-    : m.cores >= 4 && m.ramGiB >= 8
-    ? "medium"
-    : "low"
-
 /** `ffmpeg -version`'s first line: `ffmpeg version 5.1.6-0+deb12u1 …`. */
 const ffmpegVersion = Effect.async<string | undefined>((resume) => {
   const child = execFile(
@@ -138,7 +122,7 @@ const ffmpegVersion = Effect.async<string | undefined>((resume) => {
 const GiB = 1024 ** 3
 const round1 = (n: number) => Math.round(n * 10) / 10
 
-/** The machine: versions, proven encoders, voices, GPUs, disk, CPU and RAM, and its tier. */
+/** The machine: versions, proven encoders, voices, GPUs, disk, CPU and RAM, and its tier with its reasons and defaults. */
 const machineReport = (state: string) =>
   Effect.gen(function*() {
     const version = yield* ffmpegVersion
@@ -146,9 +130,9 @@ const machineReport = (state: string) =>
     const voices = yield* espeakVoices().pipe(Effect.map((v) => v.voices.length), Effect.option, Effect.map(Option.getOrUndefined))
     const disk = Option.getOrUndefined(Option.liftThrowable(() => statfsSync(existsSync(state) ? state : "."))())
     const proven = detection?.available ?? []
-    const cores = availableParallelism()
-    const ramGiB = round1(totalmem() / GiB)
+    const { cores, memoryBytes } = localMachine()
     const gpus: ReadonlyArray<GpuInfo> = detection?.hardware.gpus ?? []
+    const tier = hardwareTier({ cores, memoryBytes, gpus }, proven)
     return {
       ffmpeg: version ?? null,
       encoders: { proven: proven.map((e) => e.name), rejected: detection?.rejected ?? [] },
@@ -156,8 +140,10 @@ const machineReport = (state: string) =>
       gpus: gpus.map((g) => ({ vendor: g.vendor, model: g.model, ...(g.vramMb === undefined ? {} : { vramMb: g.vramMb }) })),
       freeDiskGiB: disk === undefined ? null : round1((disk.bavail * disk.bsize) / GiB),
       cpuCores: cores,
-      ramGiB,
-      tier: hardwareTier({ cores, ramGiB, hardwareEncoder: proven.some((e) => e.family !== "software") })
+      ramGiB: round1(memoryBytes / GiB),
+      tier: tier.tier,
+      tierReasons: tier.reasons,
+      defaults: tier.defaults
     }
   })
 
@@ -192,7 +178,12 @@ const machineChecks = (m: Machine): ReadonlyArray<Check> => [
     detail: m.freeDiskGiB === null ? "unknown" : `${m.freeDiskGiB} GiB`
   },
   { name: "CPU and RAM", ok: true, detail: `${m.cpuCores} cores, ${m.ramGiB} GiB` },
-  { name: "hardware tier", ok: true, detail: m.tier }
+  {
+    name: "hardware tier",
+    ok: true,
+    detail: `${m.tier} (${m.tierReasons.join("; ")}); defaults: ${m.defaults.segments} segment${m.defaults.segments === 1 ? "" : "s"}, ` +
+      `encoder ${m.defaults.encoder ?? "none proven"}, previews ${m.defaults.previewSize} px wide`
+  }
 ]
 
 export const doctor = Command.make(
@@ -269,7 +260,7 @@ export const doctor = Command.make(
   Command.withDescription(
     described(
       "Check the state directory (writable, database intact) and the tools a job needs, and report the machine: ffmpeg and its proven " +
-        "encoders, voices, fonts, GPUs, disk, CPU, RAM and a hardware tier. --repair replaces a corrupt database with a fresh one.",
+        "encoders, voices, fonts, GPUs, disk, CPU, RAM and a hardware tier with the defaults it gives a job. --repair replaces a corrupt database with a fresh one.",
       ["reelswarm doctor", "reelswarm doctor --json | jq .machine.tier", "reelswarm doctor --repair --state /data/reelswarm"]
     )
   )

@@ -10,6 +10,7 @@ import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Either, Option, Schema, SchemaAST as AST } from "effect"
 import type { CaptionsChoice, TopologyChoice } from "../../agents/index.ts"
 import { type Aspect, ASPECTS, CAPTION_STYLES as STYLES, type CaptionFlag, JobOptionFields, JobOptions } from "../host/job-request.ts"
+import { DEFAULT_CACHE_MAX, DEFAULT_CACHE_MAX_TEXT, parseByteSize, SIZE_WANTED } from "./cache-size.ts"
 import { envName, flagName, issueText, type Settings, settings } from "./config.ts"
 
 export { type Aspect, ASPECTS, type CaptionFlag }
@@ -38,6 +39,7 @@ type Kind =
   | { readonly _tag: "integer" }
   | { readonly _tag: "float" }
   | { readonly _tag: "text" }
+  | { readonly _tag: "boolean" }
 
 const withoutUndefined = (ast: AST.AST): AST.AST =>
   AST.isUnion(ast) ? AST.Union.make(ast.types.filter((t) => !AST.isUndefinedKeyword(t))) : ast
@@ -53,6 +55,7 @@ const kindOf = (ast: AST.AST): Kind => {
     node = node.from
   }
   if (AST.isNumberKeyword(node)) return { _tag: integer ? "integer" : "float" }
+  if (AST.isBooleanKeyword(node)) return { _tag: "boolean" }
   return { _tag: "text" }
 }
 
@@ -63,6 +66,9 @@ const fieldAst = (name: JobOptionName): AST.AST => {
 
 /** An environment variable's text as the field's type: numbers parsed, anything else left for the Schema to reject. */
 const fromEnv = (kind: Kind, text: string): unknown => {
+  if (kind._tag === "boolean") {
+    return ({ true: true, "1": true, on: true, false: false, "0": false, off: false } as Record<string, boolean>)[text.trim()] ?? text
+  }
   if (kind._tag !== "integer" && kind._tag !== "float") return text
   const n = Number(text)
   return text.trim() !== "" && Number.isFinite(n) ? n : text
@@ -79,27 +85,30 @@ export const jobOption = <K extends JobOptionName>(name: K): Options.Options<Job
   const variable = envName(name)
   const fallback = JOB_DEFAULTS[name as keyof typeof JOB_DEFAULTS]
   const described = Option.getOrElse(AST.getDescriptionAnnotation(ast), () => name)
-  const base: Options.Options<unknown> = kind._tag === "choice"
+  const valued: Options.Options<unknown> = kind._tag === "choice"
     ? Options.choice(flag, kind.choices)
     : kind._tag === "integer"
     ? Options.integer(flag)
     : kind._tag === "float"
     ? Options.float(flag)
     : Options.text(flag)
+  // A switch (`--qc`): given is true; not given falls back to the environment and the config file.
+  const given: Options.Options<Option.Option<unknown>> = kind._tag === "boolean"
+    ? Options.map(Options.boolean(flag), (on) => (on ? Option.some<unknown>(true) : Option.none()))
+    : Options.optional(valued)
   const decode = Schema.decodeUnknownEither(Schema.Struct({ [name]: JobOptionFields[name] }) as unknown as Schema.Schema<
     Record<K, JobOptions[K]>,
     unknown
   >)
-  return base.pipe(
-    Options.optional,
+  return given.pipe(
     Options.withDescription(
       `${described}${fallback === undefined ? "" : ` Default: ${fallback}.`} Environment: ${variable}; config file: "${name}".`
     ),
-    Options.mapEffect((given) =>
+    Options.mapEffect((value) =>
       Effect.flatMap(currentSettings, (s) => {
         const env = s.env[variable]
-        const [source, raw]: [string, unknown] = Option.isSome(given)
-          ? [`--${flag}`, given.value]
+        const [source, raw]: [string, unknown] = Option.isSome(value)
+          ? [`--${flag}`, value.value]
           : env !== undefined && env !== ""
           ? [variable, fromEnv(kind, env)]
           : [`${s.file}: ${name}`, s.config[name]]
@@ -128,6 +137,10 @@ export const maxClipSeconds = jobOption("maxClipSeconds")
 export const encoder = jobOption("encoder")
 export const segments = jobOption("segments")
 export const seed = jobOption("seed")
+export const encodeAware = jobOption("encodeAware")
+export const narration = jobOption("narration")
+export const loudness = jobOption("loudness")
+export const qc = jobOption("qc")
 
 /** `--size 720x1280`: an explicit output size, overriding `--aspect`. */
 export const parseSize = (text: string): { width: number; height: number } | undefined => {
@@ -209,6 +222,39 @@ export const concurrency = setting(
   wholeNumber(1, 64),
   1
 )
+
+/**
+ * A cache size (cache-size.ts): the flag, else REELSWARM_CACHE_MAX, else the config file's
+ * `cacheMax`, else 2 GB; a bad one is bad usage naming where it came from and the value.
+ */
+const cacheSize = (flag: string, description: string): Options.Options<number> =>
+  Options.text(flag).pipe(
+    Options.withPseudoName("SIZE"),
+    Options.optional,
+    Options.withDescription(
+      `${description} Bytes, or with KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB. Default: ${DEFAULT_CACHE_MAX_TEXT}. ` +
+        `Environment: REELSWARM_CACHE_MAX; config file: "cacheMax".`
+    ),
+    Options.mapEffect((given) =>
+      Effect.flatMap(currentSettings, (s) => {
+        const env = s.env.REELSWARM_CACHE_MAX
+        if (Option.isNone(given) && (env === undefined || env === "")) return Effect.succeed(s.config.cacheMax ?? DEFAULT_CACHE_MAX)
+        const [source, text] = Option.isSome(given) ? [`--${flag}`, given.value] : ["REELSWARM_CACHE_MAX", env!]
+        const bytes = parseByteSize(text)
+        return bytes === undefined ? fail(`${source}: expected ${SIZE_WANTED}, got ${JSON.stringify(text)}`) : Effect.succeed(bytes)
+      })
+    )
+  )
+
+/** The most the state directory's cache may hold: after every job, what is over it goes (state-cache.ts). */
+export const cacheMax = cacheSize(
+  "cache-max",
+  "The most the state directory's cache (narrations, render folders, drawn samples, footage probes, analyses) may hold: " +
+    "after each job the least recently used artifacts no pending job needs are deleted until it fits."
+)
+
+/** `cache prune --max-size`: the size to prune to, the cache's cap unless given. */
+export const pruneMaxSize = cacheSize("max-size", "Prune the cache to this size.")
 
 /** Encoder agents a host's jobs share. */
 export const encoderSlots = setting(

@@ -45,7 +45,7 @@ const entries = (state: string) =>
     })
   })
 
-const titleOf = (spec: JobSpec) => (spec.script._tag === "Text" ? spec.script.title : `topic: ${spec.script.topic}`)
+const titleOf = (spec: JobSpec) => (spec.script._tag === "Topic" ? `topic: ${spec.script.topic}` : spec.script.title)
 
 /** A job as `--json` prints it. */
 const describeJob = (entry: JobEntry, withSpec: boolean) => ({
@@ -185,7 +185,7 @@ const failedOption = Options.boolean("failed").pipe(
 
 export const resume = Command.make(
   "resume",
-  { state: job.state, config: job.config, json: job.json, failed: failedOption, verbose },
+  { state: job.state, config: job.config, json: job.json, failed: failedOption, cacheMax: job.cacheMax, verbose },
   (o) =>
     Effect.gen(function*() {
       const all = yield* pendingJobs(o.state)
@@ -203,7 +203,7 @@ export const resume = Command.make(
       // With --json, one document for the whole resume: each job's report, or its failure.
       const outcomes: Array<unknown> = []
       for (const pending of chosen) {
-        const settings = { state: o.state, topology: pending.topology, json: o.json, quiet: o.json }
+        const settings = { state: o.state, topology: pending.topology, json: o.json, quiet: o.json, cacheMax: o.cacheMax }
         const outcome = yield* Effect.either(runJob(pending.spec, settings, "resume"))
         if (Either.isRight(outcome)) {
           outcomes.push({ job: pending.id, status: "finished", report: outcome.right })

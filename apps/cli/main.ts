@@ -7,7 +7,8 @@
  */
 import { Command, Options, ValidationError } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { isPlatformError } from "@effect/platform/Error"
 import { Cause, Console, Effect, Either, Exit, Option } from "effect"
 import { basename, extname, resolve } from "node:path"
@@ -15,7 +16,9 @@ import { demoSpec } from "../../agents/index.ts"
 import pkg from "../../package.json" with { type: "json" }
 import { toJobSpec } from "../host/job-spec.ts"
 import { agents } from "./agents.ts"
+import { analyze } from "./analyze.ts"
 import { batch } from "./batch.ts"
+import { cache } from "./cache.ts"
 import { settings } from "./config.ts"
 import { doctor } from "./doctor.ts"
 import { events } from "./events.ts"
@@ -47,6 +50,9 @@ const demo = Command.make(
     topology: job.topology,
     encoder: job.encoder,
     segments: job.segments,
+    loudness: job.loudness,
+    qc: job.qc,
+    cacheMax: job.cacheMax,
     state: job.state,
     config: job.config,
     json: job.json,
@@ -62,9 +68,11 @@ const demo = Command.make(
         encoder,
         voice: o.voice,
         captions: job.CAPTION_STYLES[o.captions],
-        segments: o.segments
+        segments: o.segments,
+        qc: o.qc,
+        ...(o.loudness === job.JOB_DEFAULTS.loudness ? {} : { loudness: o.loudness })
       })
-      yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json })
+      yield* runJob(spec, { state: o.state, topology: o.topology, json: o.json, cacheMax: o.cacheMax })
     })
 ).pipe(
   handleVerbose,
@@ -82,15 +90,25 @@ const run = Command.make(
     script: Options.file("script", { exists: "yes" }).pipe(
       Options.optional,
       Options.withDescription(
-        "The narration script (plain text; blank lines separate paragraphs). Without it, the script is read from stdin."
+        "The narration script (plain text; blank lines separate paragraphs). Without it, the script is read from stdin " +
+          "(with --narration an empty stdin means no script: the recording as it is, without captions)."
       )
     ),
     topic: Options.text("topic").pipe(
       Options.optional,
       Options.withDescription("Have Claude write the script about this topic (needs ANTHROPIC_API_KEY).")
     ),
-    footage: Options.directory("footage", { exists: "yes" }).pipe(
-      Options.withDescription("Folder of clips and images to match to the scenes.")
+    media: Options.directory("footage", { exists: "yes" }).pipe(
+      Options.withDescription("Folder of clips and images to match to the scenes (images alone will do: each gets Ken Burns motion)."),
+      Options.orElseEither(
+        Options.file("image").pipe(
+          Options.atLeast(1),
+          Options.withDescription(
+            "An image to show instead of a footage folder, with Ken Burns motion (repeat it for several). " +
+              "With --narration: image + audio → video."
+          )
+        )
+      )
     ),
     out: Options.file("out").pipe(Options.withDescription("The MP4 to write; its JSON report goes beside it.")),
     aspect: job.aspect,
@@ -106,11 +124,16 @@ const run = Command.make(
     musicVolume: job.musicVolume,
     voice: job.voice,
     voiceRate: job.voiceRate,
+    narration: job.narration,
     maxClipSeconds: job.maxClipSeconds,
+    loudness: job.loudness,
+    qc: job.qc,
     topology: job.topology,
     encoder: job.encoder,
     segments: job.segments,
     seed: job.seed,
+    encodeAware: job.encodeAware,
+    cacheMax: job.cacheMax,
     state: job.state,
     config: job.config,
     json: job.json,
@@ -122,7 +145,8 @@ const run = Command.make(
       if (o.size !== undefined && job.parseSize(o.size) === undefined) {
         return yield* new CliError({ message: `--size must be WIDTHxHEIGHT with even numbers, got ${o.size}` })
       }
-      const script: { readonly text: string; readonly title: string } | { readonly topic: string } = yield* Option.match(o.topic, {
+      type Script = { readonly text: string; readonly title: string } | { readonly topic: string } | undefined
+      const script: Script = yield* Option.match(o.topic, {
         onSome: (topic) =>
           process.env.ANTHROPIC_API_KEY
             ? Effect.succeed({ topic })
@@ -139,34 +163,59 @@ const run = Command.make(
                 Effect.flatMap((bytes) => scriptText(bytes, `the script ${file}`)),
                 Effect.map((text) => ({ title: basename(file, extname(file)), text }))
               ),
-            onNone: () =>
+            onNone: (): Effect.Effect<Script, CliError> =>
               process.stdin.isTTY
-                ? new CliError({ message: "no script: pass --script FILE, --topic TEXT, or pipe the script on stdin" })
+                ? o.narration === undefined
+                  ? new CliError({ message: "no script: pass --script FILE, --topic TEXT, or pipe the script on stdin" })
+                  : Effect.succeed(undefined)
                 : readStdin().pipe(
                   Effect.flatMap((bytes) => scriptText(bytes, "the script on stdin")),
-                  Effect.map((text) => ({ title: basename(o.out, ".mp4"), text }))
+                  // A recorded narration needs no script: nothing on stdin is none.
+                  Effect.map((
+                    text
+                  ) => (o.narration !== undefined && text.trim() === "" ? undefined : { title: basename(o.out, ".mp4"), text }))
                 )
           })
       })
-      if ("text" in script && script.text.trim() === "") return yield* new CliError({ message: "the script is empty" })
-      const { config: _config, json, music, out, script: _file, state, topic: _topic, topology, verbose: _verbose, ...options } = o
+      if (script !== undefined && "text" in script && script.text.trim() === "") {
+        return yield* new CliError({ message: "the script is empty" })
+      }
+      const {
+        cacheMax,
+        config: _config,
+        json,
+        media,
+        music,
+        out,
+        script: _file,
+        state,
+        topic: _topic,
+        topology,
+        verbose: _verbose,
+        ...options
+      } = o
       // The one mapping from a job request to its spec, shared with the HTTP API and MCP (apps/host/job-spec.ts).
       const spec = yield* toJobSpec(
         {
           ...options,
-          ...("text" in script ? { script: script.text, title: script.title } : { topic: script.topic }),
-          footage: resolve(o.footage),
+          ...(script === undefined ? {} : "text" in script ? { script: script.text, title: script.title } : { topic: script.topic }),
+          ...Either.match(media, {
+            onLeft: (footage) => ({ footage: resolve(footage) }),
+            onRight: (images) => ({ images: images.map((image) => resolve(image)) })
+          }),
           ...Option.match(music, { onNone: () => ({}), onSome: (file) => ({ music: resolve(file) }) })
         },
         { state, out, scriptFile: Option.getOrUndefined(o.script) }
       ).pipe(Effect.mapError((refused) => new CliError({ message: refused.message })))
-      yield* runJob(spec, { state, topology, json })
+      yield* runJob(spec, { state, topology, json, cacheMax })
     })
 ).pipe(
   handleVerbose,
   Command.withDescription(
-    described("Make a video from a script (or a topic) and a footage folder.", [
+    described("Make a video from a script (or a topic, or a recorded narration) and a footage folder (or images).", [
       "reelswarm run --script talk.txt --footage ./clips --out talk.mp4",
+      "reelswarm run --script talk.txt --narration talk.wav --footage ./photos --out talk.mp4",
+      "reelswarm run --image cover.jpg --narration podcast.mp3 --out podcast.mp4",
       "cat talk.txt | reelswarm run --footage ./clips --out talk.mp4 --aspect 16:9 --captions words",
       "reelswarm run --topic \"tides\" --footage ./clips --out tides.mp4 --voice en-us --json",
       "REELSWARM_VOICE=de reelswarm run --script rede.txt --footage ./clips --out rede.mp4"
@@ -174,7 +223,7 @@ const run = Command.make(
   )
 )
 
-const commands = [demo, run, batch, resume, jobs, status, agents, events, memory, footage, doctor, serve, mcp] as const
+const commands = [demo, run, batch, resume, jobs, status, agents, events, memory, footage, cache, analyze, doctor, serve, mcp] as const
 
 const reelswarm = Command.make("reelswarm").pipe(
   Command.withDescription(
@@ -223,7 +272,8 @@ program.pipe(
     StateDirError: (e) => exitWith(3, e.message),
     DoctorError: (e) => exitWith(1, e.message),
     MemoryKeyMissingError: (e) => exitWith(1, e.message),
-    FootageFailedError: (e) => exitWith(1, e.message)
+    FootageFailedError: (e) => exitWith(1, e.message),
+    AnalyzeFailedError: (e) => exitWith(1, e.message)
   }),
   // @effect/cli has already printed what was wrong with the command line.
   Effect.catchIf(ValidationError.isValidationError, () => exitWith(2)),

@@ -7,7 +7,6 @@
  */
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { runMcpStdio } from "../api/mcp.ts"
 import { JobHost } from "../host/contract.ts"
 import { layer as jobHostLayer } from "../host/host.ts"
 import * as job from "./job-options.ts"
@@ -30,6 +29,7 @@ export const mcp = Command.make(
     topology: job.topology,
     concurrency: job.concurrency,
     encoderSlots: job.encoderSlots,
+    cacheMax: job.cacheMax,
     config: job.config,
     verbose
   },
@@ -38,9 +38,19 @@ export const mcp = Command.make(
       Effect.gen(function*() {
         yield* consoleToStderr
         const host = yield* JobHost
+        // The MCP SDK loads here, not at every start of the command.
+        const { runMcpStdio } = yield* Effect.promise(() => import("../api/mcp.ts"))
         yield* runMcpStdio(host)
       }).pipe(
-        Effect.provide(jobHostLayer({ state: o.state, topology: o.topology, concurrency: o.concurrency, encoderSlots: o.encoderSlots }))
+        Effect.provide(
+          jobHostLayer({
+            state: o.state,
+            topology: o.topology,
+            concurrency: o.concurrency,
+            encoderSlots: o.encoderSlots,
+            cacheMax: o.cacheMax
+          })
+        )
       )
     )
 ).pipe(

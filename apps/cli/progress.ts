@@ -19,6 +19,31 @@ export interface ProgressOutput {
   readonly write: (text: string) => unknown
 }
 
+/** Seconds as a user reads an ETA: `~45s`, `~1m20s`, `~1h05m`. */
+export const formatEta = (seconds: number): string => {
+  const s = Math.max(1, Math.ceil(seconds))
+  if (s < 60) return `~${s}s`
+  if (s < 3600) return `~${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+  return `~${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, "0")}m`
+}
+
+const fpsText = (fps: number) => (fps >= 10 ? String(Math.round(fps)) : fps.toFixed(1))
+
+/** The job's ETA line: what it expects, from how many frames at what speed, and where that speed came from. */
+const etaLine = (eta: Extract<VideoSwarmEvent, { type: "job-eta" }>["data"]) => {
+  const frames = `${eta.frames.toLocaleString("en-US")} frames`
+  const speed = `${eta.slots > 1 ? `${eta.slots} × ` : ""}${fpsText(eta.framesPerSecond)} fps`
+  const line = `ETA ${formatEta(eta.estimatedSeconds)}`
+  switch (eta.source) {
+    case "learned":
+      return `${line} (from ${frames} at ${speed} learned on ${eta.encoder})`
+    case "scaled":
+      return `${line} (from ${frames} at ${speed} learned on ${eta.encoder} at ${eta.scaledFrom}, scaled to ${eta.width}x${eta.height})`
+    case "default":
+      return `${line}, estimate (no history): ${frames} at ${speed} assumed for ${eta.encoder}`
+  }
+}
+
 /** A one-line description of the events worth a line of their own; undefined for the rest. */
 export const describe = (event: VideoSwarmEvent): string | undefined => {
   switch (event.type) {
@@ -44,6 +69,8 @@ export const describe = (event: VideoSwarmEvent): string | undefined => {
     }
     case "work-requeued":
       return `encode: ${event.data.item.kind} ${event.data.item.index} handed back: ${event.data.why}`
+    case "job-eta":
+      return etaLine(event.data)
     case "render-reused":
       return "render: unchanged, reusing the finished output"
     case "restarted":

@@ -3,8 +3,8 @@
  * (`runJob`, for run, demo and resume) or many at once on one layer (`executeJob`, for batch). The job's
  * file `<state>/jobs/<id>.json` is written before it starts (status pending), marked failed with
  * the failure's stage and message when it fails, and removed once it finished (its report lies
- * beside the output), so `reelswarm resume` finds every job a crash left behind and `reelswarm
- * jobs` lists them; running the same command again resumes it too (same job id). Jobs run while
+ * beside the output; the state's cache is then pruned to its cap, state-cache.ts), so `reelswarm
+ * resume` finds every job a crash left behind and `reelswarm jobs` lists them; running the same command again resumes it too (same job id). Jobs run while
  * their process holds the state directory's lock (state-lock.ts): one process at a time per state,
  * running one job, or a batch's jobs side by side on its one layer.
  */
@@ -23,17 +23,24 @@ import {
   withAttempts
 } from "../../agents/index.ts"
 import {
-  chooseEncoder,
+  detectEncoders,
+  ENCODER_CATALOGUE,
   Encoders,
   encoderSpec,
+  type GpuVendor,
+  hardwareTier,
   type JsonFileError,
+  localMachine,
   mediaFileSystem,
   readJsonFile,
+  RejectedEncoder,
   writeFileAtomic
 } from "../../media/index.ts"
 import { type DatabaseError, findDatabaseError } from "../../memory/index.ts"
 import { SwarmEvents } from "../../runtime/index.ts"
+import { DEFAULT_CACHE_MAX } from "./cache-size.ts"
 import { progressView, showProgress } from "./progress.ts"
+import { evictAfterJob } from "./state-cache.ts"
 import { holdStateLock } from "./state-lock.ts"
 
 /** Bad usage or input: exit code 2. */
@@ -110,6 +117,8 @@ export interface RunSettings {
   readonly json: boolean
   /** Leave the outcome to the caller (`resume --json` prints all its jobs as one document). */
   readonly quiet?: boolean
+  /** The state directory's cache cap (`--cache-max`), pruned to after the job; default 2 GB. */
+  readonly cacheMax?: number | undefined
 }
 
 /** How a job's last run ended, when it failed: the stage and the failure in words. */
@@ -152,29 +161,68 @@ const ffmpegOnPath = Effect.map(executableOnPath("ffmpeg"), (found) =>
   }))
 
 const DETECTION_TTL_MS = 24 * 3600_000
-const DetectedEncoder = Schema.Struct({ ffmpeg: Schema.String, encoder: Schema.String, at: Schema.Number })
+
+// A Schema's type is invariant: a vendor media adds (or drops) and this list does not follow does not compile.
+const gpuVendor: Schema.Schema<GpuVendor> = Schema.Literal("nvidia", "intel", "amd", "apple", "other")
+
+/** What a detection found, as `<state>/encoder.json` keeps it. */
+const DetectedMachine = Schema.Struct({
+  ffmpeg: Schema.String,
+  at: Schema.Number,
+  /** Encoders that passed their trial encode, best first per codec. */
+  proven: Schema.Array(Schema.String),
+  rejected: Schema.Array(RejectedEncoder),
+  gpus: Schema.Array(Schema.Struct({ vendor: gpuVendor, model: Schema.String, vramMb: Schema.optional(Schema.Number) }))
+})
+type DetectedMachine = typeof DetectedMachine.Type
 
 /**
- * `--encoder auto`: the best encoder proven by a trial encode. Proving takes a few trial runs of
- * ffmpeg, so the answer is kept in the state directory for a day, keyed by the ffmpeg binary.
+ * This machine's proven encoders and GPUs. Proving takes a few trial runs of ffmpeg, so the answer is
+ * kept in the state directory (`encoder.json`) for a day, keyed by the ffmpeg binary.
  */
+const detectedMachine = (state: string) =>
+  Effect.gen(function*() {
+    const file = join(state, "encoder.json")
+    const ffmpeg = yield* ffmpegOnPath
+    // Missing, damaged or from before it held the proven list: detected again.
+    const cached = Option.getOrUndefined(yield* Effect.option(readJsonFile(DetectedMachine, file)))
+    if (cached !== undefined && cached.ffmpeg === ffmpeg && Date.now() - cached.at < DETECTION_TTL_MS) return cached
+    const detection = yield* Effect.provide(detectEncoders, Encoders.layer)
+    const found: DetectedMachine = {
+      ffmpeg,
+      at: Date.now(),
+      proven: detection.available.map((e) => e.name),
+      rejected: detection.rejected,
+      gpus: detection.hardware.gpus
+    }
+    yield* Effect.mapError(
+      writeFileAtomic(file, Schema.encodeSync(Schema.parseJson(DetectedMachine))(found)),
+      stateDirError(state, "write")
+    )
+    return found
+  })
+
+const tierOf = (detected: DetectedMachine) =>
+  hardwareTier(
+    { ...localMachine(), gpus: detected.gpus },
+    detected.proven.flatMap((name) => ENCODER_CATALOGUE.filter((e) => e.name === name))
+  )
+
+/** This machine's hardware tier, its reasons and the defaults it gives a job (media's hardwareTier over the proven encoders). */
+export const machineTier = (state: string) => Effect.map(detectedMachine(state), tierOf)
+
+/** `--encoder auto`: the tier's default, the best encoder proven by a trial encode (hardware first). */
 export const resolveEncoder = (name: string, state: string) =>
   Effect.gen(function*() {
     if (name !== "auto") {
       yield* Effect.mapError(encoderSpec(name), (e) => new CliError({ message: e.message }))
       return name
     }
-    const file = join(state, "encoder.json")
-    const ffmpeg = yield* ffmpegOnPath
-    // Missing or damaged: detected again.
-    const cached = Option.getOrUndefined(yield* Effect.option(readJsonFile(DetectedEncoder, file)))
-    if (cached !== undefined && cached.ffmpeg === ffmpeg && Date.now() - cached.at < DETECTION_TTL_MS) return cached.encoder
-    const best = yield* Effect.mapError(Effect.provide(chooseEncoder("h264"), Encoders.layer), (e) => new CliError({ message: e.message }))
-    yield* Effect.mapError(
-      writeFileAtomic(file, JSON.stringify({ ffmpeg, encoder: best.name, at: Date.now() })),
-      stateDirError(state, "write")
-    )
-    return best.name
+    const detected = yield* detectedMachine(state)
+    const best = tierOf(detected).defaults.encoder
+    if (best !== null) return best
+    const rejected = detected.rejected.map((r) => r.name).join(", ") || "none listed"
+    return yield* new CliError({ message: `no working h264 encoder (rejected: ${rejected})` })
   })
 
 export const summary = (report: JobReport, seconds: number) =>
@@ -242,7 +290,7 @@ export type JobDocument = JobReport & { readonly run: { readonly seconds: number
  */
 export const executeJob = (
   requested: JobSpec,
-  settings: { readonly state: string; readonly topology: TopologyChoice },
+  settings: { readonly state: string; readonly topology: TopologyChoice; readonly cacheMax?: number | undefined },
   progress: boolean
 ) =>
   Effect.gen(function*() {
@@ -270,6 +318,8 @@ export const executeJob = (
       Effect.flatMap((fs) => fs.remove(pending, { force: true })),
       Effect.mapError(stateDirError(settings.state, "write"))
     )
+    // What no pending job needs goes, least recently used first, once the cache is over its cap; never the job's failure.
+    yield* evictAfterJob(settings.state, settings.cacheMax ?? DEFAULT_CACHE_MAX)
     const seconds = (Date.now() - started) / 1000
     return { ...report, run: { seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) } } satisfies JobDocument
   }).pipe(stateDatabaseFailures(settings.state))

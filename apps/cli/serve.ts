@@ -8,11 +8,7 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Redacted } from "effect"
 import { readFile } from "node:fs/promises"
 import pkg from "../../package.json" with { type: "json" }
-import { mcpHttpHandler } from "../api/mcp.ts"
 import { DEFAULT_MAX_UPLOAD_BYTES } from "../api/security.ts"
-import { checkBind, startServer } from "../api/server.ts"
-import { makeConsole } from "../console/server.ts"
-import { consolePage } from "../console/static.ts"
 import { JobHost } from "../host/contract.ts"
 import { layer as jobHostLayer } from "../host/host.ts"
 import * as job from "./job-options.ts"
@@ -58,6 +54,7 @@ export const serve = Command.make(
     topology: job.topology,
     concurrency: job.concurrency,
     encoderSlots: job.encoderSlots,
+    cacheMax: job.cacheMax,
     maxUploadMb,
     config: job.config,
     verbose
@@ -69,6 +66,10 @@ export const serve = Command.make(
       if (o.encoderSlots < 1) return yield* new CliError({ message: "--encoder-slots must be at least 1" })
       if (o.maxUploadMb < 1) return yield* new CliError({ message: "--max-upload-mb must be at least 1" })
       const secret = yield* resolveToken(o.token, o.tokenFile)
+      // The server, MCP and the console load here, not at every start of the command.
+      const [{ checkBind, startServer }, { mcpHttpHandler }, { makeConsole }, { consolePage }] = yield* Effect.promise(() =>
+        Promise.all([import("../api/server.ts"), import("../api/mcp.ts"), import("../console/server.ts"), import("../console/static.ts")])
+      )
       // Before the host takes the state directory: a refused bind should not cost a start-up.
       yield* checkBind(o.host, secret).pipe(Effect.mapError((e) => new CliError({ message: e.message })))
       const program = Effect.gen(function*() {
@@ -90,7 +91,15 @@ export const serve = Command.make(
         return yield* Effect.never
       })
       yield* Effect.scoped(program).pipe(
-        Effect.provide(jobHostLayer({ state: o.state, topology: o.topology, concurrency: o.concurrency, encoderSlots: o.encoderSlots }))
+        Effect.provide(
+          jobHostLayer({
+            state: o.state,
+            topology: o.topology,
+            concurrency: o.concurrency,
+            encoderSlots: o.encoderSlots,
+            cacheMax: o.cacheMax
+          })
+        )
       )
     })
 ).pipe(

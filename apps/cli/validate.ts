@@ -60,9 +60,13 @@ export const checkVoice = (voice: string): Effect.Effect<void, CliError> =>
 
 export interface OutputCheck {
   readonly out: string
-  readonly footage: string
+  /** The footage folder, or the images shown instead of one. */
+  readonly footage?: string | undefined
+  readonly images?: ReadonlyArray<string> | undefined
   readonly script?: string | undefined
   readonly music?: string | undefined
+  /** The recorded narration. */
+  readonly narration?: string | undefined
   readonly width: number
   readonly height: number
   readonly fps: number
@@ -111,10 +115,10 @@ const megabytes = (bytes: number) => `${Math.ceil(bytes / (1024 * 1024))} MB`
  */
 export const checkOutput = (check: OutputCheck): Effect.Effect<void, CliError> =>
   Effect.gen(function*() {
-    const footage = realPath(check.footage)
+    const footage = check.footage === undefined ? undefined : realPath(check.footage)
     const targets = [check.out, reportPath(check.out)]
     for (const target of targets) {
-      if (isInside(realPath(target), footage)) {
+      if (footage !== undefined && isInside(realPath(target), footage)) {
         return yield* new CliError({
           message:
             `--out ${check.out} is inside the footage folder ${check.footage}: the next run would take it for footage; write it elsewhere`
@@ -124,7 +128,9 @@ export const checkOutput = (check: OutputCheck): Effect.Effect<void, CliError> =
     const inputs: Array<[string, string]> = [
       ...(check.script === undefined ? [] : [["the script", check.script] as [string, string]]),
       ...(check.music === undefined ? [] : [["the music", check.music] as [string, string]]),
-      ...filesUnder(check.footage).map((file): [string, string] => ["the footage clip", file])
+      ...(check.narration === undefined ? [] : [["the narration recording", check.narration] as [string, string]]),
+      ...(check.images ?? []).map((file): [string, string] => ["the image", file]),
+      ...(check.footage === undefined ? [] : filesUnder(check.footage)).map((file): [string, string] => ["the footage clip", file])
     ]
     for (const target of targets) {
       const real = realPath(target)

@@ -25,6 +25,7 @@ import {
   readPlan,
   recordFailure,
   reportPath,
+  scriptTitle,
   type StageName,
   type TopologyChoice
 } from "../../agents/index.ts"
@@ -37,6 +38,7 @@ import {
   holdState,
   JobFailedError,
   jobFile,
+  machineTier,
   markPending,
   pendingJobs,
   productionLayerFor,
@@ -69,6 +71,8 @@ export interface JobHostOptions {
   readonly concurrency: number
   /** Encoder agents, shared by every job's renders. */
   readonly encoderSlots: number
+  /** The state directory's cache cap, pruned to after each job (apps/cli/state-cache.ts); default 2 GB. */
+  readonly cacheMax?: number | undefined
 }
 
 /** What is kept of a served job across restarts; its report lies beside its video. */
@@ -102,9 +106,12 @@ const STAGE_WEIGHTS: Record<StageName, number> = {
   fetch: 1,
   plan: 1,
   render: 12,
+  qc: 2,
   report: 0.5
 }
-const TOTAL_WEIGHT = Object.values(STAGE_WEIGHTS).reduce((a, b) => a + b, 0)
+/** The weight of the stages `job` runs: quality control only when it asked for it. */
+const totalWeight = (job: Job) =>
+  Object.entries(STAGE_WEIGHTS).reduce((a, [stage, weight]) => a + (stage === "qc" && job.spec.qc !== true ? 0 : weight), 0)
 
 /** A job as the host holds it while it serves. */
 interface Job {
@@ -127,15 +134,21 @@ const progressOf = (job: Job): number => {
   const rendering = job.stages.some((s) => s.stage === "render" && s.state === "running") && job.render !== undefined
   const frames = rendering ? [...job.render!.frames.values()].reduce((a, b) => a + b, 0) : 0
   const fraction = rendering && job.render!.total > 0 ? Math.min(1, frames / job.render!.total) : 0
-  return Math.min(1, (done + fraction * STAGE_WEIGHTS.render) / TOTAL_WEIGHT)
+  return Math.min(1, (done + fraction * STAGE_WEIGHTS.render) / totalWeight(job))
 }
 
 /** A request that would make `spec`: for jobs the CLI left in the state directory, which no face submitted. */
 const requestOf = (spec: JobSpec): JobRequest => {
   const captions = { lines: "lines", "word-by-word": "words", karaoke: "karaoke", none: "none" } as const
   return Schema.decodeUnknownSync(JobRequest)({
-    ...(spec.script._tag === "Text" ? { script: spec.script.text, title: spec.script.title } : { topic: spec.script.topic }),
+    ...(spec.script._tag === "Text"
+      ? { script: spec.script.text, title: spec.script.title }
+      : spec.script._tag === "Topic"
+      ? { topic: spec.script.topic }
+      : { title: spec.script.title }),
     ...(spec.footage._tag === "Folder" ? { footage: spec.footage.dir } : {}),
+    ...(spec.footage._tag === "Files" ? { images: spec.footage.files } : {}),
+    ...(spec.narration === undefined ? {} : { narration: spec.narration.file }),
     ...(spec.output.music === undefined ? {} : { music: spec.output.music.path }),
     size: `${spec.output.width}x${spec.output.height}`,
     fps: spec.output.fps,
@@ -164,7 +177,7 @@ const leftBehind = (
 ): Job => ({
   summary: {
     id: left.id,
-    title: left.spec.script._tag === "Text" ? left.spec.script.title : left.spec.script.topic,
+    title: scriptTitle(left.spec.script),
     progress: 0,
     submittedAt: left.since,
     ...summary
@@ -185,7 +198,7 @@ export const makeJobHost = (options: JobHostOptions): Effect.Effect<
 > =>
   Effect.gen(function*() {
     const { state } = options
-    const settings = { state, topology: options.topology }
+    const settings = { state, topology: options.topology, cacheMax: options.cacheMax }
     const dirs = hostDirs(state)
     const fs = yield* mediaFileSystem
     yield* Effect.forEach(
@@ -414,7 +427,8 @@ export const makeJobHost = (options: JobHostOptions): Effect.Effect<
         if (Exit.isSuccess(exit)) {
           const { run: _run, ...report } = exit.value
           job.report = report
-          yield* makeThumbnails(job.spec.output.path, report, thumbsDir(job.spec)).pipe(
+          yield* machineTier(settings.state).pipe(
+            Effect.flatMap((tier) => makeThumbnails(job.spec.output.path, report, thumbsDir(job.spec), tier.defaults.previewSize)),
             Effect.catchAll((error) => Effect.logWarning(`no thumbnails for ${id}: ${error.message}`))
           )
           yield* changed(job, { state: "done", finishedAt: Date.now() })
@@ -459,7 +473,7 @@ export const makeJobHost = (options: JobHostOptions): Effect.Effect<
           const job: Job = {
             summary: {
               id,
-              title: spec.script._tag === "Text" ? spec.script.title : spec.script.topic,
+              title: scriptTitle(spec.script),
               state: "queued",
               progress: 0,
               submittedAt: Date.now()

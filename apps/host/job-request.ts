@@ -33,23 +33,30 @@ export const HexColor = Schema.String.pipe(
 const SegmentCount = Schema.Int.pipe(Schema.between(1, 64))
 
 /**
- * This machine's cores, where the module runs in Node (`process.getBuiltinModule`, Node 20.16+);
- * 1 in the console's page, which shows the default only. This module is bundled into that page, so
- * it imports nothing of Node and nothing of media/.
+ * This machine's cores and memory, where the module runs in Node (`process.getBuiltinModule`, Node
+ * 20.16+); 1 core and no memory limit in the console's page, which shows the default only. This module
+ * is bundled into that page, so it imports nothing of Node and nothing of media/.
  */
-const cores = (): number => {
+const machine = (): { readonly cores: number; readonly memoryBytes: number } => {
   const os = globalThis.process?.getBuiltinModule?.("node:os")
-  return os === undefined ? 1 : os.availableParallelism()
+  return os === undefined ? { cores: 1, memoryBytes: Infinity } : { cores: os.availableParallelism(), memoryBytes: os.totalmem() }
 }
 
+/** media's DEFAULT_LOUDNESS_LUFS (a unit test keeps the two equal). */
+export const DEFAULT_LOUDNESS_LUFS = -14
+
+/** media's ENCODE_BYTES: the memory one segment encode is given room for (a quarter of the machine's holds them all). */
+const ENCODE_BYTES = 768 * 1024 * 1024
+
 /**
- * `segments: "auto"`: two segments at once from 2 cores, one more per 8 cores beyond 16, media's
- * `chooseSegmentLayout` (docs/media.md; a unit test keeps the two in step): the planner then gives
- * each encode the cores' share of threads.
+ * `segments: "auto"`: two segments at once from 2 cores, one more per 8 cores beyond 16, no more than a
+ * quarter of the memory holds — media's `chooseSegmentLayout` (docs/media.md; a unit test keeps the two
+ * in step over cores and memory): the planner then gives each encode the cores' share of threads.
  */
-export const autoSegments = (cpus: number = cores()): number => {
+export const autoSegments = (cpus: number = machine().cores, memoryBytes: number = machine().memoryBytes): number => {
   const whole = Math.max(1, Math.floor(cpus))
-  return whole === 1 ? 1 : Math.min(64, Math.max(2, Math.ceil(whole / 8)))
+  const wanted = whole === 1 ? 1 : Math.min(64, Math.max(2, Math.ceil(whole / 8)))
+  return Math.max(1, Math.min(wanted, Math.floor(memoryBytes / 4 / ENCODE_BYTES)))
 }
 
 /**
@@ -131,6 +138,37 @@ export const JobOptionFields = {
   seed: Schema.optionalWith(
     described(Schema.String, "Seed for the shot matcher's tie-breaking: the same seed picks the same shots."),
     { default: () => "reelswarm" }
+  ),
+  encodeAware: Schema.optional(
+    described(
+      Schema.Boolean,
+      "Content-aware encoding (libx264; default off): each scene's shot is measured (SI/TI), classed as high-motion, text-graphics or calm, " +
+        "and encoded with that class's x264 settings: fewer bytes at the same SSIM for more encoder CPU. Segments still give the single pass's frames."
+    )
+  ),
+  loudness: Schema.optionalWith(
+    described(
+      Schema.Number.pipe(Schema.between(-40, -5)),
+      "The soundtrack's integrated loudness target in LUFS (EBU R128): -14 is what YouTube, TikTok and Spotify normalise to."
+    ),
+    { default: () => DEFAULT_LOUDNESS_LUFS }
+  ),
+  qc: Schema.optionalWith(
+    described(
+      Schema.Boolean,
+      "Quality control: analyse the finished MP4 and fail the job, with every reason, when its loudness is off the target by over 1 LU, " +
+        "its true peak is above -1 dBTP, it has black or frozen frames the plan did not ask for, its audio is off by over a frame, " +
+        "or a caption lies outside the safe area."
+    ),
+    { default: () => false }
+  ),
+  narration: Schema.optional(
+    described(
+      Schema.String.pipe(Schema.minLength(1)),
+      "A recorded voice as the narration instead of a synthesized one: WAV, MP3 or any file ffmpeg decodes, on the machine that renders. " +
+        "The script's words are aligned to it and the captions follow it; the video is as long as the recording. " +
+        "Without a script: one scene, no captions."
+    )
   )
 } as const
 
@@ -139,8 +177,8 @@ export const JobOptions = Schema.Struct(JobOptionFields)
 export type JobOptions = typeof JobOptions.Type
 
 /**
- * A job submitted to a server (HTTP API, MCP, console). Exactly one of `script` and `topic`. Paths
- * are on the server's machine.
+ * A job submitted to a server (HTTP API, MCP, console). Exactly one of `script` and `topic`, or neither
+ * with a recorded `narration`. Paths are on the server's machine.
  */
 export const JobRequest = Schema.Struct({
   script: Schema.optional(
@@ -160,6 +198,13 @@ export const JobRequest = Schema.Struct({
     )
   ),
   music: Schema.optional(described(Schema.String, "A music file on the server, or the name of an uploaded music file.")),
+  images: Schema.optional(
+    described(
+      Schema.Array(Schema.String.pipe(Schema.minLength(1))).pipe(Schema.minItems(1)),
+      "Image files on the server (jpg, png, webp) to show instead of a footage folder, each with Ken Burns motion: " +
+        "one image and a recorded narration make an image + audio video."
+    )
+  ),
   ...JobOptionFields
 })
 export type JobRequest = typeof JobRequest.Type

@@ -4,13 +4,15 @@
  * request's field and why, before anything is written.
  */
 import { Effect } from "effect"
-import { readdirSync, statSync } from "node:fs"
-import { isAbsolute, join, resolve } from "node:path"
+import { createHash } from "node:crypto"
+import { createReadStream, readdirSync, statSync } from "node:fs"
+import { basename, extname, isAbsolute, join, resolve } from "node:path"
 import { type CaptionLook, checkScriptLength, demoSpec, type JobSpec } from "../../agents/index.ts"
+import { IMAGE_EXTENSIONS, inspectRecording } from "../../media/index.ts"
 import { resolveEncoder } from "../cli/run-job.ts"
 import { checkFonts, checkOutput, checkVoice, wordCount } from "../cli/validate.ts"
 import { hostDirs, JobRequestError } from "./contract.ts"
-import { ASPECTS, CAPTION_STYLES, type JobRequest } from "./job-request.ts"
+import { ASPECTS, CAPTION_STYLES, DEFAULT_LOUDNESS_LUFS, type JobRequest } from "./job-request.ts"
 
 /** Where a job's files go: the state directory (work files, samples, encoder choice) and the MP4. */
 export interface JobTarget {
@@ -85,8 +87,26 @@ const musicFile = (music: string, state: string): Effect.Effect<string, JobReque
   return kindOf(music) === "file" ? Effect.succeed(music) : Effect.fail(refuse("music", `${music} is not a file on the server`))
 }
 
-/** The request's footage: its folder, else the server's uploaded footage, else the procedural samples. */
+/** The images to show: files on the server whose names say they are images reelswarm reads. */
+const imagesOf = (images: ReadonlyArray<string>): Effect.Effect<JobSpec["footage"], JobRequestError> =>
+  Effect.map(
+    Effect.forEach(images, (image) => {
+      const file = resolve(image)
+      if (kindOf(file) !== "file") return Effect.fail(refuse("images", `${file} is not a file on the server`))
+      return IMAGE_EXTENSIONS.has(extname(file).toLowerCase())
+        ? Effect.succeed(file)
+        : Effect.fail(refuse("images", `${file} is not an image reelswarm shows (${[...IMAGE_EXTENSIONS].join(", ")})`))
+    }),
+    (files) => ({ _tag: "Files" as const, files: [files[0]!, ...files.slice(1)] })
+  )
+
+/** The request's footage: its folder or its images, else the server's uploaded footage, else the procedural samples. */
 const footageOf = (request: JobRequest, state: string): Effect.Effect<JobSpec["footage"], JobRequestError> => {
+  if (request.images !== undefined) {
+    return request.footage === undefined
+      ? imagesOf(request.images)
+      : Effect.fail(refuse("images", "give a footage folder (footage) or images (images), not both"))
+  }
   if (request.footage !== undefined) {
     const dir = resolve(request.footage)
     return kindOf(dir) === "directory"
@@ -97,19 +117,50 @@ const footageOf = (request: JobRequest, state: string): Effect.Effect<JobSpec["f
   return Effect.succeed(hasFiles(uploaded) ? { _tag: "Folder", dir: uploaded } : demoSpec({ stateDir: state }).footage)
 }
 
+const sha256Of = (file: string) =>
+  new Promise<string>((done, failed) => {
+    const hash = createHash("sha256")
+    createReadStream(file).on("error", failed).on("data", (chunk) => hash.update(chunk)).on("end", () => done(hash.digest("hex")))
+  })
+
+/**
+ * The recorded narration: audio ffmpeg decodes, not silent, long enough for a script of `words`
+ * words; with its length and its content's digest (part of the job's identity).
+ */
+const recordingOf = (file: string, words: number) =>
+  Effect.gen(function*() {
+    const facts = yield* Effect.mapError(inspectRecording(file, words), (error) => refuse("narration", error.message))
+    const sha256 = yield* Effect.tryPromise({
+      try: () => sha256Of(file),
+      catch: (error) => refuse("narration", `the narration recording ${file} cannot be read: ${(error as Error).message}`)
+    })
+    return { file, sha256, durationSec: facts.durationSec }
+  })
+
 /**
  * The job spec `request` asks for, writing `target.out`, every check `run` makes done first: one of
- * script and topic (a topic needs ANTHROPIC_API_KEY), the script's length, the size, the voice,
- * fonts for captions, the footage folder, the music, the output, and the encoder (`auto`: the best
- * proven on this machine).
+ * script and topic (a topic needs ANTHROPIC_API_KEY), or a recorded narration without a script (then
+ * no captions), the script's length, the size, the voice, fonts for captions, the recording (audio,
+ * not silent, long enough for the script), the footage folder or images, the music, the output, and
+ * the encoder (`auto`: the best proven on this machine).
  */
 export const toJobSpec = (request: JobRequest, target: JobTarget): Effect.Effect<JobSpec, JobRequestError> =>
   Effect.gen(function*() {
-    if ((request.script === undefined) === (request.topic === undefined)) {
+    const recorded = request.narration === undefined ? undefined : resolve(request.narration)
+    if (
+      request.script !== undefined && request.topic !== undefined ||
+      request.script === undefined && request.topic === undefined && recorded === undefined
+    ) {
       return yield* refuse("script", "give the script's text (script) or a topic for Claude to write it (topic), one of them")
     }
+    if (recorded !== undefined && request.topic !== undefined) {
+      return yield* refuse("topic", "a recorded narration is timed on its own script: give that script (script), or none, not a topic")
+    }
     let script: JobSpec["script"]
-    if (request.topic !== undefined) {
+    if (request.script === undefined && request.topic === undefined) {
+      // A recording without its script: the video is the recording over the footage, without captions.
+      script = { _tag: "None", title: request.title ?? basename(recorded!, extname(recorded!)) }
+    } else if (request.topic !== undefined) {
       if (!process.env.ANTHROPIC_API_KEY) {
         return yield* refuse("topic", "a topic needs a Claude API key on the server (ANTHROPIC_API_KEY): send the script instead")
       }
@@ -123,16 +174,25 @@ export const toJobSpec = (request: JobRequest, target: JobTarget): Effect.Effect
     const size = yield* sizeOf(request)
     yield* onField("voice")(checkVoice(request.voice))
     if (script._tag === "Text" && request.captions !== "none") yield* onField("script")(checkFonts(script.text))
+    const recording = recorded === undefined
+      ? undefined
+      : yield* recordingOf(recorded, script._tag === "Text" ? wordCount(script.text) : 0)
     const footage = yield* footageOf(request, target.state)
     const music = request.music === undefined ? undefined : yield* musicFile(request.music, target.state)
     yield* onField("out")(checkOutput({
       out: target.out,
-      footage: footage.dir,
+      ...(footage._tag === "Files" ? { images: footage.files } : { footage: footage.dir }),
       script: target.scriptFile,
       music,
+      narration: recorded,
       ...size,
       fps: request.fps,
-      words: script._tag === "Text" ? wordCount(script.text) : TOPIC_WORDS
+      // The recording's length in words at espeak-ng's pace: what the estimate of the video's size counts in.
+      words: recording !== undefined
+        ? Math.ceil(recording.durationSec * 175 / 60)
+        : script._tag === "Text"
+        ? wordCount(script.text)
+        : TOPIC_WORDS
     }))
     const encoder = yield* onField("encoder")(resolveEncoder(request.encoder, target.state))
     return {
@@ -143,17 +203,23 @@ export const toJobSpec = (request: JobRequest, target: JobTarget): Effect.Effect
         ...size,
         fps: request.fps,
         encoder,
-        captions: CAPTION_STYLES[request.captions],
+        // No script, no words to show.
+        captions: CAPTION_STYLES[script._tag === "None" ? "none" : request.captions],
         ...captionStyleOf(request),
-        ...(music === undefined ? {} : { music: { path: music, volume: request.musicVolume } })
+        ...(music === undefined ? {} : { music: { path: music, volume: request.musicVolume } }),
+        // Only when asked for, so a job with the defaults keeps its id (and caches).
+        ...(request.encodeAware === true ? { encodeAware: true } : {}),
+        ...(request.loudness === DEFAULT_LOUDNESS_LUFS ? {} : { loudness: request.loudness })
       },
       voice: request.voice,
+      ...(recording === undefined ? {} : { narration: { file: recording.file, sha256: recording.sha256 } }),
       seed: request.seed,
       segments: request.segments,
       workDir: join(target.state, "work"),
       // Only what differs from the defaults, so a job asked for with the defaults has the same id (and caches) as before these options existed.
       ...(request.voiceRate === 1 ? {} : { voiceRate: request.voiceRate }),
-      ...(request.maxClipSeconds === undefined ? {} : { maxShotSeconds: request.maxClipSeconds })
+      ...(request.maxClipSeconds === undefined ? {} : { maxShotSeconds: request.maxClipSeconds }),
+      ...(request.qc ? { qc: true } : {})
     } satisfies JobSpec
   })
 

@@ -1,15 +1,13 @@
 /**
  * A finished job's thumbnails: one JPEG per scene, taken from the video itself (what the viewer
- * sees, captions and all), for lists and the console.
+ * sees, captions and all), for lists and the console, as wide as the machine's hardware tier makes
+ * previews (media's PREVIEW_WIDTHS).
  */
 import { Effect } from "effect"
 import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import type { JobReport } from "../../agents/index.ts"
 import { runFfmpeg } from "../../media/index.ts"
-
-/** Thumbnail width in pixels; the height keeps the video's shape. */
-export const THUMBNAIL_WIDTH = 270
 
 /** Into a scene by this much at most (half a short scene), past the transition that opens it. */
 const INTO_SCENE_SECONDS = 0.5
@@ -26,8 +24,8 @@ export const sceneStarts = (scenes: JobReport["scenes"]): Array<number> => {
 
 export const thumbnailFile = (dir: string, scene: number) => join(dir, `${scene}.jpg`)
 
-/** One JPEG per scene of `report` from `video` into `dir` (`<scene index>.jpg`, in scene order); their paths. */
-export const makeThumbnails = (video: string, report: JobReport, dir: string) =>
+/** One JPEG per scene of `report` from `video` into `dir` (`<scene index>.jpg`, in scene order), `width` pixels wide (the height keeps the video's shape); their paths. */
+export const makeThumbnails = (video: string, report: JobReport, dir: string, width: number) =>
   Effect.gen(function*() {
     yield* Effect.promise(() => mkdir(dir, { recursive: true }))
     const starts = sceneStarts(report.scenes)
@@ -35,7 +33,7 @@ export const makeThumbnails = (video: string, report: JobReport, dir: string) =>
       const at = starts[n]! + Math.min(INTO_SCENE_SECONDS, scene.estimatedSec / 2)
       const file = thumbnailFile(dir, scene.index)
       return runFfmpeg({
-        args: ["-ss", at.toFixed(3), "-i", video, "-frames:v", "1", "-vf", `scale=${THUMBNAIL_WIDTH}:-2`, "-q:v", "4"],
+        args: ["-ss", at.toFixed(3), "-i", video, "-frames:v", "1", "-vf", `scale=${width}:-2`, "-q:v", "4"],
         output: file
       }).pipe(Effect.as(file))
     })

@@ -19,7 +19,7 @@ import type { PlatformError } from "@effect/platform/Error"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { availableParallelism } from "node:os"
-import { basename, extname, join, sep } from "node:path"
+import { basename, dirname, extname, join, sep } from "node:path"
 import { writeFileAtomic } from "../atomic-file.ts"
 import { mediaFileSystem } from "../file-system.ts"
 import { type MediaInfo, probe } from "../probe.ts"
@@ -72,6 +72,11 @@ export interface IndexOptions {
   readonly cacheDir?: string
   /** concurrent ffprobe processes, default `defaultIndexConcurrency` */
   readonly concurrency?: number
+  /**
+   * Only these files of the folder (names inside it), which is then not walked: the cache is read
+   * but not rewritten, since the files are not the folder's whole index (see `indexFiles`).
+   */
+  readonly only?: ReadonlyArray<string>
 }
 
 /**
@@ -225,6 +230,25 @@ const walk = (
     return { files, warnings }
   })
 
+/** The files `names` of `dir` as the walk finds them: each stat'ed, its sidecar looked for. */
+const listed = (dir: string, names: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const fs = yield* mediaFileSystem
+    const files = yield* Effect.forEach(names, (name) =>
+      Effect.gen(function*() {
+        const path = join(dir, name)
+        const stat = yield* Effect.either(fs.stat(path))
+        const sidecar = yield* Effect.either(fs.stat(`${path}.json`))
+        return {
+          path,
+          key: name,
+          stat: Either.map(stat, stampOf),
+          ...(Either.isLeft(sidecar) ? {} : { sidecar: sidecar.right.type === "File" ? stampOf(sidecar.right) : "read" as const })
+        } satisfies Found
+      }), { concurrency: 32 })
+    return { files, warnings: [] as ReadonlyArray<FootageWarning> }
+  })
+
 type SidecarReading = Omit<CachedSidecar, "size" | "mtimeMs">
 
 /** Reads and decodes `<file>.json`; undefined when there is none after all (removed since the listing). */
@@ -312,7 +336,7 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
   const cacheDir = options.cacheDir ?? (yield* FootageIndexCache).dir
   const cacheFile = cacheDir === undefined ? undefined : footageCacheFile(cacheDir, realFolder)
   const cache = yield* loadCache(cacheFile)
-  const { files, warnings: walkWarnings } = yield* walk(root)
+  const { files, warnings: walkWarnings } = options.only === undefined ? yield* walk(root) : yield* listed(root, options.only)
 
   // What the cache answers without any I/O; the rest is probed, concurrently.
   const hits = files.map((file) => {
@@ -388,7 +412,7 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
   })
   // An unchanged folder leaves every entry as it was loaded: the cache file is not written again.
   const changed = nextCache.size !== cache.size || [...nextCache].some(([key, entry]) => cache.get(key) !== entry)
-  if (cacheFile !== undefined && changed) yield* saveCache(cacheFile, realFolder, nextCache)
+  if (cacheFile !== undefined && changed && options.only === undefined) yield* saveCache(cacheFile, realFolder, nextCache)
   const index: FootageIndex = {
     root,
     clips: results.flatMap((r) => (r.clip === undefined ? [] : [r.clip])),
@@ -398,6 +422,28 @@ export const indexFolder = Effect.fn("footage.index")(function*(folder: string, 
     ffprobed: probes.filter((read) => read.ffprobed).length
   }
   return index
+})
+
+/**
+ * Indexes the given files (videos and images, wherever they are) as `indexFolder` indexes a folder's:
+ * the files of each folder together, without walking the folders. `root` is the first file's folder.
+ */
+export const indexFiles = Effect.fn("footage.indexFiles")(function*(files: ReadonlyArray<string>, options: IndexOptions = {}) {
+  const byFolder = new Map<string, Array<string>>()
+  for (const file of files) {
+    const names = byFolder.get(dirname(file))
+    if (names === undefined) byFolder.set(dirname(file), [basename(file)])
+    else if (!names.includes(basename(file))) names.push(basename(file))
+  }
+  const indexes = yield* Effect.forEach([...byFolder], ([folder, only]) => indexFolder(folder, { ...options, only }))
+  return {
+    root: indexes[0]?.root ?? "",
+    clips: indexes.flatMap((index) => index.clips),
+    warnings: indexes.flatMap((index) => index.warnings),
+    cached: indexes.reduce((n, index) => n + index.cached, 0),
+    probed: indexes.reduce((n, index) => n + index.probed, 0),
+    ffprobed: indexes.reduce((n, index) => n + index.ffprobed, 0)
+  } satisfies FootageIndex
 })
 
 const withoutSidecar = ({ sidecar: _, ...entry }: CachedProbe): CachedProbe => entry

@@ -6,6 +6,7 @@ export {
   type FootageIndex,
   FootageIndexCache,
   IMAGE_EXTENSIONS,
+  indexFiles,
   indexFolder,
   type IndexOptions,
   type Orientation,

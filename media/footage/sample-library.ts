@@ -240,7 +240,11 @@ export const SAMPLE_CLIPS: ReadonlyArray<SampleClipSpec> = [
     name: "gradients",
     description: "Soft colour gradients drifting slowly",
     tags: ["gradient", "gradients", "colors", "calm", "soft", "background", "abstract", "smooth"],
-    graph: (p) => `gradients=s=${reduced(p, 4)}:r=${p.fps}:speed=0.02:seed=4:nb_colors=4,${upscale(p, "bicubic")}`
+    // Every colour given: ffmpeg picks the ones left out at random on each run, whatever the seed.
+    graph: (p) =>
+      `gradients=s=${reduced(p, 4)}:r=${p.fps}:speed=0.02:seed=4:nb_colors=4:c0=0x2b5876:c1=0x88d8b0:c2=0xf7b267:c3=0x6a4c93,${
+        upscale(p, "bicubic")
+      }`
   },
   {
     name: "noise",
@@ -289,6 +293,9 @@ export type SampleClipRef = typeof SampleClipRef.Type
 
 /** The reference of sample clip `name` (`sample://<name>`), if the catalogue has it. */
 export const sampleClipRef = (name: string): Option.Option<SampleClipRef> => asSampleClipRef(`${SAMPLE_REF_SCHEME}${name}`)
+
+/** The catalogue name a reference names (`sample://plasma` → `plasma`). */
+export const sampleClipName = (ref: SampleClipRef): string => ref.slice(SAMPLE_REF_SCHEME.length)
 
 /** `path` as a sample clip reference, if it is one. */
 export const asSampleClipRef = (path: string): Option.Option<SampleClipRef> =>

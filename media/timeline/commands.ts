@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path"
 import { AUDIO_CODEC_ARGS, audioMixGraph } from "../audio-mix.ts"
+import type { ContentZone } from "../content-class.ts"
 import { encoderArgs, type EncoderSpec, encoderThreadArgs } from "../encoders.ts"
 import type { FfmpegCommand } from "../ffmpeg.ts"
 import { concatListPath } from "./filter-escape.ts"
@@ -19,6 +20,24 @@ const audioSpec = (plan: RenderPlan) => ({
 })
 
 /**
+ * The encode's frames by scene, for content-aware encoding (pure): scene i's zone runs from its cut
+ * candidate (frame 0 for the first scene) to the next one, so a zone always starts on a closed GOP and a
+ * transition's blend belongs to the scene it leaves, and a segment's zones are the single pass's,
+ * renumbered from its first frame. Scenes of no class get a zone too (X264_UNCLASSED).
+ */
+export const contentZones = (plan: RenderPlan, segment: SegmentPlan): ReadonlyArray<ContentZone> => {
+  const starts = [0, ...cutCandidates(plan)]
+  const end = segment.startFrame + segment.frames
+  return plan.scenes.flatMap((scene, i): Array<ContentZone> => {
+    const from = Math.max(starts[i]!, segment.startFrame)
+    const to = Math.min(starts[i + 1] ?? plan.totalFrames, end)
+    return to > from
+      ? [{ start: from - segment.startFrame, end: to - 1 - segment.startFrame, contentClass: scene.contentClass }]
+      : []
+  })
+}
+
+/**
  * Every render of a plan, the single pass included, opens a closed GOP on every frame where a segment
  * may start (`cutCandidates`) and encodes so that a cut there changes nothing: a segment's frames are
  * then the frames the single pass has in its place, whatever the number of segments.
@@ -26,7 +45,7 @@ const audioSpec = (plan: RenderPlan) => ({
 const videoCommandParts = (plan: RenderPlan, segment: SegmentPlan, encoder: EncoderSpec) => {
   const end = segment.startFrame + segment.frames
   const keyframes = cutCandidates(plan).filter((c) => c > segment.startFrame && c < end).map((c) => c - segment.startFrame)
-  const cuttable = encoderArgs(encoder, plan.input.output.encoderSettings, { keyframes })
+  const cuttable = encoderArgs(encoder, plan.input.output.encoderSettings, { keyframes, zones: contentZones(plan, segment) })
   const enc = { ...cuttable, outputArgs: [...cuttable.outputArgs, ...encoderThreadArgs(encoder, plan.encoderThreads)] }
   const video = segmentVideoGraph(plan, segment, 0, enc.videoFilterSuffix)
   return { enc, video }

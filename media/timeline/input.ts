@@ -4,6 +4,7 @@
  * what the values mean (sizes, durations, in-points) is validated by `planRender`.
  */
 import { Schema } from "effect"
+import { ShotCharacter } from "../content-class.ts"
 import { EncoderSettings } from "../encoders.ts"
 import { SampleClipRef, sampleParamsProblem } from "../footage/sample-library.ts"
 
@@ -56,7 +57,9 @@ export const FileShot = Schema.Struct({
   /** Stills only. Default "zoom-in". */
   motion: Schema.optional(StillMotion),
   /** Videos only. Default "stretch". */
-  whenShort: Schema.optional(ShortClipPolicy)
+  whenShort: Schema.optional(ShortClipPolicy),
+  /** SI/TI of the frames the scene uses, when measured (content-aware encoding classifies the scene by it). */
+  character: Schema.optional(ShotCharacter)
 })
 export type FileShot = typeof FileShot.Type
 
@@ -78,7 +81,9 @@ export const LavfiShot = Schema.Struct({
   /** Default: the output's `fit`. */
   fit: Schema.optional(Fit),
   /** Default "stretch"; "loop" plays the source on past its length (a generated source has no end to loop from). */
-  whenShort: Schema.optional(ShortClipPolicy)
+  whenShort: Schema.optional(ShortClipPolicy),
+  /** SI/TI of the frames the scene uses; absent: the catalogue's measurement of the clip (`SAMPLE_CLIP_CHARACTER`). */
+  character: Schema.optional(ShotCharacter)
 })
 export type LavfiShot = typeof LavfiShot.Type
 
@@ -121,7 +126,7 @@ export const TimelineOutput = Schema.Struct({
   transition: Schema.optional(Transition),
   /** Default "cover". */
   fit: Schema.optional(Fit),
-  /** Integrated loudness target in LUFS. Default -16. */
+  /** Integrated loudness target in LUFS. Default DEFAULT_LOUDNESS_LUFS (-14). */
   loudness: Schema.optional(Schema.Number),
   /** Where segments, the mixed audio and the concat list go. Default: the output's directory. */
   workDir: Schema.optional(Schema.String)

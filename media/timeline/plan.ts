@@ -11,6 +11,8 @@
 import { Either, Schema } from "effect"
 import { availableParallelism, totalmem } from "node:os"
 import { basename, dirname, extname, join } from "node:path"
+import { classifyContent, ContentClass, SAMPLE_CLIP_CHARACTER, type ShotCharacter } from "../content-class.ts"
+import { sampleClipName } from "../footage/sample-library.ts"
 import { TimelineError, type TimelineErrorReason, TimelineInput, TimelineShot } from "./input.ts"
 
 /** How a scene's shot is read from its file. */
@@ -35,7 +37,13 @@ export const ScenePlan = Schema.Struct({
   /** Extra frames rendered after the scene's own, blended into the next scene (0 without a transition). */
   tailFrames: Schema.Int,
   shot: TimelineShot,
-  source: SourcePlan
+  source: SourcePlan,
+  /**
+   * With content-aware encoding: the class of the shot's content over the frames the scene uses
+   * (content-class.ts), which picks the scene's encoder settings. Absent: not asked for, not measured,
+   * or a plan written before it.
+   */
+  contentClass: Schema.optional(ContentClass)
 })
 export type ScenePlan = typeof ScenePlan.Type
 
@@ -218,6 +226,17 @@ const sourcePlan = (shot: TimelineShot, clipFrames: number, fps: number): Source
   return { inPoint, readSeconds: needed + margin, slowdown: 1, loop: true }
 }
 
+/** The shot's measured character; for a sample clip without one, the catalogue's (pure). */
+export const shotCharacter = (shot: TimelineShot): ShotCharacter | undefined =>
+  shot.character ?? (shot.kind === "lavfi" ? SAMPLE_CLIP_CHARACTER[sampleClipName(shot.path)] : undefined)
+
+/** The scene's class when content-aware encoding is asked for and its shot's character is known. */
+const sceneClass = (input: TimelineInput, shot: TimelineShot): { contentClass?: ContentClass } => {
+  if (input.output.encoderSettings?.contentAware !== true) return {}
+  const character = shotCharacter(shot)
+  return character === undefined ? {} : { contentClass: classifyContent(character) }
+}
+
 /** Scene start/end times in seconds (pure). */
 const sceneTimes = (input: TimelineInput): ReadonlyArray<{ start: number; end: number }> => {
   const times: Array<{ start: number; end: number }> = []
@@ -330,7 +349,8 @@ export const planRender = (input: TimelineInput, options: PlanOptions = {}): Eit
       frames: frames[i]!,
       tailFrames,
       shot: shots[i]!,
-      source: sourcePlan(shots[i]!, frames[i]! + tailFrames, fps)
+      source: sourcePlan(shots[i]!, frames[i]! + tailFrames, fps),
+      ...sceneClass(input, shots[i]!)
     }
   })
   const totalFrames = bounds[bounds.length - 1]!

@@ -12,6 +12,15 @@ export {
   type TtsService,
   WordTiming
 } from "./narration.ts"
+export {
+  inspectRecording,
+  narrateRecording,
+  type RecordedNarrationRequest,
+  RECORDING_PROVIDER,
+  RecordingError,
+  type RecordingFacts,
+  type Synthesize
+} from "./recorded-narration.ts"
 export { TtsError } from "./tts-error.ts"
 export {
   AUTO_VOICE,

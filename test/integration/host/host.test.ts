@@ -50,7 +50,9 @@ const tiny = (footage: string, script = SCRIPT): JobRequest =>
     voiceRate: 1,
     musicVolume: 0.2,
     segments: 1,
-    seed: "1"
+    seed: "1",
+    loudness: -14,
+    qc: false
   }) satisfies JobRequest
 
 /** A job whose render is long enough to be caught running. */

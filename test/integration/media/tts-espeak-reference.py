@@ -1,7 +1,9 @@
 # Reference word onsets from espeak-ng's own synthesis events (libespeak-ng callback API, via ctypes).
-# stdin: {"text", "voice", "wpm", "pitch"}; stdout: {"sampleRate", "samples", "words": [{"char", "sample"}]}
+# stdin: {"text", "voice", "wpm", "pitch", "wav"?}; stdout: {"sampleRate", "samples", "words": [{"char", "sample"}]}
 # "char" is the 0-based code-point index of the word in text; "sample" is the event's audio position.
-import ctypes, json, sys
+# With "wav" (a path) the synthesized audio is written there too (16-bit mono): a recording whose own
+# word events are known.
+import ctypes, json, sys, wave
 
 lib = ctypes.CDLL("libespeak-ng.so.1")
 
@@ -25,11 +27,14 @@ if lib.espeak_SetVoiceByName(request["voice"].encode()) != 0:
 lib.espeak_SetParameter(RATE, request["wpm"], 0)
 lib.espeak_SetParameter(PITCH, request["pitch"], 0)
 result = {"sampleRate": sample_rate, "samples": 0, "words": []}
+audio = bytearray()
 
 
 def on_audio(wav, count, events):
     if wav:
         result["samples"] += count
+        if "wav" in request:
+            audio.extend(ctypes.string_at(wav, count * 2))
     i = 0
     while events[i].type != EVENT_LIST_TERMINATED:
         if events[i].type == EVENT_WORD:
@@ -43,4 +48,10 @@ lib.espeak_SetSynthCallback(callback)
 text = request["text"].encode("utf-8")
 lib.espeak_Synth(ctypes.c_char_p(text), len(text) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
 lib.espeak_Synchronize()
+if "wav" in request:
+    with wave.open(request["wav"], "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(bytes(audio))
 print(json.dumps(result))

@@ -1,6 +1,7 @@
 /**
  * Settings outside the flags: the config file is checked field by field with errors a user can act
- * on, names map to flags and variables one way, and durations and tiers read as docs/cli.md says.
+ * on, names map to flags and variables one way, and durations read as docs/cli.md says (the hardware
+ * tier's thresholds: test/unit/media/hardware-tier.test.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
@@ -9,7 +10,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
 import { configFlag, envName, flagName, loadSettings } from "../../../apps/cli/config.ts"
-import { hardwareTier } from "../../../apps/cli/doctor.ts"
 import { parseSince } from "../../../apps/cli/events.ts"
 import { parseDuration } from "../../../apps/cli/examples.ts"
 import { JOB_DEFAULTS } from "../../../apps/cli/job-options.ts"
@@ -80,7 +80,7 @@ describe("names", () => {
   })
 })
 
-describe("durations and tiers", () => {
+describe("durations", () => {
   it("reads short and long durations, and --since as a duration back or an ISO time", () => {
     expect(parseDuration("90s")).toBe(90_000)
     expect(parseDuration("10m")).toBe(600_000)
@@ -91,14 +91,5 @@ describe("durations and tiers", () => {
     expect(parseSince("10m", 1_000_000)).toBe(400_000)
     expect(parseSince("2026-12-01T16:00:00Z")).toBe(Date.parse("2026-12-01T16:00:00Z"))
     expect(parseSince("yesterday")).toBeUndefined()
-  })
-
-  it("tiers a machine by cores, RAM and a proven hardware encoder", () => {
-    expect(hardwareTier({ cores: 2, ramGiB: 4, hardwareEncoder: false })).toBe("low")
-    expect(hardwareTier({ cores: 4, ramGiB: 8, hardwareEncoder: false })).toBe("medium")
-    expect(hardwareTier({ cores: 4, ramGiB: 8, hardwareEncoder: true })).toBe("high")
-    expect(hardwareTier({ cores: 8, ramGiB: 16, hardwareEncoder: false })).toBe("high")
-    expect(hardwareTier({ cores: 32, ramGiB: 64, hardwareEncoder: false })).toBe("high")
-    expect(hardwareTier({ cores: 16, ramGiB: 32, hardwareEncoder: true })).toBe("ultra")
   })
 })

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import {
   EncodeProgressEvent,
   FootageWarningEvent,
+  JobEtaEvent,
   LeaseExpiredEvent,
   RenderEtaEvent,
   StageFailedEvent,
@@ -9,7 +10,7 @@ import {
   StageName,
   StageStartedEvent
 } from "../../../agents/index.ts"
-import { progressView } from "../../../apps/cli/progress.ts"
+import { formatEta, progressView } from "../../../apps/cli/progress.ts"
 import type { SwarmEvent, SwarmEventInput } from "../../../runtime/index.ts"
 
 const output = (isTTY: boolean) => {
@@ -70,6 +71,36 @@ describe("the CLI's progress", () => {
       "plan: started (attempt 2)\n",
       "plan: failed (attempt 2): no footage\n",
       "encode: encoder-1 made no progress on segment 3 for 30 s; handed back (attempt 1)\n"
+    ])
+  })
+
+  it("says the job's ETA with the frames, the frames/s and where they came from", () => {
+    expect([0.2, 45, 58.5, 60, 80, 3599, 3600, 3900].map(formatEta)).toEqual([
+      "~1s",
+      "~45s",
+      "~59s",
+      "~1m00s",
+      "~1m20s",
+      "~59m59s",
+      "~1h00m",
+      "~1h05m"
+    ])
+    const out = output(false)
+    const view = progressView(out)
+    const base = { frames: 1234, slots: 1, encoder: "libx264", width: 720, height: 1280 }
+    for (
+      const data of [
+        { ...base, estimatedSeconds: 80, framesPerSecond: 45.2, source: "learned" as const, samples: 3 },
+        { ...base, estimatedSeconds: 31, framesPerSecond: 15.4, slots: 2, source: "learned" as const, samples: 8 },
+        { ...base, estimatedSeconds: 40, framesPerSecond: 7.25, source: "scaled" as const, samples: 1, scaledFrom: "1080x1920" },
+        { ...base, estimatedSeconds: 95, framesPerSecond: 13, source: "default" as const, samples: 0 }
+      ]
+    ) view.onEvent(stored(JobEtaEvent.make(data, { job: "j" })))
+    expect(out.written).toEqual([
+      "ETA ~1m20s (from 1,234 frames at 45 fps learned on libx264)\n",
+      "ETA ~31s (from 1,234 frames at 2 × 15 fps learned on libx264)\n",
+      "ETA ~40s (from 1,234 frames at 7.3 fps learned on libx264 at 1080x1920, scaled to 720x1280)\n",
+      "ETA ~1m35s, estimate (no history): 1,234 frames at 13 fps assumed for libx264\n"
     ])
   })
 })

@@ -149,7 +149,7 @@ describe("timeline commands", () => {
     const graph = cmd.args[cmd.args.indexOf("-filter_complex") + 1]!
     expect(graph).toContain("concat=n=4:v=1:a=0")
     expect(graph).toContain("sidechaincompress")
-    expect(graph).toContain("loudnorm=I=-16")
+    expect(graph).toContain("loudnorm=I=-14:TP=-2:")
     expect(graph).toContain("atrim=end=7.000000")
     expect(graph).toContain("zoompan=")
     // The frame count is pinned in the graph: `-frames:v` would cut the soundtrack short.
