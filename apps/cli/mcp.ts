@@ -11,6 +11,7 @@ import { JobHost } from "../host/contract.ts"
 import { layer as jobHostLayer } from "../host/host.ts"
 import * as job from "./job-options.ts"
 import { handleVerbose, verbose } from "./logging.ts"
+import { loadLazily } from "./run-job.ts"
 
 /** `console`'s stdout methods pointed at stderr for the scope, restored after. */
 const consoleToStderr = Effect.acquireRelease(
@@ -39,19 +40,9 @@ export const mcp = Command.make(
         yield* consoleToStderr
         const host = yield* JobHost
         // The MCP SDK loads here, not at every start of the command.
-        const { runMcpStdio } = yield* Effect.promise(() => import("../api/mcp.ts"))
+        const { runMcpStdio } = yield* loadLazily(() => import("../api/mcp.ts"))
         yield* runMcpStdio(host)
-      }).pipe(
-        Effect.provide(
-          jobHostLayer({
-            state: o.state,
-            topology: o.topology,
-            concurrency: o.concurrency,
-            encoderSlots: o.encoderSlots,
-            cacheMax: o.cacheMax
-          })
-        )
-      )
+      }).pipe(Effect.provide(jobHostLayer(o)))
     )
 ).pipe(
   handleVerbose,

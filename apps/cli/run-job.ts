@@ -46,6 +46,13 @@ import { holdStateLock } from "./state-lock.ts"
 /** Bad usage or input: exit code 2. */
 export class CliError extends Schema.TaggedError<CliError>()("CliError", { message: Schema.String }) {}
 
+/**
+ * Modules a command loads when it runs rather than at every start of the CLI (the server, MCP's SDK):
+ * one that cannot be loaded (a broken install) is the command's error, in one line.
+ */
+export const loadLazily = <A>(load: () => Promise<A>): Effect.Effect<A, CliError> =>
+  Effect.tryPromise({ try: load, catch: (error) => new CliError({ message: `cannot load part of reelswarm: ${String(error)}` }) })
+
 /** The job ran and failed: exit code 1. The message names the stage and what it failed with. */
 export class JobFailedError extends Schema.TaggedError<JobFailedError>()("JobFailedError", { failure: ProductionError }) {
   override get message(): string {

@@ -13,7 +13,7 @@ import { JobHost } from "../host/contract.ts"
 import { layer as jobHostLayer } from "../host/host.ts"
 import * as job from "./job-options.ts"
 import { handleVerbose, verbose } from "./logging.ts"
-import { CliError } from "./run-job.ts"
+import { CliError, loadLazily } from "./run-job.ts"
 
 const token = Options.redacted("token").pipe(
   Options.optional,
@@ -67,7 +67,7 @@ export const serve = Command.make(
       if (o.maxUploadMb < 1) return yield* new CliError({ message: "--max-upload-mb must be at least 1" })
       const secret = yield* resolveToken(o.token, o.tokenFile)
       // The server, MCP and the console load here, not at every start of the command.
-      const [{ checkBind, startServer }, { mcpHttpHandler }, { makeConsole }, { consolePage }] = yield* Effect.promise(() =>
+      const [{ checkBind, startServer }, { mcpHttpHandler }, { makeConsole }, { consolePage }] = yield* loadLazily(() =>
         Promise.all([import("../api/server.ts"), import("../api/mcp.ts"), import("../console/server.ts"), import("../console/static.ts")])
       )
       // Before the host takes the state directory: a refused bind should not cost a start-up.
@@ -90,17 +90,7 @@ export const serve = Command.make(
         if (secret !== undefined) yield* Console.log("  token required: Authorization: Bearer <token>")
         return yield* Effect.never
       })
-      yield* Effect.scoped(program).pipe(
-        Effect.provide(
-          jobHostLayer({
-            state: o.state,
-            topology: o.topology,
-            concurrency: o.concurrency,
-            encoderSlots: o.encoderSlots,
-            cacheMax: o.cacheMax
-          })
-        )
-      )
+      yield* Effect.scoped(program).pipe(Effect.provide(jobHostLayer(o)))
     })
 ).pipe(
   handleVerbose,
