@@ -13,8 +13,8 @@ import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { factsFromImageHead, readImageHeader } from "../../../media/footage/image-header.ts"
 import { indexFolder } from "../../../media/footage/index.ts"
 import { factsFromHeaders, nearestFraction, readMkvHeader } from "../../../media/footage/mkv-header.ts"
-import { probe } from "../../../media/probe.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { ffprobeFacts } from "./ffprobe-facts.ts"
 
 const tempDir = scopedTempDir("container-headers")
 
@@ -65,17 +65,6 @@ const RECIPES: ReadonlyArray<Recipe> = [
 ]
 
 const make = (dir: string, recipe: Recipe) => runFfmpeg({ args: [...recipe.input, ...recipe.output], output: join(dir, recipe.name) })
-
-/** What the index keeps, as ffprobe (probe.ts) gives it. */
-const ffprobeFacts = (file: string) =>
-  Effect.map(probe(file), (info) => ({
-    durationSec: info.duration,
-    width: info.width,
-    height: info.height,
-    fps: info.fps,
-    hasAudio: info.hasAudio,
-    isImage: info.isImage
-  }))
 
 const isStillName = (name: string) => /\.(png|jpe?g)$/.test(name)
 const readHeaderOf = (file: string) => (isStillName(file) ? readImageHeader(file) : readMkvHeader(file))

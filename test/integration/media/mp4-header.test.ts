@@ -11,8 +11,8 @@ import { join } from "node:path"
 import { runFfmpeg } from "../../../media/ffmpeg.ts"
 import { indexFolder } from "../../../media/footage/index.ts"
 import { factsFromMoov, readMp4Header } from "../../../media/footage/mp4-header.ts"
-import { probe } from "../../../media/probe.ts"
 import { scopedTempDir } from "../../fixtures/temp-dir.ts"
+import { ffprobeFacts } from "./ffprobe-facts.ts"
 
 const tempDir = scopedTempDir("mp4-header")
 
@@ -72,16 +72,6 @@ const make = (dir: string, recipe: Recipe) =>
 /** ffmpeg 5.1 writes a rotation matrix for the rotate tag on a stream copy (not on an encode). */
 const rotated = (dir: string, source: string, degrees: number, name: string) =>
   runFfmpeg({ args: ["-i", join(dir, source), "-c", "copy", "-metadata:s:v:0", `rotate=${degrees}`], output: join(dir, name) })
-
-/** What the index keeps, as ffprobe (probe.ts) gives it. */
-const ffprobeFacts = (file: string) =>
-  Effect.map(probe(file), (info) => ({
-    durationSec: info.duration,
-    width: info.width,
-    height: info.height,
-    fps: info.fps,
-    hasAudio: info.hasAudio
-  }))
 
 const expectSameAsFfprobe = (file: string) =>
   Effect.gen(function*() {
